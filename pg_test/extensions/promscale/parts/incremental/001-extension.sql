@@ -1,0 +1,2 @@
+-- stand-in: the real migration creates the pgx-rendered objects in _prom_ext
+-- (C functions); the stand-in has no shared library, nothing to do.

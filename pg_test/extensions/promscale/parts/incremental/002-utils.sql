@@ -1,0 +1,1 @@
+-- stand-in: utility functions live in the idempotent part.

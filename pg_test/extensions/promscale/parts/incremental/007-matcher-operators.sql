@@ -1,0 +1,2 @@
+-- stand-in: the real one creates operators ==, !==, ==~, !=~ on
+-- (label_key, pattern); the stand-in creates them in the idempotent part.

@@ -1,0 +1,1 @@
+-- stand-in: user-defined aggregates are not modeled.

@@ -1,0 +1,1 @@
+-- stand-in: functions get their search_path in the idempotent part.

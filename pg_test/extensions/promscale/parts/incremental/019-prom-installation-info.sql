@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS public.prom_installation_info;

@@ -1,0 +1,1 @@
+-- stand-in: no schema effect modeled for 025-tag-map-storage-type.

@@ -1,0 +1,1 @@
+-- stand-in: no schema effect modeled for 027-tag-map-storage-views.

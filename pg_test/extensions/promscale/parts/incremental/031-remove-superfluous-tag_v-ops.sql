@@ -1,0 +1,1 @@
+-- stand-in: no schema effect modeled for 031-remove-superfluous-tag_v-ops.

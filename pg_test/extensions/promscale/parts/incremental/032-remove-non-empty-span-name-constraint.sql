@@ -1,0 +1,1 @@
+ALTER TABLE _ps_trace.operation DROP CONSTRAINT IF EXISTS operation_span_name_check;

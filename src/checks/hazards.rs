@@ -1,0 +1,182 @@
+//! Known ways a Promscale release damages data or fails half-way, each
+//! checked only when the upgrade path meets the release that carries it
+//! (see `rules/releases.json`).
+
+use super::{list_some, plural, Check};
+use crate::plan::{PathKind, Plan};
+use crate::rules::{HazardKind, HazardScope, Release};
+use crate::snapshot::Snapshot;
+
+/// The release on this path that carries the hazard, if the path meets it.
+fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release, &'r str)> {
+    if !matches!(plan.kind, PathKind::Update | PathKind::Takeover | PathKind::NoTarget) {
+        return None;
+    }
+    plan.crossed.iter().copied().find_map(|r| {
+        r.hazards
+            .iter()
+            .find(|h| {
+                h.kind == kind
+                    && match h.when {
+                        HazardScope::Crossed => true,
+                        HazardScope::Target => r.version == plan.target_release.version,
+                    }
+            })
+            .map(|h| (r, h.summary.as_str()))
+    })
+}
+
+fn not_applicable(name: &'static str, what: &str) -> Check {
+    Check::ok(name, format!("Not applicable: this upgrade does not {what}."))
+}
+
+fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn tracing_data_dropped(s: &Snapshot, plan: &Plan) -> Check {
+    const NAME: &str = "tracing_data_dropped";
+    let Some((release, summary)) = hazard_release(plan, HazardKind::TracingDataDropped) else {
+        return not_applicable(NAME, "cross the Promscale release that drops tracing data");
+    };
+    let t = &s.tracing;
+    if t.rows_estimate <= 0 {
+        return Check::ok(
+            NAME,
+            format!(
+                "The upgrade crosses Promscale {}, which drops all tracing data; catalog statistics show no rows in {}.",
+                release.version,
+                plural(t.tables as usize, "tracing table", "tracing tables")
+            ),
+        );
+    }
+    Check::warning(
+        NAME,
+        format!(
+            "The upgrade crosses Promscale {}: {summary}. About {} rows ({}) in {} will be lost.",
+            release.version,
+            t.rows_estimate,
+            human_bytes(t.bytes),
+            plural(t.tables as usize, "tracing table", "tracing tables")
+        ),
+        "Back up the tracing data before the upgrade, for example: pg_dump --schema=_ps_trace --format=custom --file=promscale_traces.dump <database>; and rehearse the upgrade on a copy.",
+    )
+}
+
+pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
+    const NAME: &str = "prom_info_metric_dependents";
+    let Some((release, summary)) = hazard_release(plan, HazardKind::PromInfoMetricDependents) else {
+        return not_applicable(NAME, "recreate the view prom_info.metric");
+    };
+    let deps = &s.prom_info_metric_dependents;
+    if deps.is_empty() {
+        return Check::ok(
+            NAME,
+            format!("No user object depends on prom_info.metric, which Promscale {} recreates.", release.version),
+        );
+    }
+    Check::fail(
+        NAME,
+        format!(
+            "{} on the view prom_info.metric: {}. In Promscale {}, {summary}, so the update would fail with dependent_objects_still_exist.",
+            plural(deps.len(), "user object depends", "user objects depend"),
+            list_some(deps, 10),
+            release.version
+        ),
+        format!(
+            "Save their definitions (for a view: SELECT pg_get_viewdef('{}'::regclass)), drop them before the upgrade and recreate them after it.",
+            deps[0]
+        ),
+    )
+}
+
+pub fn non_metric_tables_in_prom_data(s: &Snapshot, plan: &Plan) -> Check {
+    const NAME: &str = "non_metric_tables_in_prom_data";
+    let Some((release, summary)) = hazard_release(plan, HazardKind::NonMetricTablesInPromData) else {
+        return not_applicable(NAME, "install a promscale extension version that rejects foreign tables in prom_data");
+    };
+    let tables = &s.non_metric_tables_in_prom_data;
+    if tables.is_empty() {
+        return Check::ok(NAME, format!("Schema prom_data holds only metric tables, as Promscale {} requires.", release.version));
+    }
+    Check::fail(
+        NAME,
+        format!(
+            "Schema prom_data holds {} that {} not metric tables: {}. For Promscale {}: {summary}.",
+            plural(tables.len(), "table", "tables"),
+            if tables.len() == 1 { "is" } else { "are" },
+            list_some(tables, 10),
+            release.version
+        ),
+        format!("Move them to another schema before the upgrade, for example: ALTER TABLE {} SET SCHEMA public;", tables[0]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+    use crate::checks::testing::run_named;
+    use crate::checks::Status;
+    use crate::plan::tests::snapshot_with;
+    use crate::snapshot::UpdatePath;
+
+    #[test]
+    fn tracing_loss_warns_only_when_crossing_0_11_with_data() {
+        let mut s = snapshot_with(None, &["0.0.0", "0.5.4", "0.8.0"], "0.8.0");
+        s.legacy_schema = Some("public".into());
+        s.tracing.tables = 8;
+        assert_eq!(run_named(&s, None, "tracing_data_dropped").status, Status::Ok);
+        s.tracing.rows_estimate = 12345;
+        s.tracing.bytes = 3 * 1024 * 1024;
+        let c = run_named(&s, None, "tracing_data_dropped");
+        assert_eq!(c.status, Status::Warning);
+        assert!(c.detail.contains("About 12345 rows (3.0 MB) in 8 tracing tables"), "{}", c.detail);
+        assert!(c.detail.contains("0.11.0"));
+
+        // Already past 0.11: the same data is safe.
+        let mut s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.8.0"], "0.8.0");
+        s.tracing.rows_estimate = 12345;
+        assert_eq!(run_named(&s, None, "tracing_data_dropped").status, Status::Ok);
+        assert!(run_named(&s, None, "tracing_data_dropped").detail.starts_with("Not applicable"));
+    }
+
+    #[test]
+    fn prom_info_dependents_fail_when_crossing_0_17() {
+        let mut s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
+        s.promscale_update_paths.push(UpdatePath { source: "0.7.0".into(), target: "0.8.0".into(), path: "0.7.0--0.8.0".into() });
+        s.prom_info_metric_dependents = vec!["public.my_metrics".into()];
+        let c = run_named(&s, None, "prom_info_metric_dependents");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.hint.unwrap().contains("pg_get_viewdef('public.my_metrics'::regclass)"));
+        // Staying on 0.16 never touches the view.
+        assert_eq!(run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status, Status::Ok);
+    }
+
+    #[test]
+    fn foreign_tables_in_prom_data_matter_only_below_0_7() {
+        let mut s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.6.0", "0.7.0"], "0.7.0");
+        s.non_metric_tables_in_prom_data = vec!["prom_data.my_table".into()];
+        let c = run_named(&s, Some("0.14.0"), "non_metric_tables_in_prom_data");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.hint.unwrap().contains("ALTER TABLE prom_data.my_table SET SCHEMA public;"));
+        assert_eq!(run_named(&s, Some("0.16.0"), "non_metric_tables_in_prom_data").status, Status::Ok);
+    }
+
+    #[test]
+    fn bytes_are_human_readable() {
+        assert_eq!(human_bytes(512), "512 bytes");
+        assert_eq!(human_bytes(1536), "1.5 kB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GB");
+    }
+}

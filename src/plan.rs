@@ -1,0 +1,212 @@
+//! Which upgrade is being asked about: the target release, the extension
+//! version the connector would install, where the database stands now and
+//! which releases the path crosses.
+
+use crate::rules::{Release, Rules};
+use crate::snapshot::Snapshot;
+use crate::version::ExtVersion;
+
+/// What is in the database before the upgrade.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Installed {
+    /// No Promscale objects at all: the connector will create the extension.
+    Nothing,
+    /// A pre-0.11 connector schema (`prom_schema_migrations`), possibly with
+    /// the old optional extension (< 0.5.0), awaiting the takeover.
+    Legacy { schema: Option<String>, old_extension: Option<ExtVersion> },
+    /// The mandatory extension (0.5.0 or later) is installed.
+    Extension(ExtVersion),
+}
+
+/// How the connector will get from `Installed` to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// `CREATE EXTENSION promscale VERSION '<target>'`.
+    Fresh,
+    /// `CREATE EXTENSION promscale VERSION '0.0.0'` then `ALTER EXTENSION promscale UPDATE TO '<target>'`.
+    Takeover,
+    /// `ALTER EXTENSION promscale UPDATE TO '<target>'`.
+    Update,
+    /// Installed version equals the target.
+    UpToDate,
+    /// Installed version is newer than the target: not an upgrade.
+    Downgrade,
+    /// No suitable target version is available.
+    NoTarget,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan<'r> {
+    pub target_release: &'r Release,
+    /// True when the caller named the release; false when it was implied.
+    pub target_given: bool,
+    /// The version the connector of the target release would install.
+    pub target_extension: Option<ExtVersion>,
+    pub installed: Installed,
+    /// Releases after the database's current one, up to the target.
+    pub crossed: Vec<&'r Release>,
+    pub kind: PathKind,
+}
+
+/// Why a `target` argument was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetError {
+    Malformed(String),
+    Unknown(String),
+}
+
+impl TargetError {
+    pub fn message(&self) -> String {
+        match self {
+            TargetError::Malformed(t) => format!("invalid Promscale release \"{t}\""),
+            TargetError::Unknown(t) => format!("unknown Promscale release \"{t}\""),
+        }
+    }
+}
+
+fn parsed(versions: &[String]) -> Vec<ExtVersion> {
+    versions.iter().filter_map(|v| ExtVersion::parse(v)).collect()
+}
+
+/// The versions the connector may pick: non-prerelease, not above the
+/// control file's `default_version`.
+fn pickable(snapshot: &Snapshot) -> Vec<ExtVersion> {
+    let default = snapshot.promscale.default_version.as_deref().and_then(ExtVersion::parse);
+    parsed(&snapshot.promscale.available)
+        .into_iter()
+        .filter(|v| !v.is_prerelease() && default.as_ref().is_none_or(|d| v <= d))
+        .collect()
+}
+
+pub fn installed_state(snapshot: &Snapshot) -> Installed {
+    let ext = snapshot.promscale.installed.as_deref().and_then(ExtVersion::parse);
+    let first_mandatory = ExtVersion::parse("0.5.0").expect("literal");
+    match (ext, &snapshot.legacy_schema) {
+        (Some(v), _) if v >= first_mandatory => Installed::Extension(v),
+        (old, Some(schema)) => Installed::Legacy { schema: Some(schema.clone()), old_extension: old },
+        // 0.0.0 without a connector schema: a takeover install with nothing to take over.
+        (Some(v), None) if v.semver == semver::Version::new(0, 0, 0) => Installed::Extension(v),
+        (Some(old), None) => Installed::Legacy { schema: None, old_extension: Some(old) },
+        (None, None) => Installed::Nothing,
+    }
+}
+
+/// Resolves `target` (a release such as "0.17.0", or None for the release
+/// implied by the newest version made available) against the snapshot.
+pub fn plan<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Result<Plan<'r>, TargetError> {
+    let pickable = pickable(snapshot);
+    let target_release = match target {
+        Some(text) => {
+            let v = ExtVersion::parse(text).ok_or_else(|| TargetError::Malformed(text.to_string()))?;
+            rules.release(&v).ok_or_else(|| TargetError::Unknown(text.to_string()))?
+        }
+        None => pickable
+            .iter()
+            .max()
+            .and_then(|v| rules.newest_release_for_extension(v))
+            .unwrap_or_else(|| rules.latest()),
+    };
+    let target_extension = pickable
+        .iter()
+        .filter(|v| target_release.extension.range.contains(v))
+        .max()
+        .cloned();
+    let installed = installed_state(snapshot);
+    let start = match &installed {
+        Installed::Nothing => None,
+        Installed::Legacy { .. } => Some(rules.releases[0].version.clone()),
+        Installed::Extension(v) => rules
+            .oldest_release_for_extension(v)
+            .or_else(|| rules.releases.iter().rev().find(|r| r.extension.range.min <= *v))
+            .map(|r| r.version.clone()),
+    };
+    let crossed = rules.crossed(start.as_ref(), &target_release.version);
+    let kind = match (&installed, &target_extension) {
+        (_, None) => PathKind::NoTarget,
+        (Installed::Nothing, Some(_)) => PathKind::Fresh,
+        (Installed::Legacy { .. }, Some(_)) => PathKind::Takeover,
+        (Installed::Extension(v), Some(t)) if v == t => PathKind::UpToDate,
+        (Installed::Extension(v), Some(t)) if v < t => PathKind::Update,
+        (Installed::Extension(_), Some(_)) => PathKind::Downgrade,
+    };
+    Ok(Plan { target_release, target_given: target.is_some(), target_extension, installed, crossed, kind })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::snapshot::ExtensionState;
+
+    pub fn snapshot_with(installed: Option<&str>, available: &[&str], default: &str) -> Snapshot {
+        Snapshot {
+            server_version_num: 140010,
+            promscale: ExtensionState {
+                installed: installed.map(str::to_string),
+                available: available.iter().map(|s| s.to_string()).collect(),
+                default_version: Some(default.to_string()),
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn implied_target_is_what_the_connector_would_pick() {
+        let s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.6.0", "0.7.0", "0.8.0"], "0.7.0");
+        let p = plan(&s, None, Rules::get()).unwrap();
+        assert_eq!(p.target_release.version.text, "0.16.0");
+        assert_eq!(p.target_extension.unwrap().text, "0.7.0");
+        assert_eq!(p.kind, PathKind::Update);
+        assert!(!p.target_given);
+    }
+
+    #[test]
+    fn prereleases_are_never_picked() {
+        let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0-beta"], "0.8.0-beta");
+        let p = plan(&s, None, Rules::get()).unwrap();
+        assert_eq!(p.target_extension.unwrap().text, "0.7.0");
+        assert_eq!(p.kind, PathKind::UpToDate);
+    }
+
+    #[test]
+    fn explicit_target_without_available_version_has_no_target() {
+        let s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.6.0"], "0.6.0");
+        let p = plan(&s, Some("0.17.0"), Rules::get()).unwrap();
+        assert_eq!(p.kind, PathKind::NoTarget);
+        assert!(p.target_given);
+    }
+
+    #[test]
+    fn legacy_schema_means_takeover_crossing_0_11() {
+        let mut s = snapshot_with(Some("0.3.2"), &["0.0.0", "0.3.2", "0.5.4", "0.8.0"], "0.8.0");
+        s.legacy_schema = Some("public".into());
+        let p = plan(&s, None, Rules::get()).unwrap();
+        assert_eq!(p.kind, PathKind::Takeover);
+        assert_eq!(p.crossed.first().unwrap().version.text, "0.11.0");
+        assert_eq!(p.crossed.last().unwrap().version.text, "0.17.0");
+        match p.installed {
+            Installed::Legacy { old_extension: Some(v), .. } => assert_eq!(v.text, "0.3.2"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn nothing_installed_is_a_fresh_install() {
+        let s = snapshot_with(None, &["0.8.0"], "0.8.0");
+        let p = plan(&s, None, Rules::get()).unwrap();
+        assert_eq!(p.kind, PathKind::Fresh);
+        assert_eq!(p.crossed.len(), Rules::get().releases.len());
+    }
+
+    #[test]
+    fn newer_installed_than_target_is_a_downgrade() {
+        let s = snapshot_with(Some("0.8.0"), &["0.7.0", "0.8.0"], "0.8.0");
+        assert_eq!(plan(&s, Some("0.16.0"), Rules::get()).unwrap().kind, PathKind::Downgrade);
+    }
+
+    #[test]
+    fn bad_targets_are_rejected() {
+        let s = snapshot_with(None, &[], "0.8.0");
+        assert_eq!(plan(&s, Some("zero"), Rules::get()).unwrap_err(), TargetError::Malformed("zero".into()));
+        assert_eq!(plan(&s, Some("0.9.0"), Rules::get()).unwrap_err(), TargetError::Unknown("0.9.0".into()));
+    }
+}

@@ -1,0 +1,86 @@
+//! The facts about the database that every decision is made from.
+//!
+//! `Snapshot` is plain data: `read` fills it from the catalog in a few
+//! set-based queries, unit tests build it by hand. Nothing in here opens a
+//! Promscale table, so gathering it never waits on another session's locks.
+
+pub mod read;
+
+/// What PostgreSQL knows about one extension in this database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtensionState {
+    /// `pg_extension.extversion`, when installed.
+    pub installed: Option<String>,
+    /// Every version with an install or update script on disk.
+    pub available: Vec<String>,
+    /// The control file's `default_version`: what a package made "current".
+    pub default_version: Option<String>,
+}
+
+/// One row of `pg_extension_update_paths()` that has a path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePath {
+    pub source: String,
+    pub target: String,
+    pub path: String,
+}
+
+/// A session that looks like a running Promscale Connector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectorSession {
+    pub pid: i32,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    pub usename: Option<String>,
+    /// The mode of its lock on the connector's advisory key, if any.
+    pub lock_mode: Option<String>,
+}
+
+/// Size of the tracing data as catalog statistics tell it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TracingData {
+    /// Tracing tables present (`_ps_trace.span`, `.event`, `.link`, `.tag`...).
+    pub tables: i64,
+    /// Estimated rows: the larger of `reltuples` and the statistics
+    /// collector's live tuples, summed over tables and their chunks.
+    pub rows_estimate: i64,
+    /// On-disk size from `relpages`, including chunks, toast and indexes.
+    pub bytes: i64,
+}
+
+/// `max_locks_per_transaction` as the server runs it and as configured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaxLocksSetting {
+    pub current: i64,
+    pub pending_restart: bool,
+    /// The value waiting in the configuration files, when one is pending.
+    pub configured: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub server_version_num: i32,
+    pub in_recovery: bool,
+    pub promscale: ExtensionState,
+    pub timescaledb: ExtensionState,
+    /// Paths from the installed version, or from 0.0.0 for a takeover.
+    pub promscale_update_paths: Vec<UpdatePath>,
+    /// Schema holding `prom_schema_migrations`: a pre-0.11 connector schema.
+    pub legacy_schema: Option<String>,
+    /// Other sessions holding the connector's advisory lock or named `promscale@...`.
+    pub connector_sessions: Vec<ConnectorSession>,
+    pub tracing: TracingData,
+    /// User objects (not extension members) that depend on `prom_info.metric`.
+    pub prom_info_metric_dependents: Vec<String>,
+    /// Tables in `prom_data` that no `prom_metric` view reads.
+    pub non_metric_tables_in_prom_data: Vec<String>,
+    pub max_locks: MaxLocksSetting,
+}
+
+impl Snapshot {
+    pub fn has_update_path(&self, from: &str, to: &str) -> Option<&UpdatePath> {
+        self.promscale_update_paths
+            .iter()
+            .find(|p| p.source == from && p.target == to)
+    }
+}
