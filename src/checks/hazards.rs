@@ -3,13 +3,16 @@
 //! (see `rules/releases.json`).
 
 use super::{list_some, plural, Check};
-use crate::plan::{PathKind, Plan};
+use crate::plan::{Installed, PathKind, Plan};
 use crate::rules::{HazardKind, HazardScope, Release};
 use crate::snapshot::Snapshot;
 
 /// The release on this path that carries the hazard, if the path meets it.
 fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release, &'r str)> {
-    if !matches!(plan.kind, PathKind::Update | PathKind::Takeover | PathKind::NoTarget) {
+    // A fresh install has no data to lose and no user objects in the way.
+    if plan.installed == Installed::Nothing
+        || !matches!(plan.kind, PathKind::Update | PathKind::Takeover | PathKind::NoTarget)
+    {
         return None;
     }
     plan.crossed.iter().copied().find_map(|r| {
@@ -171,6 +174,18 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert!(c.hint.unwrap().contains("ALTER TABLE prom_data.my_table SET SCHEMA public;"));
         assert_eq!(run_named(&s, Some("0.16.0"), "non_metric_tables_in_prom_data").status, Status::Ok);
+    }
+
+    #[test]
+    fn a_fresh_install_has_no_hazards() {
+        let mut s = snapshot_with(None, &["0.8.0"], "0.8.0");
+        s.tracing.rows_estimate = 10;
+        s.prom_info_metric_dependents = vec!["public.v".into()];
+        for name in ["tracing_data_dropped", "prom_info_metric_dependents", "non_metric_tables_in_prom_data"] {
+            let c = run_named(&s, None, name);
+            assert_eq!(c.status, Status::Ok, "{c:?}");
+            assert!(c.detail.starts_with("Not applicable"), "{c:?}");
+        }
     }
 
     #[test]

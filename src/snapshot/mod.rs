@@ -6,8 +6,11 @@
 
 pub mod read;
 
+use serde::Deserialize;
+
 /// What PostgreSQL knows about one extension in this database.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct ExtensionState {
     /// `pg_extension.extversion`, when installed.
     pub installed: Option<String>,
@@ -18,7 +21,7 @@ pub struct ExtensionState {
 }
 
 /// One row of `pg_extension_update_paths()` that has a path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct UpdatePath {
     pub source: String,
     pub target: String,
@@ -26,7 +29,7 @@ pub struct UpdatePath {
 }
 
 /// A session that looks like a running Promscale Connector.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ConnectorSession {
     pub pid: i32,
     pub application_name: String,
@@ -37,7 +40,8 @@ pub struct ConnectorSession {
 }
 
 /// Size of the tracing data as catalog statistics tell it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct TracingData {
     /// Tracing tables present (`_ps_trace.span`, `.event`, `.link`, `.tag`...).
     pub tables: i64,
@@ -49,7 +53,8 @@ pub struct TracingData {
 }
 
 /// `max_locks_per_transaction` as the server runs it and as configured.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct MaxLocksSetting {
     pub current: i64,
     pub pending_restart: bool,
@@ -57,7 +62,8 @@ pub struct MaxLocksSetting {
     pub configured: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     pub server_version_num: i32,
     pub in_recovery: bool,

@@ -1,0 +1,18 @@
+-- Comments and privileges for every object of the extension: \df+ and \dx+
+-- explain them, and only superusers and members of pg_monitor may call them.
+
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_checks(text) IS
+'One row per readiness check for a Promscale upgrade to the given release (NULL: the release implied by the newest promscale extension version made available): check_name, status (ok, warning, fail), detail with the numbers, hint with the fix.';
+
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_ready(text) IS
+'True when no readiness check fails for a Promscale upgrade to the given release (NULL: the implied release); raises a NOTICE with the detail and fix for each failing check.';
+
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_requirements() IS
+'The Promscale release rules the guard enforces: per connector release, the supported PostgreSQL, TimescaleDB and promscale extension versions, and the known hazards of upgrading to it.';
+
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_checks(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_ready(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_requirements() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_checks(text) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_ready(text) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_requirements() TO pg_monitor;

@@ -1,0 +1,156 @@
+//! The SQL surface: thin wrappers that take a snapshot, call a decision and
+//! turn the result into rows, NOTICEs or an ERROR. No decisions are made here.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+use crate::checks::{self, Check, Status};
+use crate::plan::{plan, Plan};
+use crate::rules::Rules;
+use crate::snapshot::{read::read, Snapshot};
+
+/// Resolves the `target` argument or raises 22023 listing the known releases.
+fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
+    match plan(snapshot, target, rules) {
+        Ok(p) => p,
+        Err(e) => {
+            ErrorReport::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e.message(), function_name!())
+                .set_detail(format!("The known Promscale releases are {}.", rules.release_names().join(", ")))
+                .set_hint("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.")
+                .report(PgLogLevel::ERROR);
+            unreachable!("ERROR does not return")
+        }
+    }
+}
+
+fn run_checks(target: Option<&str>) -> Vec<Check> {
+    let rules = Rules::get();
+    let snapshot = read(rules);
+    let plan = plan_or_error(&snapshot, target, rules);
+    checks::run(&snapshot, &plan, rules)
+}
+
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_checks(
+    target: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(check_name, String),
+        name!(status, String),
+        name!(detail, String),
+        name!(hint, Option<String>),
+    ),
+> {
+    TableIterator::new(
+        run_checks(target)
+            .into_iter()
+            .map(|c| (c.name.to_string(), c.status.as_str().to_string(), c.detail, c.hint)),
+    )
+}
+
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_ready(target: default!(Option<&str>, "NULL")) -> bool {
+    let mut ready = true;
+    for check in run_checks(target).into_iter().filter(|c| c.status == Status::Fail) {
+        ready = false;
+        let mut report = ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            format!("promscale upgrade check \"{}\" failed", check.name),
+            function_name!(),
+        )
+        .set_detail(check.detail);
+        if let Some(hint) = check.hint {
+            report = report.set_hint(hint);
+        }
+        report.report(PgLogLevel::NOTICE);
+    }
+    ready
+}
+
+#[pg_extern(immutable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_requirements() -> TableIterator<
+    'static,
+    (
+        name!(release, String),
+        name!(postgresql_min, i32),
+        name!(postgresql_max, i32),
+        name!(timescaledb_min, String),
+        name!(timescaledb_below, String),
+        name!(timescaledb_recommended_min, Option<String>),
+        name!(timescaledb_mandatory, bool),
+        name!(extension_min, String),
+        name!(extension_below, String),
+        name!(extension_mandatory, bool),
+        name!(hazards, Vec<String>),
+    ),
+> {
+    TableIterator::new(Rules::get().releases.iter().map(|r| {
+        (
+            r.version.text.clone(),
+            r.postgresql.min_major,
+            r.postgresql.max_major,
+            r.timescaledb.range.min.text.clone(),
+            r.timescaledb.range.below.text.clone(),
+            r.timescaledb.recommended_min.as_ref().map(|v| v.text.clone()),
+            r.timescaledb.mandatory,
+            r.extension.range.min.text.clone(),
+            r.extension.range.below.text.clone(),
+            r.extension.mandatory,
+            r.hazards.iter().map(|h| h.summary.clone()).collect(),
+        )
+    }))
+}
+
+pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn requirements_list_every_release_in_order() {
+        let releases: Vec<String> = Spi::connect(|c| {
+            c.select("SELECT release FROM promscale_upgrade_requirements()", None, &[])
+                .unwrap()
+                .map(|row| row.get::<String>(1).unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(releases.first().map(String::as_str), Some("0.10.0"));
+        assert_eq!(releases.last().map(String::as_str), Some("0.17.0"));
+        assert_eq!(releases.len(), crate::rules::Rules::get().releases.len());
+    }
+
+    #[pg_test]
+    fn checks_use_the_fixed_status_vocabulary() {
+        let bad = Spi::get_one::<i64>(
+            "SELECT count(*) FROM promscale_upgrade_checks() WHERE status NOT IN ('ok', 'warning', 'fail')",
+        );
+        assert_eq!(bad, Ok(Some(0)));
+        let rows = Spi::get_one::<i64>("SELECT count(*) FROM promscale_upgrade_checks('0.17.0')");
+        assert_eq!(rows, Ok(Some(11)));
+    }
+
+    #[pg_test]
+    fn ready_agrees_with_checks() {
+        let ready = Spi::get_one::<bool>("SELECT promscale_upgrade_ready()").unwrap().unwrap();
+        let failing = Spi::get_one::<i64>("SELECT count(*) FROM promscale_upgrade_checks() WHERE status = 'fail'")
+            .unwrap()
+            .unwrap();
+        assert_eq!(ready, failing == 0);
+    }
+
+    #[pg_test(error = "unknown Promscale release \"0.9.0\"")]
+    fn unknown_target_is_an_error() {
+        Spi::run("SELECT promscale_upgrade_ready('0.9.0')").unwrap();
+    }
+
+    #[pg_test(error = "invalid Promscale release \"latest\"")]
+    fn malformed_target_is_an_error() {
+        Spi::run("SELECT * FROM promscale_upgrade_checks('latest')").unwrap();
+    }
+}

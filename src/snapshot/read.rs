@@ -1,0 +1,66 @@
+//! Fills a `Snapshot` from the catalog: the only module that queries it.
+//!
+//! Each query in `sql/` returns one JSON object whose keys are `Snapshot`
+//! fields; the objects are merged and deserialized. A handful of set-based
+//! queries per call, none of which opens a Promscale table.
+
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use serde_json::{Map, Value};
+
+use super::Snapshot;
+use crate::rules::Rules;
+
+const SERVER: &str = include_str!("sql/server.sql");
+const UPDATE_PATHS: &str = include_str!("sql/update_paths.sql");
+const CONNECTOR_SESSIONS: &str = include_str!("sql/connector_sessions.sql");
+const HAZARDS: &str = include_str!("sql/hazards.sql");
+const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
+
+/// Runs a query that returns one JSON object as text.
+fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
+    let text: Option<String> = Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one())
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
+    match text.map(|t| serde_json::from_str::<Value>(&t)) {
+        Some(Ok(Value::Object(map))) => map,
+        other => error!("promscale_upgrade_guard: catalog query returned {other:?}"),
+    }
+}
+
+/// Whether the current role may read `pg_file_settings` (superuser only by default).
+fn can_read_file_settings() -> bool {
+    Spi::get_one::<bool>("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')")
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+pub fn read(rules: &Rules) -> Snapshot {
+    let mut facts = json_object(SERVER, &[]);
+
+    let (classid, objid) = rules.connector_lock_ids();
+    facts.extend(json_object(
+        CONNECTOR_SESSIONS,
+        &[
+            DatumWithOid::from(i64::from(classid)),
+            DatumWithOid::from(i64::from(objid)),
+            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
+        ],
+    ));
+    facts.extend(json_object(HAZARDS, &[]));
+
+    let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));
+
+    if !snapshot.promscale.available.is_empty() {
+        let installed = snapshot.promscale.installed.clone().unwrap_or_default();
+        let paths = json_object(UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]);
+        snapshot.promscale_update_paths = serde_json::from_value(paths["promscale_update_paths"].clone())
+            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected update paths: {e}"));
+    }
+    if snapshot.max_locks.pending_restart && can_read_file_settings() {
+        let configured = json_object(MAX_LOCKS_CONFIGURED, &[]);
+        snapshot.max_locks.configured = configured.get("configured").and_then(Value::as_str).map(str::to_string);
+    }
+    snapshot
+}

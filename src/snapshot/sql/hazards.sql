@@ -1,0 +1,65 @@
+-- What the upgrade would destroy or trip over, from the catalog alone:
+-- sizes come from pg_class statistics and the statistics collector, never
+-- from opening a table, so a session holding ACCESS EXCLUSIVE cannot block us.
+WITH RECURSIVE
+-- The tracing tables that the 0.11 takeover drops or truncates, with their
+-- partitions and TimescaleDB chunks (inheritance children).
+tracing_roots AS (
+    SELECT c.oid FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = pg_catalog.to_regnamespace('_ps_trace')
+      AND c.relname IN ('span', 'event', 'link', 'tag', 'operation', 'instrumentation_lib', 'schema_url')
+      AND c.relkind IN ('r', 'p')
+), tracing_rels(oid) AS (
+    SELECT oid FROM tracing_roots
+    UNION
+    SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tracing_rels t ON i.inhparent = t.oid
+), tracing AS (
+    SELECT (SELECT count(*) FROM tracing_roots) AS tables,
+           coalesce(sum(GREATEST(c.reltuples, 0, pg_catalog.pg_stat_get_live_tuples(c.oid))), 0)::bigint AS rows_estimate,
+           coalesce(sum(c.relpages
+                        + coalesce((SELECT sum(ic.relpages) FROM pg_catalog.pg_index x
+                                    JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+                                    WHERE x.indrelid = c.oid), 0)
+                        + coalesce((SELECT t.relpages FROM pg_catalog.pg_class t WHERE t.oid = c.reltoastrelid), 0)
+               ), 0)::bigint * pg_catalog.current_setting('block_size')::bigint AS bytes
+    FROM tracing_rels r JOIN pg_catalog.pg_class c ON c.oid = r.oid
+),
+-- Objects outside any extension that depend on the view prom_info.metric.
+prom_info_metric AS (
+    SELECT pg_catalog.to_regclass('prom_info.metric') AS oid
+), dependents AS (
+    SELECT DISTINCT CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                         THEN r.ev_class::pg_catalog.regclass::text
+                         ELSE pg_catalog.pg_describe_object(d.classid, d.objid, 0) END AS object,
+           CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END AS member_classid,
+           coalesce(r.ev_class, d.objid) AS member_objid
+    FROM prom_info_metric m
+    JOIN pg_catalog.pg_depend d
+      ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = m.oid AND d.deptype = 'n'
+    LEFT JOIN pg_catalog.pg_rewrite r
+      ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid
+    WHERE r.ev_class IS DISTINCT FROM m.oid
+), user_dependents AS (
+    SELECT dep.object FROM dependents dep
+    WHERE NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_depend e
+        WHERE e.classid = dep.member_classid AND e.objid = dep.member_objid AND e.deptype = 'e')
+),
+-- Tables in prom_data that are not metric tables (each metric table has a
+-- view of the same name in prom_metric).
+non_metric AS (
+    SELECT pg_catalog.format('%I.%I', 'prom_data', c.relname) AS name
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = pg_catalog.to_regnamespace('prom_data')
+      AND c.relkind IN ('r', 'p', 'f')
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_catalog.pg_class v
+          WHERE v.relnamespace = pg_catalog.to_regnamespace('prom_metric')
+            AND v.relname = c.relname AND v.relkind = 'v')
+)
+SELECT pg_catalog.json_build_object(
+    'tracing', (SELECT pg_catalog.json_build_object('tables', tables, 'rows_estimate', rows_estimate, 'bytes', bytes) FROM tracing),
+    'prom_info_metric_dependents', coalesce((SELECT pg_catalog.json_agg(object ORDER BY object) FROM user_dependents), '[]'),
+    'non_metric_tables_in_prom_data', coalesce((SELECT pg_catalog.json_agg(name ORDER BY name) FROM non_metric), '[]')
+)::text

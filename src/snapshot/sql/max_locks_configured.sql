@@ -1,0 +1,6 @@
+-- The value of max_locks_per_transaction waiting in the configuration files.
+-- pg_file_settings is readable by superusers only; the caller checks first.
+SELECT pg_catalog.json_build_object('configured', (
+    SELECT f.setting FROM pg_catalog.pg_file_settings f
+    WHERE f.name = 'max_locks_per_transaction' AND f.error IS NULL
+    ORDER BY f.seqno DESC LIMIT 1))::text
