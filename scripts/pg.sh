@@ -51,5 +51,25 @@ cluster_stop() {
 
 cluster_destroy() {
     cluster_stop "$1"
-    rm -rf "$(cluster_dir "$1")" "$(cluster_dir "$1").initdb.log"
+    rm -rf "$(cluster_dir "$1")" "$(cluster_dir "$1")".*.log
+}
+
+# cluster_start_replica NAME PORT PRIMARY PRIMARY_PORT -> streaming hot standby of PRIMARY
+cluster_start_replica() {
+    local name="$1" port="$2" primary="$3" primary_port="$4"
+    local dir; dir="$(cluster_dir "$name")"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_pg_user mkdir -p "$dir/socket"
+        as_pg_user "$PG_BIN/pg_basebackup" -D "$dir/data" -R -X stream -c fast \
+            -h "$(cluster_dir "$primary")/socket" -p "$primary_port" -U postgres >"$dir.basebackup.log" 2>&1 \
+            || { cat "$dir.basebackup.log" >&2; return 1; }
+        # The copy carries the primary's settings; later lines win.
+        {
+            echo "port = $port"
+            echo "unix_socket_directories = '$dir/socket'"
+            echo "hot_standby = on"
+        } | as_pg_user tee -a "$dir/data/postgresql.conf" >/dev/null
+    fi
+    as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+        || { tail -n 30 "$dir/server.log" >&2; return 1; }
 }

@@ -1,0 +1,145 @@
+//! Throwaway servers from the private prefix and real client sessions.
+//!
+//! Servers are started through `scripts/pg.sh` (the same code the other test
+//! layers use); each test works in a database of its own, so tests can run
+//! in parallel on one server.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use postgres::{Client, NoTls};
+
+/// The connector's advisory lock key (releases.json `connector_lock_key`).
+pub const CONNECTOR_KEY: i64 = 5585198506344173278;
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bash(script: &str) -> String {
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(project_root())
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script}\nfailed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+pub struct Cluster {
+    pub name: String,
+    pub port: u16,
+    pub socket_dir: String,
+}
+
+impl Cluster {
+    /// initdb (fresh) and start a server; `conf` lines go to postgresql.conf.
+    pub fn start(name: &str, port: u16, conf: &[&str]) -> Cluster {
+        let conf_args: Vec<String> = conf.iter().map(|c| format!("'{c}'")).collect();
+        bash(&format!(
+            "source scripts/pg.sh && cluster_destroy {name} && cluster_start {name} {port} {}",
+            conf_args.join(" ")
+        ));
+        let socket_dir = bash(&format!("source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\""))
+            .trim()
+            .to_string();
+        Cluster { name: name.to_string(), port, socket_dir }
+    }
+
+    /// A streaming hot standby of `primary`.
+    pub fn start_replica(name: &str, port: u16, primary: &Cluster) -> Cluster {
+        bash(&format!(
+            "source scripts/pg.sh && cluster_destroy {name} && cluster_start_replica {name} {port} {} {}",
+            primary.name, primary.port
+        ));
+        let socket_dir = bash(&format!("source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\""))
+            .trim()
+            .to_string();
+        Cluster { name: name.to_string(), port, socket_dir }
+    }
+
+    /// The server shared by most tests of this binary (started once).
+    pub fn shared() -> &'static Cluster {
+        static SHARED: OnceLock<Cluster> = OnceLock::new();
+        SHARED.get_or_init(|| Cluster::start("it", 55320, &["max_locks_per_transaction = 256"]))
+    }
+
+    pub fn stop(&self) {
+        bash(&format!("source scripts/pg.sh && cluster_destroy {}", self.name));
+    }
+
+    pub fn conninfo(&self, db: &str, application_name: &str) -> String {
+        format!(
+            "host={} port={} user=postgres dbname={db} application_name='{application_name}'",
+            self.socket_dir, self.port
+        )
+    }
+
+    pub fn connect_as(&self, db: &str, application_name: &str) -> Client {
+        Client::connect(&self.conninfo(db, application_name), NoTls)
+            .unwrap_or_else(|e| panic!("connect to {db} on {}: {e}", self.name))
+    }
+
+    pub fn connect(&self, db: &str) -> Client {
+        self.connect_as(db, "guard-test")
+    }
+
+    /// A new, empty database with the guard installed.
+    pub fn fresh_db(&self, db: &str) -> String {
+        let mut admin = self.connect("postgres");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+        self.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
+        db.to_string()
+    }
+
+    /// A Promscale database built by the fixture generator, with the guard.
+    /// `args` are generate.sh's options after `--db`.
+    pub fn promscale_db(&self, db: &str, args: &str) -> String {
+        let mut admin = self.connect("postgres");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+        bash(&format!(
+            "export PGHOST='{}' PGPORT={} PGUSER=postgres; pg_test/fixtures/generate.sh --db {db} {args} >/dev/null",
+            self.socket_dir, self.port
+        ));
+        self.connect(db).batch_execute("CREATE EXTENSION IF NOT EXISTS promscale_upgrade_guard").unwrap();
+        db.to_string()
+    }
+}
+
+/// One row of promscale_upgrade_checks().
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    pub name: String,
+    pub status: String,
+    pub detail: String,
+    pub hint: Option<String>,
+}
+
+pub fn checks(client: &mut Client, target: Option<&str>) -> Vec<CheckRow> {
+    client
+        .query("SELECT check_name, status, detail, hint FROM promscale_upgrade_checks($1)", &[&target])
+        .unwrap()
+        .iter()
+        .map(|r| CheckRow { name: r.get(0), status: r.get(1), detail: r.get(2), hint: r.get(3) })
+        .collect()
+}
+
+pub fn check(client: &mut Client, target: Option<&str>, name: &str) -> CheckRow {
+    checks(client, target)
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no check {name}"))
+}
+
+pub fn backend_pid(client: &mut Client) -> i32 {
+    client.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0)
+}

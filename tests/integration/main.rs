@@ -1,0 +1,10 @@
+//! Multi-session integration tests: real servers, real client connections.
+//! Run by `scripts/test.sh` (after `scripts/setup.sh` installed the guard and
+//! the stand-ins into the private prefix):
+//!     cargo test --features integration --test integration
+
+mod harness;
+
+mod connectors;
+mod no_wait;
+mod server_state;

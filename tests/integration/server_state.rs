@@ -1,0 +1,41 @@
+//! Checks about the server itself that need a server of their own:
+//! a pending max_locks_per_transaction change, and a hot standby.
+
+use crate::harness::{check, Cluster};
+
+#[test]
+fn max_locks_change_waiting_for_restart_warns() {
+    let cluster = Cluster::start("it_pending", 55322, &["max_locks_per_transaction = 64"]);
+    let db = cluster.fresh_db("pending");
+    let mut me = cluster.connect(&db);
+    assert_eq!(check(&mut me, None, "max_locks_pending_restart").status, "ok");
+    me.batch_execute("ALTER SYSTEM SET max_locks_per_transaction = 300").unwrap();
+    me.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let mut c = check(&mut me, None, "max_locks_pending_restart");
+    for _ in 0..50 {
+        if c.status != "ok" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        c = check(&mut me, None, "max_locks_pending_restart");
+    }
+    assert_eq!(c.status, "warning", "{c:?}");
+    assert!(c.detail.contains("64 in the running server but 300 in the configuration files"), "{c:?}");
+    assert!(c.hint.as_deref().unwrap().contains("Restart PostgreSQL"), "{c:?}");
+    cluster.stop();
+}
+
+#[test]
+fn standby_fails_server_role() {
+    let primary = Cluster::start("it_primary", 55323, &[]);
+    primary.fresh_db("standby_db");
+    let replica = Cluster::start_replica("it_replica", 55324, &primary);
+    let mut on_primary = primary.connect("standby_db");
+    assert_eq!(check(&mut on_primary, None, "server_role").status, "ok");
+    let mut on_replica = replica.connect("standby_db");
+    let c = check(&mut on_replica, None, "server_role");
+    assert_eq!(c.status, "fail", "{c:?}");
+    assert!(c.detail.contains("standby"), "{c:?}");
+    replica.stop();
+    primary.stop();
+}
