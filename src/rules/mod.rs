@@ -218,6 +218,33 @@ impl Rules {
             .find(|w| ExtVersion::parse(&w.version).as_ref() == Some(ext))
     }
 
+    /// The compatibility table of the README, rendered from the rules so the
+    /// two cannot drift apart (a unit test compares them).
+    pub fn markdown_table(&self) -> String {
+        let mut out = String::from(
+            "| Promscale | PostgreSQL | TimescaleDB | promscale extension | hazards |\n|---|---|---|---|---|\n",
+        );
+        for r in &self.releases {
+            let tsdb = &r.timescaledb;
+            let mut tsdb_text = format!("{}{}", tsdb.range, if tsdb.mandatory { ", required" } else { ", optional" });
+            if let Some(rec) = &tsdb.recommended_min {
+                tsdb_text.push_str(&format!(" (release notes: >= {rec})"));
+            }
+            let ext = &r.extension;
+            let hazards: Vec<&str> = r.hazards.iter().map(|h| h.summary.as_str()).collect();
+            out.push_str(&format!(
+                "| {} | {}-{} | {tsdb_text} | {}{} | {} |\n",
+                r.version,
+                r.postgresql.min_major,
+                r.postgresql.max_major,
+                ext.range,
+                if ext.mandatory { ", required" } else { ", optional" },
+                if hazards.is_empty() { "-".to_string() } else { hazards.join("; ") }
+            ));
+        }
+        out
+    }
+
     /// The connector's advisory lock key as `pg_locks` shows it:
     /// (classid, objid) = (high, low) 32 bits, objsubid = 1.
     pub fn connector_lock_ids(&self) -> (u32, u32) {
@@ -281,6 +308,16 @@ mod tests {
     fn withdrawn_version_is_known() {
         assert!(Rules::get().withdrawn(&v("0.5.3")).is_some());
         assert!(Rules::get().withdrawn(&v("0.5.4")).is_none());
+    }
+
+    #[test]
+    fn readme_table_is_rendered_from_the_rules() {
+        let readme = include_str!("../../README.md");
+        let table = Rules::get().markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's compatibility table is stale; replace it with:\n{table}"
+        );
     }
 
     #[test]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The main job: set everything up, start a throwaway PostgreSQL from the
+# private prefix with the guard and a demo Promscale database (stand-in
+# extensions: promscale 0.7.0 installed, 0.8.0 made available, 50 metrics,
+# traces, and a user view on prom_info.metric that 0.8.0 would trip over),
+# and print the readiness report. The server keeps running for exploring;
+# the last lines say how to connect and how to throw it away.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PROJECT_ROOT"
+"$PROJECT_ROOT/scripts/setup.sh"
+source "$PROJECT_ROOT/scripts/pg.sh"
+
+NAME=demo PORT=55330 DB=promscale
+cluster_destroy "$NAME"
+cluster_start "$NAME" "$PORT"
+eval "$(cluster_env "$NAME" "$PORT")"
+"$PROJECT_ROOT/pg_test/fixtures/generate.sh" --db "$DB" --version 0.7.0 --metrics 50 --chunks 2 --spans 500 >/dev/null
+psql() { "$PG_BIN/psql" -X -d "$DB" "$@"; }
+psql -q <<'SQL'
+CREATE EXTENSION IF NOT EXISTS promscale_upgrade_guard;
+-- Something an operator might have built: it blocks extension 0.8.0's
+-- migration, which drops and recreates prom_info.metric.
+CREATE VIEW public.metric_inventory AS SELECT * FROM prom_info.metric;
+SQL
+
+echo
+echo "== Readiness report for the upgrade to the newest Promscale release made available"
+psql -c "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks()" -P format=wrapped -P columns=200
+echo "== SELECT promscale_upgrade_ready();"
+psql -c "SELECT promscale_upgrade_ready()"
+echo
+echo "The demo server is still running. Connect with:"
+echo "  $PG_BIN/psql -h '$(cluster_dir "$NAME")/socket' -p $PORT -U postgres $DB"
+echo "Throw it away with:"
+echo "  bash -c 'source scripts/pg.sh && cluster_destroy $NAME'"
