@@ -5,6 +5,7 @@
 //! is the thin SQL surface. Only `snapshot::read` and `api` touch PostgreSQL.
 
 pub mod checks;
+pub mod locks;
 pub mod plan;
 pub mod rules;
 pub mod snapshot;
