@@ -8,12 +8,19 @@ pub mod checks;
 pub mod locks;
 pub mod plan;
 pub mod rules;
+mod settings;
 pub mod snapshot;
 pub mod version;
 
 mod api;
 
 pgrx::pg_module_magic!(name, version);
+
+/// Runs once per backend when the library loads.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    settings::init();
+}
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.
 #[cfg(test)]
