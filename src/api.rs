@@ -11,7 +11,7 @@ use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
 
 /// Resolves the `target` argument or raises 22023 listing the known releases.
-fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
+pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
     match plan(snapshot, target, rules) {
         Ok(p) => p,
         Err(e) => {

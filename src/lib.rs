@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod locks;
 pub mod plan;
+mod rehearsal;
 pub mod rules;
 mod settings;
 pub mod snapshot;
