@@ -6,5 +6,6 @@
 mod harness;
 
 mod connectors;
+mod locks;
 mod no_wait;
 mod server_state;
