@@ -32,7 +32,7 @@ fn run_checks(target: Option<&str>) -> Vec<Check> {
 }
 
 /// The breakdown of `locks_needed` as a JSON array, largest class first.
-fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
+pub(crate) fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
     let mut items: Vec<serde_json::Value> = a
         .estimate
         .by_class

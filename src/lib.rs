@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod locks;
+mod monitoring;
 pub mod plan;
 mod rehearsal;
 pub mod rules;

@@ -148,6 +148,17 @@ pub struct Activity {
     /// Newest `_prom_catalog.metadata.last_seen` (epoch seconds); None when
     /// unknown (no table, no privilege, or the table is locked right now).
     pub metadata_last_seen: Option<f64>,
+    /// The newest update in the guard's upgrade log.
+    pub last_upgrade: Option<LoggedUpgrade>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LoggedUpgrade {
+    pub from_version: Option<String>,
+    pub to_version: Option<String>,
+    /// Epoch seconds.
+    pub finished_at: f64,
+    pub duration_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -19,6 +19,7 @@ const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
 const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
 const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
+const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
 
 /// Runs a query that returns one JSON object as text.
 fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
@@ -86,22 +87,28 @@ pub fn read(rules: &Rules) -> Snapshot {
     snapshot
 }
 
-/// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
-/// sets on every metadata batch it ingests. The table is a Promscale table:
-/// it is read only if an ACCESS SHARE lock is granted at once (an upgrade
-/// holding it exclusively makes the answer "unknown", never a wait).
-fn metadata_last_seen() -> Option<f64> {
-    let oid = Spi::get_one::<pg_sys::Oid>(
+/// Locks `relation` (ACCESS SHARE) only if that is granted at once and the
+/// caller may read it: the state reads two tables (Promscale's metadata and
+/// the guard's log) and must never wait behind an upgrade holding them.
+fn lock_if_free(relation: &str) -> bool {
+    let oid = Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT c.oid FROM pg_catalog.pg_class c
-         WHERE c.oid = pg_catalog.to_regclass('_prom_catalog.metadata')
-           AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
+         WHERE c.oid = pg_catalog.to_regclass($1) AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
+        &[DatumWithOid::from(relation)],
     )
     .ok()
-    .flatten()?;
+    .flatten();
     // SAFETY: a lock request on an existing relation that does not wait; a
     // granted lock is released with the transaction, like any other.
-    let granted = unsafe { pg_sys::ConditionalLockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
-    if !granted {
+    oid.is_some_and(|oid| unsafe {
+        pg_sys::ConditionalLockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+    })
+}
+
+/// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
+/// sets on every metadata batch it ingests; None when unknown.
+fn metadata_last_seen() -> Option<f64> {
+    if !lock_if_free("_prom_catalog.metadata") {
         return None;
     }
     Spi::get_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m")
@@ -122,5 +129,10 @@ pub fn activity(rules: &Rules) -> Activity {
     let mut activity: Activity = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected activity facts: {e}"));
     activity.metadata_last_seen = metadata_last_seen();
+    if lock_if_free("promscale_upgrade_guard.upgrade_log") {
+        let last = json_object(LAST_UPGRADE, &[]);
+        activity.last_upgrade = serde_json::from_value(last["last_upgrade"].clone())
+            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected upgrade log row: {e}"));
+    }
     activity
 }

@@ -1,0 +1,22 @@
+-- The monitoring view: one row of numbers (and three labels) for exporters
+-- such as postgres_exporter; see monitoring/ in the repository.
+CREATE VIEW @extschema@.promscale_upgrade_metrics AS
+SELECT * FROM @extschema@._promscale_upgrade_metrics();
+
+COMMENT ON VIEW @extschema@.promscale_upgrade_metrics IS
+'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest (numbers; flags are 0 or 1).';
+COMMENT ON FUNCTION @extschema@._promscale_upgrade_metrics() IS
+'Internal: the row of the view promscale_upgrade_metrics.';
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_state() IS
+'Where the database stands in the Promscale upgrade: phase (not_installed, legacy_pre_0_11, not_ready, upgrade_available, upgrading, upgraded_waiting_for_ingest, up_to_date), versions, connector sessions, the update running now, the last logged update, whether ingestion resumed, and the next step of the upgrade guide.';
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_report(text) IS
+'The state, the readiness checks and the lock estimate in one jsonb document (format_version 1, documented in the README).';
+
+REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_metrics() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_state() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_report(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._promscale_upgrade_metrics() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_state() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_report(text) TO pg_monitor;
+REVOKE ALL ON @extschema@.promscale_upgrade_metrics FROM PUBLIC;
+GRANT SELECT ON @extschema@.promscale_upgrade_metrics TO pg_monitor;

@@ -1,0 +1,256 @@
+//! The upgrade state, the one-document report and the metrics row: the SQL
+//! surface for people following an upgrade and for monitoring. One gather
+//! per call (snapshot, checks, lock assessment, activity); decisions come
+//! from `state`, `checks` and `locks`.
+
+use pgrx::prelude::*;
+use serde_json::{json, Value};
+
+use crate::checks::{self, Check, Status};
+use crate::locks::{self, LockAssessment};
+use crate::plan::Plan;
+use crate::rules::Rules;
+use crate::snapshot::read::{activity, read};
+use crate::snapshot::{Activity, Snapshot};
+use crate::state::{self, IngestSignals, LastUpgrade, RunningUpgrade, State};
+use crate::version::ExtVersion;
+
+/// Version of the `promscale_upgrade_report()` document's shape.
+pub const REPORT_FORMAT_VERSION: i64 = 1;
+
+struct Gathered<'r> {
+    snapshot: Snapshot,
+    plan: Plan<'r>,
+    checks: Vec<Check>,
+    locks: LockAssessment,
+    activity: Activity,
+    state: State,
+}
+
+fn now_epoch() -> f64 {
+    Spi::get_one::<f64>("SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8")
+        .ok()
+        .flatten()
+        .unwrap_or(0.0)
+}
+
+fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
+    let snapshot = read(rules);
+    let plan = crate::api::plan_or_error(&snapshot, target, rules);
+    let checks = checks::run(&snapshot, &plan, rules);
+    let locks = locks::assess(&snapshot, &plan);
+    let activity = activity(rules);
+    let failing: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
+    let running = activity.running_upgrade.as_ref().map(|r| RunningUpgrade {
+        pid: r.pid,
+        seconds: r.seconds.unwrap_or(0.0),
+        wait_event: r.wait_event.clone(),
+    });
+    let last = activity
+        .last_upgrade
+        .as_ref()
+        .map(|l| LastUpgrade { to_version: l.to_version.clone(), finished_at: l.finished_at });
+    let state = state::decide(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
+    Gathered { snapshot, plan, checks, locks, activity, state }
+}
+
+fn ingest_signals(a: &Activity) -> IngestSignals {
+    IngestSignals {
+        connectors_running: a.connectors_running,
+        metadata_last_seen: a.metadata_last_seen,
+        connector_since: a.connector_since,
+    }
+}
+
+fn newest_available(s: &Snapshot) -> Option<String> {
+    s.promscale.available.iter().filter_map(|v| ExtVersion::parse(v)).max().map(|v| v.text)
+}
+
+/// Seconds since the Unix epoch as timestamptz (PostgreSQL counts
+/// microseconds from 2000-01-01).
+fn to_timestamp(epoch: Option<f64>) -> Option<pgrx::datum::TimestampWithTimeZone> {
+    const POSTGRES_EPOCH_IN_UNIX_SECONDS: f64 = 946_684_800.0;
+    epoch.and_then(|e| {
+        let micros = ((e - POSTGRES_EPOCH_IN_UNIX_SECONDS) * 1_000_000.0).round() as pg_sys::TimestampTz;
+        pgrx::datum::TimestampWithTimeZone::try_from(micros).ok()
+    })
+}
+
+impl Gathered<'_> {
+    fn ingest_resumed_at(&self) -> Option<f64> {
+        let after = self.activity.last_upgrade.as_ref().map_or(0.0, |l| l.finished_at);
+        ingest_signals(&self.activity).resumed_after(after)
+    }
+
+    fn failing(&self) -> Vec<String> {
+        self.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.name.to_string()).collect()
+    }
+
+    fn state_json(&self) -> Value {
+        let a = &self.activity;
+        json!({
+            "phase": self.state.phase.as_str(),
+            "phase_meaning": self.state.phase.meaning(),
+            "next_step": self.state.next_step,
+            "installed_version": self.snapshot.promscale.installed,
+            "default_version": self.snapshot.promscale.default_version,
+            "newest_available_version": newest_available(&self.snapshot),
+            "target_release": self.plan.target_release.version.text,
+            "target_version": self.plan.target_extension.as_ref().map(|v| v.text.clone()),
+            "connector_sessions": a.connectors_running,
+            "connector_versions": a.connector_versions,
+            "running_upgrade": a.running_upgrade.as_ref().map(|r| json!({"pid": r.pid, "seconds": r.seconds, "wait_event": r.wait_event})),
+            "last_upgrade": a.last_upgrade.as_ref().map(|l| json!({
+                "from_version": l.from_version, "to_version": l.to_version,
+                "finished_at_epoch": l.finished_at, "duration_seconds": l.duration_seconds})),
+            "metadata_last_seen_epoch": a.metadata_last_seen,
+            "ingest_resumed_at_epoch": self.ingest_resumed_at(),
+            "failing_checks": self.failing(),
+        })
+    }
+}
+
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_state() -> TableIterator<
+    'static,
+    (
+        name!(phase, String),
+        name!(phase_meaning, String),
+        name!(next_step, String),
+        name!(installed_version, Option<String>),
+        name!(default_version, Option<String>),
+        name!(newest_available_version, Option<String>),
+        name!(target_release, String),
+        name!(target_version, Option<String>),
+        name!(connector_sessions, i64),
+        name!(connector_versions, Vec<String>),
+        name!(upgrade_pid, Option<i32>),
+        name!(upgrade_seconds, Option<f64>),
+        name!(upgrade_wait_event, Option<String>),
+        name!(last_upgrade_from, Option<String>),
+        name!(last_upgrade_to, Option<String>),
+        name!(last_upgrade_finished_at, Option<pgrx::datum::TimestampWithTimeZone>),
+        name!(ingest_resumed, bool),
+        name!(ingest_resumed_at, Option<pgrx::datum::TimestampWithTimeZone>),
+        name!(metadata_last_seen, Option<pgrx::datum::TimestampWithTimeZone>),
+        name!(failing_checks, Vec<String>),
+    ),
+> {
+    let g = gather(None, Rules::get());
+    let a = &g.activity;
+    let resumed = g.ingest_resumed_at();
+    TableIterator::once((
+        g.state.phase.as_str().to_string(),
+        g.state.phase.meaning().to_string(),
+        g.state.next_step.clone(),
+        g.snapshot.promscale.installed.clone(),
+        g.snapshot.promscale.default_version.clone(),
+        newest_available(&g.snapshot),
+        g.plan.target_release.version.text.clone(),
+        g.plan.target_extension.as_ref().map(|v| v.text.clone()),
+        a.connectors_running,
+        a.connector_versions.clone(),
+        a.running_upgrade.as_ref().map(|r| r.pid),
+        a.running_upgrade.as_ref().and_then(|r| r.seconds),
+        a.running_upgrade.as_ref().and_then(|r| r.wait_event.clone()),
+        a.last_upgrade.as_ref().and_then(|l| l.from_version.clone()),
+        a.last_upgrade.as_ref().and_then(|l| l.to_version.clone()),
+        to_timestamp(a.last_upgrade.as_ref().map(|l| l.finished_at)),
+        resumed.is_some(),
+        to_timestamp(resumed),
+        to_timestamp(a.metadata_last_seen),
+        g.failing(),
+    ))
+}
+
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_report(target: default!(Option<&str>, "NULL")) -> pgrx::JsonB {
+    let g = gather(target, Rules::get());
+    let l = &g.locks;
+    let checks: Vec<Value> = g
+        .checks
+        .iter()
+        .map(|c| json!({"check_name": c.name, "status": c.status.as_str(), "detail": c.detail, "hint": c.hint}))
+        .collect();
+    pgrx::JsonB(json!({
+        "format_version": REPORT_FORMAT_VERSION,
+        "generated_at_epoch": now_epoch(),
+        "ready": g.failing().is_empty(),
+        "state": g.state_json(),
+        "checks": checks,
+        "lock_estimate": {
+            "path": l.estimate.path.describe(),
+            "locks_needed": l.estimate.locks_needed,
+            "lock_capacity": l.capacity.size.nominal_entries(),
+            "locks_in_use": l.capacity.in_use,
+            "locks_available": l.capacity.available(),
+            "fits": l.fits(),
+            "fit": l.fit.as_str(),
+            "margin_percent": l.capacity.margin_percent,
+            "recommended_max_locks_per_transaction": l.recommended_max_locks,
+            "current_max_locks_per_transaction": l.capacity.size.max_locks_per_transaction,
+            "alter_system": l.change_needed().then(|| l.alter_system()),
+            "capacity_formula": l.capacity.size.explain(),
+            "breakdown": crate::api::breakdown_json(l),
+            "published_formula_max_locks_per_transaction": l.published_max_locks,
+        },
+    }))
+}
+
+/// One row of numbers for exporters; `promscale_upgrade_metrics` is a view on it.
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn _promscale_upgrade_metrics() -> TableIterator<
+    'static,
+    (
+        name!(phase, String),
+        name!(installed_version, String),
+        name!(target_version, String),
+        name!(ready, i32),
+        name!(failing_checks, i32),
+        name!(warning_checks, i32),
+        name!(upgrade_available, i32),
+        name!(locks_needed, i64),
+        name!(lock_capacity, i64),
+        name!(locks_available, i64),
+        name!(lock_fits, i32),
+        name!(connectors, i64),
+        name!(upgrade_in_progress, i32),
+        name!(upgrade_seconds, f64),
+        name!(waiting_for_ingest, i32),
+        name!(seconds_since_last_upgrade, Option<f64>),
+        name!(seconds_since_last_ingest, Option<f64>),
+    ),
+> {
+    let g = gather(None, Rules::get());
+    let now = now_epoch();
+    let count = |s: Status| g.checks.iter().filter(|c| c.status == s).count() as i32;
+    let a = &g.activity;
+    let available = matches!(
+        g.state.phase,
+        state::Phase::UpgradeAvailable | state::Phase::NotReady | state::Phase::LegacyPre011
+    );
+    TableIterator::once((
+        g.state.phase.as_str().to_string(),
+        g.snapshot.promscale.installed.clone().unwrap_or_default(),
+        g.plan.target_extension.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
+        i32::from(count(Status::Fail) == 0),
+        count(Status::Fail),
+        count(Status::Warning),
+        i32::from(available),
+        g.locks.estimate.locks_needed,
+        g.locks.capacity.size.nominal_entries(),
+        g.locks.capacity.available(),
+        i32::from(g.locks.fits()),
+        a.connectors_running,
+        i32::from(a.running_upgrade.is_some()),
+        a.running_upgrade.as_ref().and_then(|r| r.seconds).unwrap_or(0.0),
+        i32::from(g.state.phase == state::Phase::UpgradedWaitingForIngest),
+        a.last_upgrade.as_ref().map(|l| now - l.finished_at),
+        a.metadata_last_seen.map(|t| now - t),
+    ))
+}
+
+pgrx::extension_sql_file!("../sql/monitoring.sql", name = "monitoring", requires = [_promscale_upgrade_metrics, promscale_upgrade_state, promscale_upgrade_report]);
