@@ -9,7 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log() { printf '[prefix] %s\n' "$*" >&2; }
 
 need_debs=()
-for pkg in "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libclang-dev sudo build-essential pkg-config; do
+# prometheus: its promtool checks and unit-tests monitoring/prometheus_alerts.yaml.
+for pkg in "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libclang-dev sudo build-essential pkg-config prometheus; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_debs+=("$pkg")
 done
 if ((${#need_debs[@]})); then

@@ -7,5 +7,6 @@ mod harness;
 
 mod connectors;
 mod locks;
+mod monitoring;
 mod no_wait;
 mod server_state;

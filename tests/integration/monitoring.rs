@@ -1,0 +1,154 @@
+//! The upgrade state while an upgrade really runs in another session, on a
+//! hot standby and for a pg_monitor member; the exporter queries file.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::{project_root, Cluster, CONNECTOR_KEY};
+
+fn phase(client: &mut postgres::Client) -> (String, String) {
+    let row = client.query_one("SELECT phase, next_step FROM promscale_upgrade_state()", &[]).unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[test]
+fn state_says_upgrading_within_a_second_while_the_connector_updates() {
+    let cluster = Cluster::shared();
+    let db = cluster.promscale_db("state_upgrading", "--version 0.7.0 --metrics 20 --chunks 2");
+    let mut me = cluster.connect(&db);
+    assert_eq!(phase(&mut me).0, "upgrade_available");
+
+    // The connector's lease connection: exclusive lock, then the update in a
+    // transaction that stays open (its locks held) while we look.
+    let mut connector = cluster.connect_as(&db, "promscale@0.17.0");
+    connector.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
+    let pid: i32 = connector.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    connector.batch_execute("BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
+
+    me.batch_execute("SET lock_timeout = '1s'").unwrap();
+    let started = Instant::now();
+    let row = me
+        .query_one("SELECT phase, upgrade_pid, next_step FROM promscale_upgrade_state()", &[])
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "state took {took:?} during the upgrade");
+    assert_eq!(row.get::<_, String>(0), "upgrading");
+    assert_eq!(row.get::<_, Option<i32>>(1), Some(pid));
+    assert!(row.get::<_, String>(2).contains(&format!("backend {pid}")));
+    let in_progress: i32 = me.query_one("SELECT upgrade_in_progress FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert_eq!(in_progress, 1);
+    let report: String = me.query_one("SELECT promscale_upgrade_report()::text", &[]).unwrap().get(0);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["state"]["phase"], "upgrading");
+    assert_eq!(report["format_version"], 1);
+
+    connector.batch_execute("COMMIT").unwrap();
+    connector.execute("SELECT pg_advisory_unlock($1)", &[&CONNECTOR_KEY]).unwrap();
+    drop(connector);
+    std::thread::sleep(Duration::from_millis(300));
+    let (p, next) = phase(&mut me);
+    assert_eq!(p, "upgraded_waiting_for_ingest", "{next}");
+
+    // One connector of the new version comes back and ingests metadata.
+    let mut new_connector = cluster.connect_as(&db, "promscale@0.17.0");
+    new_connector.execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY]).unwrap();
+    assert_eq!(phase(&mut me).0, "upgraded_waiting_for_ingest");
+    new_connector
+        .batch_execute(
+            "SELECT _prom_catalog.insert_metric_metadatas(ARRAY[clock_timestamp()], ARRAY['up'], ARRAY['GAUGE'], ARRAY[''], ARRAY['help'])",
+        )
+        .unwrap();
+    let row = me.query_one("SELECT phase, ingest_resumed, next_step FROM promscale_upgrade_state()", &[]).unwrap();
+    assert_eq!(row.get::<_, String>(0), "up_to_date");
+    assert!(row.get::<_, bool>(1));
+    assert!(row.get::<_, String>(2).contains("start all other"), "{}", row.get::<_, String>(2));
+}
+
+#[test]
+fn a_pg_monitor_member_reads_everything() {
+    let cluster = Cluster::shared();
+    let db = cluster.promscale_db("state_monitor", "--version 0.7.0 --metrics 3");
+    let mut admin = cluster.connect(&db);
+    admin
+        .batch_execute(
+            "DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'guard_watcher') THEN
+                    CREATE ROLE guard_watcher LOGIN IN ROLE pg_monitor;
+                END IF;
+             END $$",
+        )
+        .unwrap();
+    let conninfo = cluster.conninfo(&db, "watcher").replace("user=postgres", "user=guard_watcher");
+    let mut watcher = postgres::Client::connect(&conninfo, postgres::NoTls).unwrap();
+    for sql in [
+        "SELECT count(*) FROM promscale_upgrade_checks()",
+        "SELECT count(*) FROM promscale_upgrade_state()",
+        "SELECT count(*) FROM promscale_upgrade_lock_estimate()",
+        "SELECT count(*) FROM promscale_upgrade_metrics",
+        "SELECT count(*) FROM (SELECT promscale_upgrade_report()) r",
+    ] {
+        let n: i64 = watcher.query_one(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0);
+        assert!(n >= 1, "{sql}");
+    }
+    // Without prom_reader the ingest signal is unknown, not an error.
+    let seen: Option<f64> =
+        watcher.query_one("SELECT seconds_since_last_ingest FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert!(seen.is_none());
+    // And a role outside pg_monitor gets nothing.
+    admin.batch_execute("DROP ROLE IF EXISTS guard_stranger; CREATE ROLE guard_stranger LOGIN").unwrap();
+    let conninfo = cluster.conninfo(&db, "stranger").replace("user=postgres", "user=guard_stranger");
+    let mut stranger = postgres::Client::connect(&conninfo, postgres::NoTls).unwrap();
+    let err = stranger.query("SELECT * FROM promscale_upgrade_metrics", &[]).unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("42501"));
+}
+
+#[test]
+fn state_report_and_metrics_work_on_a_hot_standby() {
+    let primary = Cluster::start("it_mon_primary", 55326, &[]);
+    let db = primary.promscale_db("standby_state", "--version 0.7.0 --metrics 3");
+    let replica = Cluster::start_replica("it_mon_replica", 55327, &primary);
+    let mut on_replica = replica.connect(&db);
+    let in_recovery: bool = on_replica.query_one("SELECT pg_is_in_recovery()", &[]).unwrap().get(0);
+    assert!(in_recovery);
+    let (p, _) = phase(&mut on_replica);
+    assert_eq!(p, "not_ready", "a standby cannot be upgraded: server_role fails");
+    let report: String = on_replica.query_one("SELECT promscale_upgrade_report()::text", &[]).unwrap().get(0);
+    assert!(report.contains("\"server_role\""));
+    let ready: i32 = on_replica.query_one("SELECT ready FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert_eq!(ready, 0);
+    replica.stop();
+    primary.stop();
+}
+
+/// The exporter's custom query runs and returns exactly the documented columns.
+#[test]
+fn exporter_queries_file_matches_the_view() {
+    let text = std::fs::read_to_string(project_root().join("monitoring/postgres_exporter_queries.yaml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let map = doc.as_mapping().unwrap();
+    assert!(!map.is_empty());
+    let cluster = Cluster::shared();
+    let db = cluster.promscale_db("exporter_queries", "--version 0.7.0 --metrics 3");
+    let mut c = cluster.connect(&db);
+    for (name, spec) in map {
+        let query = spec["query"].as_str().unwrap();
+        let documented: Vec<(String, String)> = spec["metrics"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let (col, def) = m.as_mapping().unwrap().iter().next().unwrap();
+                (col.as_str().unwrap().to_string(), def["usage"].as_str().unwrap().to_string())
+            })
+            .collect();
+        let stmt = c.prepare(query).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().to_string()).collect();
+        let names: Vec<String> = documented.iter().map(|(c, _)| c.clone()).collect();
+        assert_eq!(columns, names, "{name:?}: query columns and documented metrics differ");
+        let rows = c.query(&stmt, &[]).unwrap();
+        assert_eq!(rows.len(), 1);
+        for ((col, usage), column) in documented.iter().zip(stmt.columns()) {
+            let numeric = ["int4", "int8", "float8", "numeric"].contains(&column.type_().name());
+            assert_eq!(usage != "LABEL", numeric, "{col} is {usage} but has type {}", column.type_());
+        }
+    }
+}
