@@ -2,9 +2,13 @@
 //!
 //! Layout (see README.md): `version`, `rules` and `plan` say what an upgrade
 //! is; `snapshot` gathers the facts from the catalog; `checks` decides; `api`
-//! is the thin SQL surface. Only `snapshot::read` and `api` touch PostgreSQL.
+//! is the thin SQL surface; `enforce` refuses manual updates of the promscale
+//! extension. Only `snapshot::read` reads the catalog; `api` and the glue in
+//! `enforce` (the event trigger, the lock check, the upgrade log) are the
+//! other places that touch PostgreSQL.
 
 pub mod checks;
+pub mod enforce;
 pub mod plan;
 pub mod rules;
 pub mod snapshot;
@@ -13,6 +17,13 @@ pub mod version;
 mod api;
 
 pgrx::pg_module_magic!(name, version);
+
+/// Runs when the library is loaded: by the first extension command in a
+/// session (the event trigger calls into it) or the first guard function.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    enforce::init();
+}
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.
 #[cfg(test)]

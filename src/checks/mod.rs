@@ -9,6 +9,8 @@ mod hazards;
 mod server;
 mod timescaledb;
 
+pub(crate) use connectors::describe as describe_connector_session;
+
 use std::fmt;
 
 use crate::plan::Plan;

@@ -39,6 +39,17 @@ pub struct ConnectorSession {
     pub lock_mode: Option<String>,
 }
 
+/// What an `ALTER/CREATE EXTENSION promscale` needs to be judged: a much
+/// smaller read than `Snapshot`, made only for promscale commands.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PromscaleCommandFacts {
+    pub installed: Option<String>,
+    pub default_version: Option<String>,
+    /// `prom_schema_migrations` tables, schema-qualified and quoted.
+    pub legacy_tables: Vec<String>,
+}
+
 /// Size of the tracing data as catalog statistics tell it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]

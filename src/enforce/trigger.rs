@@ -1,0 +1,218 @@
+//! The event trigger function: parse tree -> command -> facts -> verdict ->
+//! ERROR, WARNING or a pending log entry. Thin glue; `decision` decides.
+//!
+//! The trigger fires on `ddl_command_start` only for `ALTER EXTENSION` and
+//! `CREATE EXTENSION` (its `WHEN TAG` filter), so other DDL never calls it.
+//! Commands for other extensions return after one look at the parse tree;
+//! only promscale commands read the catalog.
+
+use std::ffi::{c_char, CStr};
+
+use pgrx::pg_sys::{self, panic::ErrorReport};
+use pgrx::prelude::*;
+
+use super::decision::{audit_line, decide, Command, Facts, LockEstimate, RefusalReason, Verdict, Who};
+use super::pending::PendingCommand;
+use super::{session_lock, settings, upgrade_log};
+use crate::rules::Rules;
+use crate::snapshot::{read, PromscaleCommandFacts};
+
+const EXTENSION: &CStr = c"promscale";
+
+// The C symbol (`enforce_connector_path_wrapper`) is part of the installed
+// SQL: keep the name when refactoring, or existing databases lose the trigger.
+#[pg_extern(
+    requires = ["guard_schema"],
+    sql = r#"
+CREATE FUNCTION promscale_upgrade_guard.enforce_connector_path() RETURNS event_trigger
+    LANGUAGE c
+    SET search_path TO pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
+"#
+)]
+fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
+    let Some(command) = (unsafe { promscale_command(fcinfo) }) else {
+        return;
+    };
+    // Statements of an extension script (ALTER EXTENSION ... ADD in the
+    // takeover) pass; decide() says so too, without the catalog reads.
+    if unsafe { pg_sys::creating_extension } {
+        return;
+    }
+    judge(&command);
+}
+
+/// The promscale command this event is about; None for anything else.
+unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command> {
+    unsafe {
+        let context = if fcinfo.is_null() { std::ptr::null_mut() } else { (*fcinfo).context };
+        if context.is_null() || !pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) {
+            ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED,
+                "function \"enforce_connector_path\" must be fired by an event trigger",
+                function_name!(),
+            )
+            .report(PgLogLevel::ERROR);
+            unreachable!("ERROR does not return");
+        }
+        let tree = (*(context as *mut pg_sys::EventTriggerData)).parsetree;
+        if tree.is_null() {
+            return None;
+        }
+        if pgrx::is_a(tree, pg_sys::NodeTag::T_AlterExtensionStmt) {
+            let stmt = tree as *mut pg_sys::AlterExtensionStmt;
+            if !is_promscale((*stmt).extname) {
+                return None;
+            }
+            let mut to = None;
+            for option in def_elems((*stmt).options) {
+                if def_name(option) == "new_version" {
+                    to = Some(def_string(option));
+                }
+            }
+            return Some(Command::Update { to });
+        }
+        if pgrx::is_a(tree, pg_sys::NodeTag::T_CreateExtensionStmt) {
+            let stmt = tree as *mut pg_sys::CreateExtensionStmt;
+            if !is_promscale((*stmt).extname) {
+                return None;
+            }
+            let (mut version, mut schema, mut cascade) = (None, None, false);
+            for option in def_elems((*stmt).options) {
+                match def_name(option).as_str() {
+                    "new_version" => version = Some(def_string(option)),
+                    "schema" => schema = Some(def_string(option)),
+                    "cascade" => cascade = true,
+                    _ => {}
+                }
+            }
+            return Some(Command::Create { version, schema, if_not_exists: (*stmt).if_not_exists, cascade });
+        }
+        // ALTER EXTENSION ... ADD/DROP (AlterExtensionContentsStmt), ... SET
+        // SCHEMA (AlterObjectSchemaStmt), ... OWNER and the like.
+        None
+    }
+}
+
+unsafe fn is_promscale(name: *const c_char) -> bool {
+    !name.is_null() && unsafe { CStr::from_ptr(name) } == EXTENSION
+}
+
+unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<*mut pg_sys::DefElem> {
+    if list.is_null() {
+        return Vec::new();
+    }
+    unsafe {
+        let len = (*list).length.max(0) as usize;
+        (0..len)
+            .map(|i| (*(*list).elements.add(i)).ptr_value as *mut pg_sys::DefElem)
+            .filter(|d| !d.is_null() && pgrx::is_a(*d as *mut pg_sys::Node, pg_sys::NodeTag::T_DefElem))
+            .collect()
+    }
+}
+
+unsafe fn def_name(def: *mut pg_sys::DefElem) -> String {
+    unsafe {
+        let name = (*def).defname;
+        if name.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(name).to_string_lossy().into_owned()
+        }
+    }
+}
+
+unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
+    unsafe { CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned() }
+}
+
+/// Issue 3's hook: the lock estimate for the update about to run. The
+/// decision already refuses (53400) an update whose estimate does not fit;
+/// until `promscale_upgrade_lock_estimate()` exists there is no estimate,
+/// so this returns None and fail-fast checks connected connectors only.
+fn lock_estimate_for(_command: &Command, _facts: &PromscaleCommandFacts) -> Option<LockEstimate> {
+    None
+}
+
+fn who() -> Who {
+    let application_name = unsafe {
+        let name = pg_sys::application_name;
+        if name.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(name).to_string_lossy().into_owned()
+        }
+    };
+    Who { pid: unsafe { pg_sys::MyProcPid }, role: upgrade_log::current_role_name(), application_name }
+}
+
+fn judge(command: &Command) {
+    let rules = Rules::get();
+    let ext = read::promscale_command_facts();
+    let facts = Facts {
+        in_extension_script: false,
+        connector_lock: session_lock::connector_lock(rules.connector_lock_key),
+        connector_lock_key: rules.connector_lock_key,
+        rehearsal: super::rehearsal_active(),
+        allow_manual_update: settings::ALLOW_MANUAL_UPDATE.get(),
+        fail_fast: settings::FAIL_FAST.get(),
+        other_connector_sessions: read::connector_sessions(rules),
+        lock_estimate: lock_estimate_for(command, &ext),
+        installed: ext.installed,
+        default_version: ext.default_version,
+        legacy_tables: ext.legacy_tables,
+    };
+    let verdict = decide(command, &facts);
+    let who = who();
+    if let Some(line) = audit_line(command, &verdict, &who) {
+        ErrorReport::new(PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, line, function_name!())
+            .report(PgLogLevel::LOG_SERVER_ONLY);
+    }
+    match verdict {
+        Verdict::Pass => {}
+        Verdict::Allow(allowed) => {
+            if let Some(w) = &allowed.warning {
+                ErrorReport::new(PgSqlErrorCode::ERRCODE_WARNING, w.message.clone(), function_name!())
+                    .set_detail(w.detail.clone())
+                    .set_hint(w.hint.clone())
+                    .report(PgLogLevel::WARNING);
+            }
+            upgrade_log::record(PendingCommand {
+                subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
+                statement: command.statement(),
+                allowed,
+                started_at: unsafe { pg_sys::GetCurrentTimestamp() },
+                who,
+            });
+        }
+        Verdict::Refuse(refusal) => {
+            let code = match refusal.reason {
+                RefusalReason::NotTheConnector => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                RefusalReason::ConnectorsConnected => PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+                RefusalReason::LockTableTooSmall => PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+            };
+            ErrorReport::new(code, refusal.message.message, function_name!())
+                .set_detail(refusal.message.detail)
+                .set_hint(refusal.message.hint)
+                .report(PgLogLevel::ERROR);
+        }
+    }
+}
+
+// The guard's own schema: the upgrade log and the trigger function live
+// there, whatever schema CREATE EXTENSION picked for the SQL functions. When
+// the extension itself was installed into a schema of that name, use it.
+pgrx::extension_sql!(
+    r#"
+DO $guard_schema$
+BEGIN
+    IF '@extschema@' <> 'promscale_upgrade_guard' THEN
+        CREATE SCHEMA promscale_upgrade_guard;
+    END IF;
+END
+$guard_schema$;
+"#,
+    name = "guard_schema",
+);
+
+pgrx::extension_sql_file!("../../sql/enforce.sql", name = "enforce", requires = ["guard_schema", enforce_connector_path]);
