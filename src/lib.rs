@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod enforce;
+pub mod locks;
 pub mod plan;
 pub mod rules;
 pub mod snapshot;

@@ -10,7 +10,8 @@ use std::fmt;
 use semver::Version;
 
 /// A parsed extension or release version that remembers how it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Equality and order are semver's: `0.17` and `0.17.0` are the same release.
+#[derive(Debug, Clone)]
 pub struct ExtVersion {
     pub text: String,
     pub semver: Version,
@@ -49,6 +50,14 @@ impl ExtVersion {
         !self.semver.pre.is_empty()
     }
 }
+
+impl PartialEq for ExtVersion {
+    fn eq(&self, other: &Self) -> bool {
+        self.semver == other.semver
+    }
+}
+
+impl Eq for ExtVersion {}
 
 impl PartialOrd for ExtVersion {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -117,6 +126,12 @@ mod tests {
         for bad in ["", "abc", "0.5.x", "1.2.3.4", "1..2", "-1.0", "0.5.0-", "v0.5.0"] {
             assert!(ExtVersion::parse(bad).is_none(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn short_forms_are_equal_to_full_ones() {
+        assert_eq!(v("0.17"), v("0.17.0"));
+        assert_ne!(v("0.17.1"), v("0.17.0"));
     }
 
     #[test]

@@ -89,17 +89,21 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
             format!("No user object depends on prom_info.metric, which Promscale {} recreates.", release.version),
         );
     }
+    let named: Vec<String> = deps.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect();
+    let save: Vec<String> = deps.iter().take(5).map(|d| d.definition_sql()).collect();
+    let drop: Vec<String> = deps.iter().take(5).map(|d| d.drop_sql()).collect();
     Check::fail(
         NAME,
         format!(
             "{} on the view prom_info.metric: {}. In Promscale {}, {summary}, so the update would fail with dependent_objects_still_exist.",
             plural(deps.len(), "user object depends", "user objects depend"),
-            list_some(deps, 10),
+            list_some(&named, 10),
             release.version
         ),
         format!(
-            "Save their definitions (for a view: SELECT pg_get_viewdef('{}'::regclass)), drop them before the upgrade and recreate them after it.",
-            deps[0]
+            "Save the definitions ({}), drop the objects before the upgrade ({}) and recreate them after it.",
+            save.join(" "),
+            drop.join(" ")
         ),
     )
 }
@@ -116,13 +120,16 @@ pub fn non_metric_tables_in_prom_data(s: &Snapshot, plan: &Plan) -> Check {
     Check::fail(
         NAME,
         format!(
-            "Schema prom_data holds {} that {} not metric tables: {}. For Promscale {}: {summary}.",
-            plural(tables.len(), "table", "tables"),
-            if tables.len() == 1 { "is" } else { "are" },
+            "Schema prom_data holds {}: {}. For Promscale {}: {summary}.",
+            plural(tables.len(), "table that is not a metric table", "tables that are not metric tables"),
             list_some(tables, 10),
             release.version
         ),
-        format!("Move them to another schema before the upgrade, for example: ALTER TABLE {} SET SCHEMA public;", tables[0]),
+        format!(
+            "Move {} to another schema before the upgrade, for example: ALTER TABLE {} SET SCHEMA public;",
+            if tables.len() == 1 { "it" } else { "them" },
+            tables[0]
+        ),
     )
 }
 
@@ -132,7 +139,7 @@ mod tests {
     use crate::checks::testing::run_named;
     use crate::checks::Status;
     use crate::plan::tests::snapshot_with;
-    use crate::snapshot::UpdatePath;
+    use crate::snapshot::{DependentObject, UpdatePath};
 
     #[test]
     fn tracing_loss_warns_only_when_crossing_0_11_with_data() {
@@ -158,10 +165,15 @@ mod tests {
     fn prom_info_dependents_fail_when_crossing_0_17() {
         let mut s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
         s.promscale_update_paths.push(UpdatePath { source: "0.7.0".into(), target: "0.8.0".into(), path: "0.7.0--0.8.0".into() });
-        s.prom_info_metric_dependents = vec!["public.my_metrics".into()];
+        s.prom_info_metric_dependents =
+            vec![DependentObject::new("view", "public.my_metrics"), DependentObject::new("function", "public.f(integer)")];
         let c = run_named(&s, None, "prom_info_metric_dependents");
         assert_eq!(c.status, Status::Fail);
-        assert!(c.hint.unwrap().contains("pg_get_viewdef('public.my_metrics'::regclass)"));
+        assert!(c.detail.contains("view public.my_metrics, function public.f(integer)"), "{}", c.detail);
+        let hint = c.hint.unwrap();
+        assert!(hint.contains("SELECT pg_get_viewdef('public.my_metrics'::regclass);"), "{hint}");
+        assert!(hint.contains("SELECT pg_get_functiondef('public.f(integer)'::regprocedure);"), "{hint}");
+        assert!(hint.contains("DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer);"), "{hint}");
         // Staying on 0.16 never touches the view.
         assert_eq!(run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status, Status::Ok);
     }
@@ -172,7 +184,8 @@ mod tests {
         s.non_metric_tables_in_prom_data = vec!["prom_data.my_table".into()];
         let c = run_named(&s, Some("0.14.0"), "non_metric_tables_in_prom_data");
         assert_eq!(c.status, Status::Fail);
-        assert!(c.hint.unwrap().contains("ALTER TABLE prom_data.my_table SET SCHEMA public;"));
+        assert!(c.detail.contains("holds 1 table that is not a metric table: prom_data.my_table"), "{}", c.detail);
+        assert!(c.hint.unwrap().contains("Move it to another schema before the upgrade, for example: ALTER TABLE prom_data.my_table SET SCHEMA public;"));
         assert_eq!(run_named(&s, Some("0.16.0"), "non_metric_tables_in_prom_data").status, Status::Ok);
     }
 
@@ -180,7 +193,7 @@ mod tests {
     fn a_fresh_install_has_no_hazards() {
         let mut s = snapshot_with(None, &["0.8.0"], "0.8.0");
         s.tracing.rows_estimate = 10;
-        s.prom_info_metric_dependents = vec!["public.v".into()];
+        s.prom_info_metric_dependents = vec![DependentObject::new("view", "public.v")];
         for name in ["tracing_data_dropped", "prom_info_metric_dependents", "non_metric_tables_in_prom_data"] {
             let c = run_named(&s, None, name);
             assert_eq!(c.status, Status::Ok, "{c:?}");

@@ -50,6 +50,34 @@ pub struct PromscaleCommandFacts {
     pub legacy_tables: Vec<String>,
 }
 
+/// An object as `pg_identify_object()` names it: `kind` "view",
+/// "materialized view", "function", ...; `identity` schema-qualified.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DependentObject {
+    pub kind: String,
+    pub identity: String,
+}
+
+impl DependentObject {
+    pub fn new(kind: &str, identity: &str) -> DependentObject {
+        DependentObject { kind: kind.to_string(), identity: identity.to_string() }
+    }
+
+    /// The SQL that prints its definition, so it can be recreated.
+    pub fn definition_sql(&self) -> String {
+        match self.kind.as_str() {
+            "view" | "materialized view" => format!("SELECT pg_get_viewdef('{}'::regclass);", self.identity),
+            "function" | "procedure" => format!("SELECT pg_get_functiondef('{}'::regprocedure);", self.identity),
+            _ => format!("pg_dump --schema-only to save {} {}", self.kind, self.identity),
+        }
+    }
+
+    /// The statement that drops it.
+    pub fn drop_sql(&self) -> String {
+        format!("DROP {} {};", self.kind.to_uppercase(), self.identity)
+    }
+}
+
 /// Size of the tracing data as catalog statistics tell it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
@@ -88,7 +116,7 @@ pub struct Snapshot {
     pub connector_sessions: Vec<ConnectorSession>,
     pub tracing: TracingData,
     /// User objects (not extension members) that depend on `prom_info.metric`.
-    pub prom_info_metric_dependents: Vec<String>,
+    pub prom_info_metric_dependents: Vec<DependentObject>,
     /// Tables in `prom_data` that no `prom_metric` view reads.
     pub non_metric_tables_in_prom_data: Vec<String>,
     pub max_locks: MaxLocksSetting,

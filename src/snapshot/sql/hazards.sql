@@ -28,12 +28,11 @@ tracing_roots AS (
 prom_info_metric AS (
     SELECT pg_catalog.to_regclass('prom_info.metric') AS oid
 ), dependents AS (
-    SELECT DISTINCT CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                         THEN r.ev_class::pg_catalog.regclass::text
-                         ELSE pg_catalog.pg_describe_object(d.classid, d.objid, 0) END AS object,
+    -- A view depends through its rewrite rule; name the view, not the rule.
+    SELECT DISTINCT
            CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END AS member_classid,
-           coalesce(r.ev_class, d.objid) AS member_objid
+                THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END AS classid,
+           coalesce(r.ev_class, d.objid) AS objid
     FROM prom_info_metric m
     JOIN pg_catalog.pg_depend d
       ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = m.oid AND d.deptype = 'n'
@@ -41,10 +40,11 @@ prom_info_metric AS (
       ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid
     WHERE r.ev_class IS DISTINCT FROM m.oid
 ), user_dependents AS (
-    SELECT dep.object FROM dependents dep
+    SELECT o.type AS kind, o.identity
+    FROM dependents dep, LATERAL pg_catalog.pg_identify_object(dep.classid, dep.objid, 0) AS o
     WHERE NOT EXISTS (
         SELECT 1 FROM pg_catalog.pg_depend e
-        WHERE e.classid = dep.member_classid AND e.objid = dep.member_objid AND e.deptype = 'e')
+        WHERE e.classid = dep.classid AND e.objid = dep.objid AND e.deptype = 'e')
 ),
 -- Tables in prom_data that are not metric tables (each metric table has a
 -- view of the same name in prom_metric).
@@ -60,6 +60,7 @@ non_metric AS (
 )
 SELECT pg_catalog.json_build_object(
     'tracing', (SELECT pg_catalog.json_build_object('tables', tables, 'rows_estimate', rows_estimate, 'bytes', bytes) FROM tracing),
-    'prom_info_metric_dependents', coalesce((SELECT pg_catalog.json_agg(object ORDER BY object) FROM user_dependents), '[]'),
+    'prom_info_metric_dependents', coalesce((SELECT pg_catalog.json_agg(
+        pg_catalog.json_build_object('kind', kind, 'identity', identity) ORDER BY identity) FROM user_dependents), '[]'),
     'non_metric_tables_in_prom_data', coalesce((SELECT pg_catalog.json_agg(name ORDER BY name) FROM non_metric), '[]')
 )::text

@@ -1,2 +1,3 @@
--- stand-in: the real migration creates the pgx-rendered objects in _prom_ext
--- (C functions); the stand-in has no shared library, nothing to do.
+-- stand-in: the real migration creates the pgx-rendered objects of _prom_ext
+-- (C functions in the versioned shared library). The stand-in has no library;
+-- its _prom_ext functions are (re)created by ext-objects.sql in every script.

@@ -50,7 +50,7 @@ CREATE TABLE _ps_trace.span (
     operation_id bigint NOT NULL,
     start_time timestamptz NOT NULL,
     end_time timestamptz NOT NULL,
-    duration_ms double precision NOT NULL GENERATED ALWAYS AS (extract(epoch FROM (end_time - start_time)) * 1000.0) STORED,
+    duration_ms double precision NOT NULL GENERATED ALWAYS AS ((extract(epoch FROM (end_time - start_time)) * 1000.0)::double precision) STORED,
     trace_state text CHECK (trace_state != ''),
     span_tags ps_trace.tag_map NOT NULL,
     dropped_tags_count integer NOT NULL DEFAULT 0,
@@ -91,7 +91,7 @@ CREATE TABLE _ps_trace.link (
 );
 CREATE INDEX ON _ps_trace.link USING btree (trace_id, span_id);
 IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') THEN
-    PERFORM public.create_hypertable('_ps_trace.span'::regclass, 'start_time', 1);
-    PERFORM public.create_hypertable('_ps_trace.event'::regclass, 'time', 1);
-    PERFORM public.create_hypertable('_ps_trace.link'::regclass, 'span_start_time', 1);
+    PERFORM public.create_hypertable('_ps_trace.span'::regclass, 'start_time', 0);
+    PERFORM public.create_hypertable('_ps_trace.event'::regclass, 'time', 0);
+    PERFORM public.create_hypertable('_ps_trace.link'::regclass, 'span_start_time', 0);
 END IF;

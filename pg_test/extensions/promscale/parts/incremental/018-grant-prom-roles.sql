@@ -1,1 +1,5 @@
-GRANT prom_reader, prom_writer, prom_modifier, prom_maintenance, prom_admin TO CURRENT_USER WITH ADMIN OPTION;
+GRANT prom_reader TO SESSION_USER WITH ADMIN OPTION;
+GRANT prom_writer TO SESSION_USER WITH ADMIN OPTION;
+GRANT prom_maintenance TO SESSION_USER WITH ADMIN OPTION;
+GRANT prom_modifier TO SESSION_USER WITH ADMIN OPTION;
+GRANT prom_admin TO SESSION_USER WITH ADMIN OPTION;

@@ -1,1 +1,2 @@
--- stand-in: no schema effect modeled for 025-tag-map-storage-type.
+-- stand-in: the real migration edits pg_type/pg_attribute to give tag_map and
+-- tag_v extended storage; the stand-in types already have it (LIKE jsonb).

@@ -1,1 +1,2 @@
--- stand-in: no schema effect modeled for 027-tag-map-storage-views.
+-- stand-in: the real migration fixes the storage of view columns of type
+-- tag_map; nothing to do for the stand-in types.

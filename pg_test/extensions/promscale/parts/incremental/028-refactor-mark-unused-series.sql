@@ -1,1 +1,1 @@
--- stand-in: no schema effect modeled for 028-refactor-mark-unused-series.
+DROP FUNCTION IF EXISTS _prom_catalog.mark_unused_series(text, text, text, timestamptz, timestamptz);

@@ -1,1 +1,1 @@
--- stand-in: no schema effect modeled for 029-remove-unused-ingest-func.
+DROP FUNCTION IF EXISTS _prom_catalog.create_ingest_temp_table(text, text) CASCADE;

@@ -1,1 +1,2 @@
--- stand-in: no schema effect modeled for 030-remove-get-confirmed-unused-series.
+DROP FUNCTION IF EXISTS _prom_catalog.get_confirmed_unused_series(name, name, name, bigint[], timestamptz);
+DROP FUNCTION IF EXISTS _prom_catalog.get_confirmed_unused_series(text, text, text, bigint[], timestamptz);

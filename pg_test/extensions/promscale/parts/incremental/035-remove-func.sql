@@ -1,1 +1,2 @@
--- stand-in: no schema effect modeled for 035-remove-func.
+DROP FUNCTION IF EXISTS _prom_catalog.get_metrics_that_need_compression();
+DROP VIEW IF EXISTS _ps_catalog.chunks_to_freeze;

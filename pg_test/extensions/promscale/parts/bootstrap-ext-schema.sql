@@ -1,0 +1,1 @@
+CREATE SCHEMA _prom_ext;

@@ -1,0 +1,1 @@
+-- 0.3.0: no schema change (the real update script was empty).

@@ -1,0 +1,1 @@
+promscale--0.6.0.sql

@@ -1,0 +1,1 @@
+promscale--0.5.3.sql

@@ -1,0 +1,1 @@
+promscale--0.7.0.sql

@@ -1,0 +1,1 @@
+promscale--0.8.0.sql

@@ -1,0 +1,28 @@
+-- User objects on prom_info.metric block extension 0.8.0's migration;
+-- foreign tables in prom_data fail extension versions before 0.7.0.
+CREATE EXTENSION promscale_upgrade_guard;
+CREATE EXTENSION timescaledb;
+CREATE EXTENSION promscale VERSION '0.7.0';
+SELECT _prom_catalog.get_or_create_metric_table_name('cpu_usage');
+CREATE VIEW public.metric_inventory AS SELECT * FROM prom_info.metric;
+CREATE FUNCTION public.metric_count() RETURNS bigint LANGUAGE sql
+BEGIN ATOMIC SELECT count(*) FROM prom_info.metric; END;
+SELECT status, detail, hint FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'prom_info_metric_dependents';
+SELECT promscale_upgrade_ready('0.17.0');
+-- Staying on 0.16 never touches the view.
+SELECT status, detail FROM promscale_upgrade_checks('0.16.0') WHERE check_name = 'prom_info_metric_dependents';
+-- The real migration fails exactly as the check says.
+ALTER EXTENSION promscale UPDATE TO '0.8.0';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP VIEW public.metric_inventory;
+DROP FUNCTION public.metric_count();
+SELECT status, detail FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'prom_info_metric_dependents';
+
+DROP EXTENSION promscale CASCADE;
+CREATE EXTENSION promscale VERSION '0.5.4';
+SELECT _prom_catalog.get_or_create_metric_table_name('cpu_usage');
+CREATE TABLE prom_data.my_own_table (x int);
+SELECT status, detail, hint FROM promscale_upgrade_checks('0.14.0') WHERE check_name = 'non_metric_tables_in_prom_data';
+SELECT status, detail FROM promscale_upgrade_checks('0.16.0') WHERE check_name = 'non_metric_tables_in_prom_data';
+DROP TABLE prom_data.my_own_table;
+SELECT status, detail FROM promscale_upgrade_checks('0.14.0') WHERE check_name = 'non_metric_tables_in_prom_data';

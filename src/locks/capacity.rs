@@ -1,0 +1,176 @@
+//! The shared lock table: how big it is, how much of it is free, and what
+//! `max_locks_per_transaction` an upgrade needs.
+//!
+//! PostgreSQL sizes the table as `max_locks_per_transaction * (MaxBackends +
+//! max_prepared_transactions)` entries (lock.c, 13..18), one entry per
+//! distinct locked object. The guard reads the three numbers from the
+//! server's own globals, so the per-version `MaxBackends` formula never has
+//! to be rebuilt here.
+
+/// The inputs of the lock table size, as the running server has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LockTableSize {
+    pub max_backends: i64,
+    pub max_locks_per_transaction: i64,
+    pub max_prepared_transactions: i64,
+}
+
+impl LockTableSize {
+    /// Backend slots that each get `max_locks_per_transaction` entries.
+    pub fn slots(&self) -> i64 {
+        self.max_backends + self.max_prepared_transactions
+    }
+
+    /// NLOCKENTS: the nominal number of lock-table entries.
+    pub fn nominal_entries(&self) -> i64 {
+        self.max_locks_per_transaction * self.slots()
+    }
+
+    /// How the capacity was computed, for people.
+    pub fn explain(&self) -> String {
+        format!(
+            "max_locks_per_transaction {} x (MaxBackends {} + max_prepared_transactions {}) = {} entries",
+            self.max_locks_per_transaction,
+            self.max_backends,
+            self.max_prepared_transactions,
+            self.nominal_entries()
+        )
+    }
+}
+
+/// The verdict on whether the upgrade's locks fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Fits with at least the safety margin to spare.
+    Comfortable,
+    /// Fits, but with less than the safety margin to spare.
+    Thin,
+    /// Does not fit the nominal table minus what others hold.
+    DoesNotFit,
+}
+
+/// Lock-table arithmetic for one upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub size: LockTableSize,
+    /// Entries other sessions hold now (distinct objects, shared table only).
+    pub in_use: i64,
+    /// Extra headroom asked for, in percent of the locks needed.
+    pub margin_percent: i64,
+}
+
+impl Capacity {
+    /// Entries left for the upgrade's transaction.
+    pub fn available(&self) -> i64 {
+        (self.size.nominal_entries() - self.in_use).max(0)
+    }
+
+    /// `needed` plus the safety margin, rounded up.
+    pub fn with_margin(&self, needed: i64) -> i64 {
+        needed + div_ceil(needed * self.margin_percent.max(0), 100)
+    }
+
+    pub fn fit(&self, needed: i64) -> Fit {
+        if needed > self.available() {
+            Fit::DoesNotFit
+        } else if self.with_margin(needed) > self.available() {
+            Fit::Thin
+        } else {
+            Fit::Comfortable
+        }
+    }
+
+    /// The smallest `max_locks_per_transaction` whose table holds the
+    /// upgrade's locks plus the margin plus what others hold now; never
+    /// below the current setting (the recommendation is for the upgrade, it
+    /// must not shrink what the workload already uses).
+    pub fn recommended_max_locks(&self, needed: i64) -> i64 {
+        let slots = self.size.slots().max(1);
+        let required = div_ceil(self.with_margin(needed) + self.in_use, slots);
+        required.max(self.size.max_locks_per_transaction)
+    }
+}
+
+fn div_ceil(a: i64, b: i64) -> i64 {
+    (a + b - 1).div_euclid(b)
+}
+
+/// The only formula Timescale published (troubleshooting page
+/// `backup-upgrade-oom`): `(400 + relations outside pg_catalog, pg_toast*
+/// and information_schema) / (max_connections + max_prepared_transactions)`,
+/// rounded up. Shown beside the guard's number, for comparison.
+pub fn published_formula(relations: i64, max_connections: i64, max_prepared_transactions: i64) -> i64 {
+    div_ceil(400 + relations, (max_connections + max_prepared_transactions).max(1))
+}
+
+/// The number of lock-table entries the published formula's setting gives:
+/// the formula's implicit estimate of what the upgrade needs.
+pub fn published_formula_locks(relations: i64) -> i64 {
+    400 + relations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PostgreSQL 15 defaults: max_connections 100, autovacuum_max_workers 3,
+    /// max_worker_processes 8, max_wal_senders 10: MaxBackends 122.
+    fn pg15_defaults() -> LockTableSize {
+        LockTableSize { max_backends: 122, max_locks_per_transaction: 64, max_prepared_transactions: 0 }
+    }
+
+    #[test]
+    fn default_table_has_7808_entries() {
+        assert_eq!(pg15_defaults().nominal_entries(), 7808);
+        assert!(pg15_defaults().explain().ends_with("= 7808 entries"));
+    }
+
+    #[test]
+    fn prepared_transactions_get_slots_too() {
+        let size = LockTableSize { max_prepared_transactions: 10, ..pg15_defaults() };
+        assert_eq!(size.nominal_entries(), 64 * 132);
+    }
+
+    #[test]
+    fn fit_accounts_for_locks_in_use_and_margin() {
+        let c = Capacity { size: pg15_defaults(), in_use: 800, margin_percent: 20 };
+        assert_eq!(c.available(), 7008);
+        assert_eq!(c.fit(5000), Fit::Comfortable); // 6000 with margin
+        assert_eq!(c.fit(6000), Fit::Thin); // 7200 with margin
+        assert_eq!(c.fit(7008), Fit::Thin);
+        assert_eq!(c.fit(7009), Fit::DoesNotFit);
+    }
+
+    #[test]
+    fn recommendation_covers_needed_margin_and_in_use() {
+        let c = Capacity { size: pg15_defaults(), in_use: 800, margin_percent: 20 };
+        // (250_000 * 1.2 + 800) / 122 = 2465.57 -> 2466
+        assert_eq!(c.recommended_max_locks(250_000), 2466);
+        let m = c.recommended_max_locks(250_000);
+        let bigger = LockTableSize { max_locks_per_transaction: m, ..pg15_defaults() };
+        let after = Capacity { size: bigger, ..c };
+        assert_eq!(after.fit(250_000), Fit::Comfortable);
+        let smaller = LockTableSize { max_locks_per_transaction: m - 1, ..pg15_defaults() };
+        assert_ne!(Capacity { size: smaller, ..c }.fit(250_000), Fit::Comfortable);
+    }
+
+    #[test]
+    fn recommendation_never_lowers_the_setting() {
+        let c = Capacity { size: pg15_defaults(), in_use: 0, margin_percent: 20 };
+        assert_eq!(c.recommended_max_locks(10), 64);
+    }
+
+    #[test]
+    fn zero_margin_is_exact() {
+        let c = Capacity { size: pg15_defaults(), in_use: 0, margin_percent: 0 };
+        assert_eq!(c.fit(7808), Fit::Comfortable);
+        assert_eq!(c.fit(7809), Fit::DoesNotFit);
+    }
+
+    #[test]
+    fn published_formula_matches_the_docs() {
+        // 119,628 relations (promscale#312) with max_connections 100.
+        assert_eq!(published_formula(119_628, 100, 0), 1201);
+        assert_eq!(published_formula_locks(1000), 1400);
+    }
+}
