@@ -325,68 +325,71 @@ fn verb(kind: UpgradeKind) -> &'static str {
     }
 }
 
-fn version_change(from: &Option<String>, to: &Option<String>) -> String {
-    match (from, to) {
-        (Some(f), Some(t)) => format!("from version {f} to {t}"),
-        (Some(f), None) => format!("from version {f} to the default version"),
-        (None, Some(t)) => format!("at version {t}"),
-        (None, None) => "at the default version".to_string(),
+fn version_change(kind: UpgradeKind, from: &Option<String>, to: &Option<String>) -> String {
+    match (kind, from, to) {
+        (UpgradeKind::Takeover | UpgradeKind::Install, _, Some(t)) => format!("installing extension version {t}"),
+        (UpgradeKind::Takeover | UpgradeKind::Install, _, None) => "installing the default extension version".to_string(),
+        (UpgradeKind::Update, Some(f), Some(t)) => format!("from version {f} to {t}"),
+        (UpgradeKind::Update, Some(f), None) => format!("from version {f} to the default version"),
+        (UpgradeKind::Update, None, _) => "to the default version".to_string(),
     }
 }
 
-/// Why this session's hold on the key is not the connector's lease.
-fn lock_note(facts: &Facts) -> String {
+/// "..., but <this>": how this session falls short of the connector's lease.
+fn lock_clause(facts: &Facts) -> String {
     let key = facts.connector_lock_key;
-    let mut note = match facts.connector_lock {
+    match facts.connector_lock {
         ConnectorLock::SharedOnly => format!(
-            "This session holds the advisory lock on key {key} only in shared mode, as every running connector does; the connector holds it exclusively, at session level, while it updates the extension."
+            "this session holds the advisory lock on key {key} only in shared mode, as running connectors do, not the Promscale Connector's migration lock (the same key, exclusive, at session level)"
         ),
         ConnectorLock::TransactionLevel => format!(
-            "This session holds the advisory lock on key {key} only at transaction level (pg_advisory_xact_lock); the connector holds it at session level (pg_try_advisory_lock) while it updates the extension."
+            "this session holds the advisory lock on key {key} only at transaction level (pg_advisory_xact_lock), not the Promscale Connector's migration lock (the same key at session level, as pg_try_advisory_lock takes it)"
         ),
         ConnectorLock::NotHeld | ConnectorLock::Session => format!(
-            "This session does not hold the connector's migration lock, the session-level exclusive advisory lock on key {key} that the connector holds while it updates the extension."
+            "this session does not hold the Promscale Connector's migration lock (a session-level exclusive advisory lock on key {key})"
         ),
-    };
-    let holders: Vec<&ConnectorSession> = facts
-        .other_connector_sessions
-        .iter()
-        .filter(|s| s.lock_mode.as_deref().is_some_and(|m| m.split(", ").any(|m| m == "ExclusiveLock")))
-        .collect();
-    if let Some(h) = holders.first() {
-        let name = if h.application_name.is_empty() { "no application_name".to_string() } else { format!("application_name {}", h.application_name) };
-        note.push_str(&format!(
-            " Session {} ({name}) holds that lock now: if it is a connector, let it finish.",
-            h.pid
-        ));
     }
-    note
 }
 
-const WHY: &str = "The connector installs only an extension version it supports, after its own migrations; an update run by hand can leave the connector unable to start, or leave no update path to the version it needs.";
+/// "Session N holds that lock now ..." when another session has the lease.
+fn holder_note(facts: &Facts) -> String {
+    let holder = facts
+        .other_connector_sessions
+        .iter()
+        .find(|s| s.lock_mode.as_deref().is_some_and(|m| m.split(", ").any(|m| m == "ExclusiveLock")));
+    match holder {
+        Some(h) => {
+            let name = if h.application_name.is_empty() {
+                "no application_name".to_string()
+            } else {
+                format!("application_name {}", h.application_name)
+            };
+            format!("Session {} ({name}) holds that lock now: if it is a connector, let it finish. ", h.pid)
+        }
+        None => String::new(),
+    }
+}
 
 fn not_the_connector(command: &Command, kind: UpgradeKind, facts: &Facts, from: &Option<String>, to: &Option<String>) -> Message {
     let statement = command.statement();
     let break_glass = format!("To do it by hand anyway, a superuser can first run SET {ALLOW_MANUAL_UPDATE} = on.");
+    let change = version_change(kind, from, to);
+    let (lock, holder) = (lock_clause(facts), holder_note(facts));
     match kind {
-        UpgradeKind::Takeover => Message {
+        UpgradeKind::Takeover | UpgradeKind::Install => Message {
             message: "extension \"promscale\" can only be created by the Promscale Connector in this database".to_string(),
             detail: format!(
-                "This database holds the schema of a Promscale Connector older than 0.11 ({}); {statement} would take that schema over and run update scripts {}. {} {WHY}",
-                legacy_list(facts),
-                version_change(from, to),
-                lock_note(facts)
+                "This database holds the schema of a Promscale Connector older than 0.11 ({}): {statement} would take it over, {change}, but {lock}. {holder}Only the connector may take the schema over: it runs its own migrations first and installs an extension version it supports.",
+                legacy_list(facts)
             ),
             hint: format!(
                 "Stop all Promscale Connectors, then start one connector of the new release and let it take over the schema. {break_glass}"
             ),
         },
-        _ => Message {
+        UpgradeKind::Update => Message {
             message: "extension \"promscale\" can only be updated by the Promscale Connector".to_string(),
             detail: format!(
-                "{statement} would update extension \"promscale\" {}. {} {WHY}",
-                version_change(from, to),
-                lock_note(facts)
+                "{statement} would update extension \"promscale\" {change}, but {lock}. {holder}The connector updates the extension only to a version it supports; an update run by hand can leave the connector unable to start, or without an update path to the version it needs."
             ),
             hint: format!(
                 "Stop all Promscale Connectors, then start one connector of the new release and let it update the extension; after pg_upgrade, skip the promscale line of update_extensions.sql for the same reason. {break_glass}"
@@ -415,9 +418,9 @@ fn break_glass_warning(command: &Command, kind: UpgradeKind, facts: &Facts, from
     Message {
         message: what,
         detail: format!(
-            "{ALLOW_MANUAL_UPDATE} is on, so {} runs {} without the Promscale Connector's migration lock. A connector that does not support extension version {version} will refuse to start.",
+            "{ALLOW_MANUAL_UPDATE} is on, so {} runs without the Promscale Connector's migration lock, {}. A connector that does not support extension version {version} will refuse to start.",
             command.statement(),
-            version_change(from, to)
+            version_change(kind, from, to)
         ),
         hint: format!(
             "Start a Promscale Connector release that supports extension version {version} (SELECT * FROM promscale_upgrade_requirements() lists them), and turn the setting off with RESET {ALLOW_MANUAL_UPDATE}."
@@ -561,8 +564,7 @@ mod tests {
         assert_eq!(r.reason.sqlstate(), "55000");
         let m = &r.message;
         assert_eq!(m.message, "extension \"promscale\" can only be updated by the Promscale Connector");
-        assert!(m.detail.starts_with("ALTER EXTENSION promscale UPDATE TO '0.8.0' would update extension \"promscale\" from version 0.7.0 to 0.8.0."), "{}", m.detail);
-        assert!(m.detail.contains("does not hold the connector's migration lock"), "{}", m.detail);
+        assert!(m.detail.starts_with("ALTER EXTENSION promscale UPDATE TO '0.8.0' would update extension \"promscale\" from version 0.7.0 to 0.8.0, but this session does not hold the Promscale Connector's migration lock"), "{}", m.detail);
         assert!(m.detail.contains("key 5585198506344173278"), "{}", m.detail);
         assert!(m.detail.contains("unable to start"), "{}", m.detail);
         assert!(m.hint.contains("start one connector of the new release and let it update the extension"), "{}", m.hint);
@@ -576,7 +578,7 @@ mod tests {
     #[test]
     fn update_without_to_names_the_default_version() {
         let r = refusal(decide(&update(None), &installed("0.7.0")));
-        assert!(r.message.detail.starts_with("ALTER EXTENSION promscale UPDATE would update extension \"promscale\" from version 0.7.0 to 0.8.0."), "{}", r.message.detail);
+        assert!(r.message.detail.starts_with("ALTER EXTENSION promscale UPDATE would update extension \"promscale\" from version 0.7.0 to 0.8.0, but "), "{}", r.message.detail);
         let mut unknown_default = installed("0.7.0");
         unknown_default.default_version = None;
         let r = refusal(decide(&update(None), &unknown_default));
@@ -656,7 +658,7 @@ mod tests {
             assert_eq!(r.reason, RefusalReason::NotTheConnector, "{command:?}");
             assert_eq!(r.message.message, "extension \"promscale\" can only be created by the Promscale Connector in this database");
             assert!(r.message.detail.contains("older than 0.11 (table public.prom_schema_migrations)"), "{}", r.message.detail);
-            assert!(r.message.detail.contains(&command.statement()), "{}", r.message.detail);
+            assert!(r.message.detail.contains(&format!("{} would take it over, installing", command.statement())), "{}", r.message.detail);
             assert!(r.message.hint.contains("let it take over the schema"), "{}", r.message.hint);
         }
         let facts = Facts { connector_lock: ConnectorLock::Session, ..legacy() };

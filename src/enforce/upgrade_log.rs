@@ -122,10 +122,12 @@ fn write(row: LogRow) {
         DatumWithOid::from(row.commands),
     ];
     // The updating role (the connector's, often not a superuser) need not be
-    // able to write the log: write it as the table's owner. An error aborts
-    // the transaction, which restores the user id.
+    // able to write the log: write it as the table's owner. At pre-commit no
+    // portal provides a snapshot, so push one. An error aborts the
+    // transaction, which restores the user id and the snapshot stack.
     let (mut saved_user, mut saved_context) = (pg_sys::InvalidOid, 0);
     unsafe {
+        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
         pg_sys::SetUserIdAndSecContext(
             owner,
@@ -138,6 +140,7 @@ fn write(row: LogRow) {
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
     unsafe {
         pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
+        pg_sys::PopActiveSnapshot();
     }
 }
 

@@ -5,6 +5,8 @@
 
 mod harness;
 
+mod connector_emulator;
 mod connectors;
+mod enforce;
 mod no_wait;
 mod server_state;
