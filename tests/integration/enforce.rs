@@ -13,9 +13,24 @@ use crate::harness::{backend_pid, Cluster, CONNECTOR_KEY};
 
 // ---------------------------------------------------------------- helpers
 
+/// The stand-in creates cluster-wide roles (prom_reader, ...) when missing;
+/// two databases creating them at the same moment collide. Create them once,
+/// before the tests of this module build their databases in parallel.
+fn standin_roles_ready(cluster: &Cluster) {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(|| {
+        let db = cluster.fresh_db("enf_roles");
+        cluster
+            .connect(&db)
+            .batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale")
+            .unwrap();
+    });
+}
+
 /// A database with the guard, TimescaleDB and promscale at `version`
 /// (installed before anything else: a fresh install needs no permission).
 fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
+    standin_roles_ready(cluster);
     let db = cluster.fresh_db(db);
     cluster
         .connect(&db)
@@ -27,6 +42,7 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
 /// A pre-0.11 database (connector 0.10 schema, `prom_schema_migrations` in
 /// public), optionally with the old extension, and the guard.
 fn legacy(cluster: &Cluster, db: &str, old_extension: &str) -> String {
+    standin_roles_ready(cluster);
     let mut admin = cluster.connect("postgres");
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
     admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
