@@ -26,7 +26,9 @@ SQL
 
 echo
 echo "== Readiness report for the upgrade to the newest Promscale release made available"
-psql -c "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks()" -P format=wrapped -P columns=200
+psql -c "SELECT check_name, status FROM promscale_upgrade_checks()"
+echo "== What is not ok, and the fix"
+psql -x -c "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks() WHERE status <> 'ok'"
 echo "== SELECT promscale_upgrade_ready();"
 psql -c "SELECT promscale_upgrade_ready()"
 echo

@@ -101,9 +101,9 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
             release.version
         ),
         format!(
-            "Save the definitions ({}), drop the objects before the upgrade ({}) and recreate them after it.",
-            save.join(" "),
-            drop.join(" ")
+            "Before the upgrade, save their definitions ({}) and drop them ({}); recreate them after the upgrade.",
+            save.join("; "),
+            drop.join("; ")
         ),
     )
 }
@@ -171,9 +171,11 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.contains("view public.my_metrics, function public.f(integer)"), "{}", c.detail);
         let hint = c.hint.unwrap();
-        assert!(hint.contains("SELECT pg_get_viewdef('public.my_metrics'::regclass);"), "{hint}");
-        assert!(hint.contains("SELECT pg_get_functiondef('public.f(integer)'::regprocedure);"), "{hint}");
-        assert!(hint.contains("DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer);"), "{hint}");
+        assert!(
+            hint.contains("save their definitions (SELECT pg_get_viewdef('public.my_metrics'::regclass); SELECT pg_get_functiondef('public.f(integer)'::regprocedure))"),
+            "{hint}"
+        );
+        assert!(hint.contains("drop them (DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer))"), "{hint}");
         // Staying on 0.16 never touches the view.
         assert_eq!(run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status, Status::Ok);
     }

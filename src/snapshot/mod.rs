@@ -66,15 +66,15 @@ impl DependentObject {
     /// The SQL that prints its definition, so it can be recreated.
     pub fn definition_sql(&self) -> String {
         match self.kind.as_str() {
-            "view" | "materialized view" => format!("SELECT pg_get_viewdef('{}'::regclass);", self.identity),
-            "function" | "procedure" => format!("SELECT pg_get_functiondef('{}'::regprocedure);", self.identity),
+            "view" | "materialized view" => format!("SELECT pg_get_viewdef('{}'::regclass)", self.identity),
+            "function" | "procedure" => format!("SELECT pg_get_functiondef('{}'::regprocedure)", self.identity),
             _ => format!("pg_dump --schema-only to save {} {}", self.kind, self.identity),
         }
     }
 
     /// The statement that drops it.
     pub fn drop_sql(&self) -> String {
-        format!("DROP {} {};", self.kind.to_uppercase(), self.identity)
+        format!("DROP {} {}", self.kind.to_uppercase(), self.identity)
     }
 }
 

@@ -104,8 +104,10 @@ impl Cluster {
     }
 
     pub fn conninfo(&self, db: &str, application_name: &str) -> String {
+        // Timeouts turn a hang (a test bug, or the guard waiting) into a failure.
         format!(
-            "host={} port={} user=postgres dbname={db} application_name='{application_name}'",
+            "host={} port={} user=postgres dbname={db} application_name='{application_name}' \
+             connect_timeout=20 options='-c statement_timeout=120s'",
             self.socket_dir, self.port
         )
     }

@@ -1,6 +1,8 @@
 //! The report must never wait on another session's locks: a second session
-//! holds ACCESS EXCLUSIVE on every Promscale and TimescaleDB relation while
-//! the report runs.
+//! holds ACCESS EXCLUSIVE on every Promscale and TimescaleDB table (views are
+//! left out: LOCK on a view also locks every relation it reads, and some
+//! Promscale views read the system catalogs, which would stop every new
+//! session, not just the guard) while the report runs.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ BEGIN
         WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace', 'prom_api', 'prom_data',
                             'prom_data_series', 'prom_info', 'prom_data_exemplar', 'prom_metric', 'prom_series',
                             'ps_tag', 'ps_trace', '_timescaledb_internal', '_timescaledb_catalog', 'public')
-          AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND c.relkind IN ('r', 'p', 'm', 'f')
     LOOP
         EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', r.rel);
     END LOOP;
@@ -23,12 +25,13 @@ END $$"#;
 
 fn report_runs_while_everything_is_locked(db: &str) {
     let cluster = Cluster::shared();
+    // Connect before anything is locked: the test is about the report, not session startup.
+    let mut me = cluster.connect(db);
     let mut locker = cluster.connect_as(db, "locker");
     locker.batch_execute("BEGIN").unwrap();
     locker.batch_execute(LOCK_EVERYTHING).unwrap();
     let locker_pid: i32 = locker.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
 
-    let mut me = cluster.connect(db);
     let held: i64 = me
         .query_one(
             "SELECT count(*) FROM pg_locks WHERE pid = $1 AND mode = 'AccessExclusiveLock' AND locktype = 'relation'",
