@@ -12,7 +12,12 @@ COMMENT ON FUNCTION @extschema@.promscale_upgrade_ready(text) IS
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_requirements() IS
 'The Promscale release rules the guard enforces: per connector release, the supported PostgreSQL, TimescaleDB and promscale extension versions, and the known hazards of upgrading to it.';
 
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_lock_estimate(text) IS
+'The lock-table entries a Promscale upgrade to the given release will hold in its one transaction (locks_needed, with a breakdown by object class counted in the catalog), against the server''s lock table (lock_capacity from MaxBackends, max_locks_per_transaction and max_prepared_transactions, minus locks_in_use by other sessions); the recommended max_locks_per_transaction with the safety margin of promscale_upgrade_guard.lock_margin_percent, and the published formula''s answer for comparison.';
+
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_checks(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_lock_estimate(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_lock_estimate(text) TO pg_monitor;
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_ready(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_requirements() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_checks(text) TO pg_monitor;

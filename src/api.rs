@@ -5,6 +5,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
+use crate::locks::{self, estimate::Model, LockAssessment};
 use crate::plan::{plan, Plan};
 use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
@@ -28,6 +29,78 @@ fn run_checks(target: Option<&str>) -> Vec<Check> {
     let snapshot = read(rules);
     let plan = plan_or_error(&snapshot, target, rules);
     checks::run(&snapshot, &plan, rules)
+}
+
+/// The breakdown of `locks_needed` as a JSON array, largest class first.
+fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
+    let mut items: Vec<serde_json::Value> = a
+        .estimate
+        .by_class
+        .iter()
+        .map(|c| serde_json::json!({"class": c.class, "description": c.label, "objects": c.objects, "locks": c.locks}))
+        .collect();
+    if a.estimate.created_objects > 0 {
+        items.push(serde_json::json!({"class": "created_objects", "description": "objects the update scripts create (model.json)", "locks": a.estimate.created_objects}));
+    }
+    if a.estimate.slack > 0 {
+        items.push(serde_json::json!({"class": "slack", "description": format!("slack of {}% against under-estimating", Model::get().slack_percent), "locks": a.estimate.slack}));
+    }
+    serde_json::Value::Array(items)
+}
+
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_lock_estimate(
+    target: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(target_release, String),
+        name!(path, String),
+        name!(locks_needed, i64),
+        name!(lock_capacity, i64),
+        name!(locks_in_use, i64),
+        name!(locks_available, i64),
+        name!(fits, bool),
+        name!(fit, String),
+        name!(margin_percent, i32),
+        name!(recommended_max_locks_per_transaction, i32),
+        name!(current_max_locks_per_transaction, i32),
+        name!(alter_system, String),
+        name!(restart_note, String),
+        name!(capacity_formula, String),
+        name!(breakdown, pgrx::JsonB),
+        name!(published_formula_max_locks_per_transaction, i32),
+        name!(published_formula_locks, i64),
+        name!(streaming_standbys, i32),
+    ),
+> {
+    let rules = Rules::get();
+    let snapshot = read(rules);
+    let plan = plan_or_error(&snapshot, target, rules);
+    let a = locks::assess(&snapshot, &plan);
+    let c = &a.capacity;
+    let row = (
+        plan.target_release.version.text.clone(),
+        a.estimate.path.describe(),
+        a.estimate.locks_needed,
+        c.size.nominal_entries(),
+        c.in_use,
+        c.available(),
+        a.fits(),
+        a.fit.as_str().to_string(),
+        c.margin_percent as i32,
+        a.recommended_max_locks as i32,
+        c.size.max_locks_per_transaction as i32,
+        a.alter_system(),
+        "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string(),
+        c.size.explain(),
+        pgrx::JsonB(breakdown_json(&a)),
+        a.published_max_locks as i32,
+        a.published_locks,
+        snapshot.streaming_standbys as i32,
+    );
+    TableIterator::once(row)
 }
 
 #[pg_extern(stable)]

@@ -12,6 +12,7 @@ pub mod enforce;
 pub mod locks;
 pub mod plan;
 pub mod rules;
+mod settings;
 pub mod snapshot;
 pub mod version;
 
@@ -19,11 +20,19 @@ mod api;
 
 pgrx::pg_module_magic!(name, version);
 
-/// Runs when the library is loaded: by the first extension command in a
-/// session (the event trigger calls into it) or the first guard function.
+/// Runs once per backend when the library loads: by the first extension
+/// command of a session (the event trigger calls into it) or the first call
+/// of a guard function.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    settings::init();
     enforce::init();
+    // Last, once every setting is defined: drop (with a WARNING) any other
+    // placeholder under the prefix and refuse new ones.
+    #[cfg(not(any(feature = "pg13", feature = "pg14")))]
+    unsafe {
+        pgrx::pg_sys::MarkGUCPrefixReserved(c"promscale_upgrade_guard".as_ptr());
+    }
 }
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.

@@ -6,6 +6,7 @@
 mod connectors;
 mod extension;
 mod hazards;
+mod locks;
 mod server;
 mod timescaledb;
 
@@ -65,6 +66,7 @@ impl Check {
 
 /// Every readiness check for this plan, in report order.
 pub fn run(snapshot: &Snapshot, plan: &Plan, rules: &Rules) -> Vec<Check> {
+    let lock_assessment = crate::locks::assess(snapshot, plan);
     vec![
         server::server_role(snapshot),
         server::postgresql_version(snapshot, plan),
@@ -77,6 +79,8 @@ pub fn run(snapshot: &Snapshot, plan: &Plan, rules: &Rules) -> Vec<Check> {
         hazards::prom_info_metric_dependents(snapshot, plan),
         hazards::non_metric_tables_in_prom_data(snapshot, plan),
         server::max_locks_pending_restart(snapshot),
+        locks::lock_capacity(&lock_assessment),
+        locks::standby_lock_capacity(snapshot, &lock_assessment),
     ]
 }
 
@@ -132,6 +136,8 @@ mod tests {
                 "prom_info_metric_dependents",
                 "non_metric_tables_in_prom_data",
                 "max_locks_pending_restart",
+                "lock_capacity",
+                "standby_lock_capacity",
             ]
         );
     }

@@ -7,8 +7,9 @@
 //! creates a placeholder; when the library loads, PostgreSQL 15+ re-applies
 //! the placeholder's value with the privileges of the role that set it, so a
 //! non-superuser's value is dropped with a WARNING ("permission denied to set
-//! parameter") and the default stays. `MarkGUCPrefixReserved` then refuses
-//! any other name under the prefix. (Tested in tests/integration/enforce.rs.)
+//! parameter") and the default stays. `_PG_init` then reserves the prefix
+//! (`MarkGUCPrefixReserved`): any other name under it is refused.
+//! (Tested in tests/integration/enforce.rs.)
 
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
@@ -32,8 +33,4 @@ pub fn define() {
         GucContext::Suset,
         GucFlags::default(),
     );
-    #[cfg(not(any(feature = "pg13", feature = "pg14")))]
-    unsafe {
-        pgrx::pg_sys::MarkGUCPrefixReserved(c"promscale_upgrade_guard".as_ptr());
-    }
 }

@@ -8,7 +8,8 @@
 //! to be rebuilt here.
 
 /// The inputs of the lock table size, as the running server has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct LockTableSize {
     pub max_backends: i64,
     pub max_locks_per_transaction: i64,
@@ -47,6 +48,16 @@ pub enum Fit {
     Thin,
     /// Does not fit the nominal table minus what others hold.
     DoesNotFit,
+}
+
+impl Fit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fit::Comfortable => "comfortable",
+            Fit::Thin => "thin",
+            Fit::DoesNotFit => "does_not_fit",
+        }
+    }
 }
 
 /// Lock-table arithmetic for one upgrade.

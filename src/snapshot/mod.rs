@@ -6,7 +6,11 @@
 
 pub mod read;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+
+use crate::locks::capacity::LockTableSize;
 
 /// What PostgreSQL knows about one extension in this database.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -120,6 +124,16 @@ pub struct Snapshot {
     /// Tables in `prom_data` that no `prom_metric` view reads.
     pub non_metric_tables_in_prom_data: Vec<String>,
     pub max_locks: MaxLocksSetting,
+    /// Promscale objects by class (see `locks::estimate::CLASSES`).
+    pub objects: BTreeMap<String, i64>,
+    /// The lock table's size inputs, from the server's own globals.
+    pub lock_table: LockTableSize,
+    /// Shared lock-table entries other sessions hold now.
+    pub locks_in_use: i64,
+    pub streaming_standbys: i64,
+    pub max_connections: i64,
+    /// `promscale_upgrade_guard.lock_margin_percent`.
+    pub lock_margin_percent: i64,
 }
 
 impl Snapshot {

@@ -17,6 +17,8 @@ const CONNECTOR_SESSIONS: &str = include_str!("sql/connector_sessions.sql");
 const HAZARDS: &str = include_str!("sql/hazards.sql");
 const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
 const ENFORCE_FACTS: &str = include_str!("sql/enforce_facts.sql");
+const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
+const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 
 /// Runs a query that returns one JSON object as text.
 fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
@@ -71,6 +73,24 @@ pub fn read(rules: &Rules) -> Snapshot {
         ],
     ));
     facts.extend(json_object(HAZARDS, &[]));
+    facts.extend(json_object(OBJECT_COUNTS, &[]));
+    let lock_table = json_object(LOCK_TABLE, &[]);
+    for key in ["locks_in_use", "streaming_standbys", "max_connections"] {
+        facts.insert(key.into(), lock_table[key].clone());
+    }
+    // MaxBackends is not visible in SQL; the server's own globals give the
+    // exact lock-table size on every PostgreSQL version.
+    // SAFETY: plain integers set at postmaster start, read in a backend.
+    let (max_backends, max_locks) = unsafe { (pg_sys::MaxBackends, pg_sys::max_locks_per_xact) };
+    facts.insert(
+        "lock_table".into(),
+        serde_json::json!({
+            "max_backends": max_backends,
+            "max_locks_per_transaction": max_locks,
+            "max_prepared_transactions": lock_table["max_prepared_transactions"],
+        }),
+    );
+    facts.insert("lock_margin_percent".into(), crate::settings::LOCK_MARGIN_PERCENT.get().into());
 
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));
