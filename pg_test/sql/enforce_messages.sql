@@ -7,7 +7,8 @@ CREATE EXTENSION promscale_upgrade_guard;
 -- The trigger: ddl_command_start, only the two extension tags, ENABLE ALWAYS.
 SELECT evtname, evtevent, evtenabled, evttags, evtfoid::regprocedure AS function
 FROM pg_event_trigger;
--- The settings exist once the library is loaded, superuser-only, with defaults.
+-- The settings exist once the library is loaded; the enforcement ones are
+-- superuser-only.
 SELECT name, setting, context, vartype FROM pg_settings
 WHERE name LIKE 'promscale_upgrade_guard.%' ORDER BY name;
 CREATE EXTENSION timescaledb VERSION '2.6.1';
@@ -59,7 +60,7 @@ RESET ROLE;
 DROP ROLE guard_regress_user;
 -- The log: one row per allowed transaction.
 SELECT kind, from_version, to_version, allowed_by, role_name, application_name,
-       locks_estimated, locks_held > 0 AS held_locks, duration = finished_at - started_at AS duration_ok, commands
+       locks_estimated IS NOT NULL AS estimated, locks_held > 0 AS held_locks, duration = finished_at - started_at AS duration_ok, commands
 FROM promscale_upgrade_guard.upgrade_log ORDER BY started_at;
 -- Every object of the enforcement has a comment; the log is for pg_monitor.
 SELECT 'schema' AS kind, obj_description('promscale_upgrade_guard'::regnamespace, 'pg_namespace') IS NOT NULL AS has_comment

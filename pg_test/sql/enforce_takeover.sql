@@ -30,5 +30,6 @@ CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0';
 ALTER EXTENSION promscale UPDATE TO '0.8.0';
 COMMIT;
 SELECT pg_advisory_unlock(5585198506344173278);
-SELECT kind, from_version, to_version, allowed_by, commands, locks_held > 300 AS many_locks
+SELECT kind, from_version, to_version, allowed_by, commands, locks_held > 300 AS many_locks,
+       locks_estimated >= locks_held AS estimate_covers_held
 FROM promscale_upgrade_guard.upgrade_log ORDER BY started_at;

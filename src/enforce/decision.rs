@@ -78,8 +78,8 @@ pub enum ConnectorLock {
     Session,
 }
 
-/// The lock-table arithmetic for the update about to run (issue 3 fills it;
-/// until then the trigger passes `None` and this part of fail-fast is idle).
+/// The lock-table arithmetic for the update about to run (issue 3's
+/// estimate); `None` when none was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockEstimate {
     pub locks_needed: i64,
@@ -120,7 +120,8 @@ pub struct Facts {
     /// Other sessions of this database that hold or wait for the connector
     /// lock in any mode, or are named `promscale@...`.
     pub other_connector_sessions: Vec<ConnectorSession>,
-    /// The lock estimate for this update, when one could be made.
+    /// The lock estimate for this update, when one was made (the trigger
+    /// makes it only for commands that will be allowed, once per transaction).
     pub lock_estimate: Option<LockEstimate>,
 }
 
@@ -278,7 +279,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
                     kind: UpgradeKind::Install,
                     from: None,
                     to: target,
-                    locks_estimated: None,
+                    locks_estimated: facts.lock_estimate.as_ref().map(|e| e.locks_needed),
                     warning: None,
                 });
             }
@@ -322,6 +323,14 @@ fn verb(kind: UpgradeKind) -> &'static str {
     match kind {
         UpgradeKind::Update => "updated",
         UpgradeKind::Takeover | UpgradeKind::Install => "created",
+    }
+}
+
+fn noun(kind: UpgradeKind) -> &'static str {
+    match kind {
+        UpgradeKind::Update => "update",
+        UpgradeKind::Takeover => "takeover",
+        UpgradeKind::Install => "installation",
     }
 }
 
@@ -462,11 +471,13 @@ fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
             reason: RefusalReason::LockTableTooSmall,
             message: Message {
                 message: format!(
-                    "extension \"promscale\" cannot be {}: the update needs more lock table entries than are free",
-                    verb(kind)
+                    "extension \"promscale\" cannot be {}: the {} needs more lock table entries than are free",
+                    verb(kind),
+                    noun(kind)
                 ),
                 detail: format!(
-                    "The update takes about {} locks in one transaction; the lock table holds {} entries and other sessions use {}, leaving {}. It would fail with \"out of shared memory\" after running for a long time, with ingestion stopped.",
+                    "The {} takes about {} locks in one transaction; the lock table holds {} entries and other sessions use {}, leaving {}. It would fail with \"out of shared memory\" after running for a long time, with ingestion stopped.",
+                    noun(kind),
                     estimate.locks_needed,
                     estimate.lock_capacity,
                     estimate.locks_in_use,
@@ -644,6 +655,10 @@ mod tests {
         assert_eq!((a.by, a.kind, a.to.as_deref()), (AllowedBy::NotRequired, UpgradeKind::Install, Some("0.8.0")));
         let facts = Facts { connector_lock: ConnectorLock::Session, ..Facts::plain(KEY) };
         assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).by, AllowedBy::ConnectorLock);
+        // Its estimate is recorded, and fail-fast does not apply to it.
+        let tiny = LockEstimate { locks_needed: 900, lock_capacity: 100, locks_in_use: 0, recommended_max_locks_per_transaction: 64 };
+        let facts = Facts { connector_lock: ConnectorLock::Session, lock_estimate: Some(tiny), ..Facts::plain(KEY) };
+        assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).locks_estimated, Some(900));
     }
 
     #[test]
@@ -727,6 +742,12 @@ mod tests {
         assert!(r.message.message.starts_with("extension \"promscale\" cannot be created: "), "{}", r.message.message);
         assert!(r.message.detail.contains("about 12000 locks") && r.message.detail.contains("leaving 7508"), "{}", r.message.detail);
         assert!(r.message.hint.contains("ALTER SYSTEM SET max_locks_per_transaction = 256;"), "{}", r.message.hint);
+        // Break-glass is the superuser's call: recorded, not refused.
+        let glass = Facts { connector_lock: ConnectorLock::NotHeld, allow_manual_update: true, ..facts.clone() };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &glass)).locks_estimated, Some(12_000));
+        // So is fail-fast off.
+        let off = Facts { fail_fast: false, ..facts.clone() };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &off)).by, AllowedBy::ConnectorLock);
         // A fitting estimate passes and is carried into the log.
         let fits = LockEstimate { locks_needed: 5_000, ..estimate };
         let facts = Facts { lock_estimate: Some(fits), ..facts };

@@ -51,6 +51,10 @@ impl Pending {
         self.commands.is_empty()
     }
 
+    pub fn has_estimate(&self) -> bool {
+        self.commands.iter().any(|c| c.allowed.locks_estimated.is_some())
+    }
+
     /// A subtransaction committed into its parent.
     pub fn subxact_committed(&mut self, subxact: SubXactId, parent: SubXactId) {
         for c in self.commands.iter_mut().filter(|c| c.subxact == subxact) {
@@ -114,6 +118,7 @@ mod tests {
         assert!(p.take_row().is_none());
         p.record(cmd(1, "CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'", UpgradeKind::Takeover, AllowedBy::ConnectorLock, None, 10));
         p.record(cmd(1, "ALTER EXTENSION promscale UPDATE TO '0.8.0'", UpgradeKind::Update, AllowedBy::ConnectorLock, Some("0.0.0"), 20));
+        assert!(!p.has_estimate());
         let row = p.take_row().unwrap();
         assert_eq!(row.kind, UpgradeKind::Takeover);
         assert_eq!(row.from_version, None);

@@ -11,11 +11,16 @@ use std::ffi::{c_char, CStr};
 use pgrx::pg_sys::{self, panic::ErrorReport};
 use pgrx::prelude::*;
 
-use super::decision::{audit_line, decide, Command, Facts, LockEstimate, RefusalReason, Verdict, Who};
+use super::decision::{
+    audit_line, decide, Command, Facts, LockEstimate, RefusalReason, UpgradeKind, Verdict, Who,
+};
 use super::pending::PendingCommand;
 use super::{session_lock, settings, upgrade_log};
+use crate::locks::capacity::Capacity;
+use crate::locks::estimate::{estimate, LockPath, Model};
 use crate::rules::Rules;
 use crate::snapshot::{read, PromscaleCommandFacts};
+use crate::version::ExtVersion;
 
 const EXTENSION: &CStr = c"promscale";
 
@@ -127,12 +132,61 @@ unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
     unsafe { CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned() }
 }
 
-/// Issue 3's hook: the lock estimate for the update about to run. The
-/// decision already refuses (53400) an update whose estimate does not fit;
-/// until `promscale_upgrade_lock_estimate()` exists there is no estimate,
-/// so this returns None and fail-fast checks connected connectors only.
-fn lock_estimate_for(_command: &Command, _facts: &PromscaleCommandFacts) -> Option<LockEstimate> {
-    None
+/// The lock estimate for the update about to run (issue 3's
+/// `locks::estimate`, the numbers `promscale_upgrade_lock_estimate()` shows):
+/// fail-fast refuses the connector's update when it does not fit, and the
+/// upgrade log keeps it beside the locks really held. A takeover is
+/// estimated as a whole at its first command (CREATE 0.0.0): the update
+/// scripts from 0.0.0 do most of its work, whether they run in the same
+/// transaction (0.15+) or the next one (0.11-0.14), so an update from 0.0.0
+/// is estimated as a takeover too. None when there is nothing to estimate.
+fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<LockEstimate> {
+    let rules = Rules::get();
+    let snapshot = read::read(rules);
+    let version = |v: &str| ExtVersion::parse(v);
+    let path = match command {
+        Command::Create { version: asked, .. } => {
+            let asked = asked.as_deref().or(ext.default_version.as_deref());
+            if kind == UpgradeKind::Install {
+                LockPath::Fresh { target: asked.and_then(version) }
+            } else {
+                let target = asked.filter(|v| *v != "0.0.0").and_then(version).or_else(|| {
+                    crate::plan::plan(&snapshot, None, rules).ok().and_then(|p| p.target_extension)
+                });
+                LockPath::Takeover { target }
+            }
+        }
+        Command::Update { to } => {
+            let target = to.as_deref().or(ext.default_version.as_deref()).and_then(version);
+            match ext.installed.as_deref() {
+                Some("0.0.0") => LockPath::Takeover { target },
+                Some(from) => LockPath::Update { from: version(from)?, target },
+                None => return None,
+            }
+        }
+    };
+    let needed = estimate(&snapshot.objects, &path, Model::get()).locks_needed;
+    let capacity = Capacity {
+        size: snapshot.lock_table,
+        in_use: snapshot.locks_in_use,
+        margin_percent: snapshot.lock_margin_percent,
+    };
+    Some(LockEstimate {
+        locks_needed: needed,
+        lock_capacity: capacity.size.nominal_entries(),
+        locks_in_use: capacity.in_use,
+        recommended_max_locks_per_transaction: capacity.recommended_max_locks(needed),
+    })
+}
+
+/// Every allowed command gets an estimate, once per transaction (the 0.15+
+/// takeover's UPDATE was estimated with its CREATE); fail-fast acts on it
+/// for the connector's own update.
+fn allowed_kind_needing_estimate(verdict: &Verdict) -> Option<UpgradeKind> {
+    match verdict {
+        Verdict::Allow(a) if !upgrade_log::transaction_has_estimate() => Some(a.kind),
+        _ => None,
+    }
 }
 
 fn who() -> Who {
@@ -150,7 +204,7 @@ fn who() -> Who {
 fn judge(command: &Command) {
     let rules = Rules::get();
     let ext = read::promscale_command_facts();
-    let facts = Facts {
+    let mut facts = Facts {
         in_extension_script: false,
         connector_lock: session_lock::connector_lock(rules.connector_lock_key),
         connector_lock_key: rules.connector_lock_key,
@@ -158,12 +212,16 @@ fn judge(command: &Command) {
         allow_manual_update: settings::ALLOW_MANUAL_UPDATE.get(),
         fail_fast: settings::FAIL_FAST.get(),
         other_connector_sessions: read::connector_sessions(rules),
-        lock_estimate: lock_estimate_for(command, &ext),
-        installed: ext.installed,
-        default_version: ext.default_version,
-        legacy_tables: ext.legacy_tables,
+        lock_estimate: None,
+        installed: ext.installed.clone(),
+        default_version: ext.default_version.clone(),
+        legacy_tables: ext.legacy_tables.clone(),
     };
-    let verdict = decide(command, &facts);
+    let mut verdict = decide(command, &facts);
+    if let Some(kind) = allowed_kind_needing_estimate(&verdict) {
+        facts.lock_estimate = lock_estimate_for(command, kind, &ext);
+        verdict = decide(command, &facts);
+    }
     let who = who();
     if let Some(line) = audit_line(command, &verdict, &who) {
         ErrorReport::new(PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, line, function_name!())

@@ -40,6 +40,12 @@ pub fn record(command: PendingCommand) {
     PENDING.with(|p| p.borrow_mut().record(command));
 }
 
+/// Whether an allowed command of this transaction already carries a lock
+/// estimate.
+pub fn transaction_has_estimate() -> bool {
+    PENDING.with(|p| p.borrow().has_estimate())
+}
+
 #[pg_guard]
 unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
     use pg_sys::XactEvent::*;
