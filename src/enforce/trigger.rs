@@ -179,12 +179,14 @@ fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleComman
     })
 }
 
-/// Every allowed command gets an estimate, once per transaction (the 0.15+
-/// takeover's UPDATE was estimated with its CREATE); fail-fast acts on it
-/// for the connector's own update.
-fn allowed_kind_needing_estimate(verdict: &Verdict) -> Option<UpgradeKind> {
+/// With fail-fast on, every allowed command gets an estimate, once per
+/// transaction (the 0.15+ takeover's UPDATE was estimated with its CREATE):
+/// fail-fast acts on it for the connector's own update, the log keeps it.
+/// With fail-fast off nothing is estimated, so that setting also switches
+/// off every catalog read beyond the few the rule itself needs.
+fn allowed_kind_needing_estimate(verdict: &Verdict, facts: &Facts) -> Option<UpgradeKind> {
     match verdict {
-        Verdict::Allow(a) if !upgrade_log::transaction_has_estimate() => Some(a.kind),
+        Verdict::Allow(a) if facts.fail_fast && !upgrade_log::transaction_has_estimate() => Some(a.kind),
         _ => None,
     }
 }
@@ -202,6 +204,7 @@ fn who() -> Who {
 }
 
 fn judge(command: &Command) {
+    let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
     let rules = Rules::get();
     let ext = read::promscale_command_facts();
     let mut facts = Facts {
@@ -218,7 +221,7 @@ fn judge(command: &Command) {
         legacy_tables: ext.legacy_tables.clone(),
     };
     let mut verdict = decide(command, &facts);
-    if let Some(kind) = allowed_kind_needing_estimate(&verdict) {
+    if let Some(kind) = allowed_kind_needing_estimate(&verdict, &facts) {
         facts.lock_estimate = lock_estimate_for(command, kind, &ext);
         verdict = decide(command, &facts);
     }
@@ -240,7 +243,7 @@ fn judge(command: &Command) {
                 subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
                 statement: command.statement(),
                 allowed,
-                started_at: unsafe { pg_sys::GetCurrentTimestamp() },
+                started_at,
                 who,
             });
         }
