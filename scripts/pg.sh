@@ -73,3 +73,12 @@ cluster_start_replica() {
     as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
         || { tail -n 30 "$dir/server.log" >&2; return 1; }
 }
+
+# cluster_restart NAME -> clean (fast) shutdown and start: settings changed with
+# ALTER SYSTEM take effect. (cluster_stop is an immediate stop: with
+# synchronous_commit = off the last commits would be lost.)
+cluster_restart() {
+    local dir; dir="$(cluster_dir "$1")"
+    as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null \
+        || { tail -n 30 "$dir/server.log" >&2; return 1; }
+}

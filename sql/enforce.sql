@@ -67,7 +67,11 @@ COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
 COMMENT ON FUNCTION promscale_upgrade_guard.enforce_connector_path() IS
 'Event trigger function of promscale_upgrade_guard_connector_path (C, in the guard''s shared library). If that library is missing, every ALTER/CREATE EXTENSION in this database fails until it is restored or DROP EXTENSION promscale_upgrade_guard is run; other DDL is not affected.';
 
+COMMENT ON FUNCTION promscale_upgrade_guard.begin_rehearsal() IS
+'Internal to promscale_upgrade_rehearse(), superuser only: extension commands in the current subtransaction (which the rehearsal always rolls back) are allowed as a rehearsal.';
+
 REVOKE ALL ON FUNCTION promscale_upgrade_guard.enforce_connector_path() FROM PUBLIC;
+REVOKE ALL ON FUNCTION promscale_upgrade_guard.begin_rehearsal() FROM PUBLIC;
 REVOKE ALL ON TABLE promscale_upgrade_guard.upgrade_log FROM PUBLIC;
 GRANT USAGE ON SCHEMA promscale_upgrade_guard TO pg_monitor;
 GRANT SELECT ON TABLE promscale_upgrade_guard.upgrade_log TO pg_monitor;

@@ -11,7 +11,7 @@ use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
 
 /// Resolves the `target` argument or raises 22023 listing the known releases.
-fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
+pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
     match plan(snapshot, target, rules) {
         Ok(p) => p,
         Err(e) => {
@@ -66,7 +66,7 @@ fn promscale_upgrade_lock_estimate(
         name!(margin_percent, i32),
         name!(recommended_max_locks_per_transaction, i32),
         name!(current_max_locks_per_transaction, i32),
-        name!(alter_system, String),
+        name!(alter_system, Option<String>),
         name!(restart_note, String),
         name!(capacity_formula, String),
         name!(breakdown, pgrx::JsonB),
@@ -92,8 +92,12 @@ fn promscale_upgrade_lock_estimate(
         c.margin_percent as i32,
         a.recommended_max_locks as i32,
         c.size.max_locks_per_transaction as i32,
-        a.alter_system(),
-        "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string(),
+        a.change_needed().then(|| a.alter_system()),
+        if a.change_needed() {
+            "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string()
+        } else {
+            "No change is needed: the current max_locks_per_transaction covers the upgrade with the safety margin.".to_string()
+        },
         c.size.explain(),
         pgrx::JsonB(breakdown_json(&a)),
         a.published_max_locks as i32,

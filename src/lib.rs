@@ -11,6 +11,7 @@ pub mod checks;
 pub mod enforce;
 pub mod locks;
 pub mod plan;
+mod rehearsal;
 pub mod rules;
 mod settings;
 pub mod snapshot;

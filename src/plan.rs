@@ -132,6 +132,29 @@ pub fn plan<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> 
     Ok(Plan { target_release, target_given: target.is_some(), target_extension, installed, crossed, kind })
 }
 
+impl Plan<'_> {
+    /// The statements the connector runs for this plan, in order (from the
+    /// connector's `pkg/pgmodel/new_migrate.go` and `extension.go`); empty
+    /// when there is nothing to run.
+    pub fn connector_statements(&self) -> Vec<String> {
+        let Some(t) = &self.target_extension else { return vec![] };
+        match (&self.kind, &self.installed) {
+            (PathKind::Takeover, Installed::Legacy { old_extension, .. }) => {
+                let mut out = vec![];
+                if old_extension.as_ref().is_some_and(|v| v.semver < semver::Version::new(0, 5, 0)) {
+                    out.push("DROP EXTENSION IF EXISTS promscale".to_string());
+                }
+                out.push("CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'".to_string());
+                out.push(format!("ALTER EXTENSION promscale UPDATE TO '{t}'"));
+                out
+            }
+            (PathKind::Update, _) => vec![format!("ALTER EXTENSION promscale UPDATE TO '{t}'")],
+            (PathKind::Fresh, _) => vec![format!("CREATE EXTENSION IF NOT EXISTS promscale VERSION '{t}'")],
+            _ => vec![],
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -201,6 +224,33 @@ pub(crate) mod tests {
     fn newer_installed_than_target_is_a_downgrade() {
         let s = snapshot_with(Some("0.8.0"), &["0.7.0", "0.8.0"], "0.8.0");
         assert_eq!(plan(&s, Some("0.16.0"), Rules::get()).unwrap().kind, PathKind::Downgrade);
+    }
+
+    #[test]
+    fn connector_statements_follow_the_path() {
+        let rules = Rules::get();
+        let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
+        assert_eq!(plan(&s, None, rules).unwrap().connector_statements(), ["ALTER EXTENSION promscale UPDATE TO '0.8.0'"]);
+        assert!(plan(&s, Some("0.16.0"), rules).unwrap().connector_statements().is_empty());
+
+        let mut legacy = snapshot_with(Some("0.3.2"), &["0.0.0", "0.3.2", "0.5.4"], "0.5.4");
+        legacy.legacy_schema = Some("public".into());
+        assert_eq!(
+            plan(&legacy, None, rules).unwrap().connector_statements(),
+            [
+                "DROP EXTENSION IF EXISTS promscale",
+                "CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'",
+                "ALTER EXTENSION promscale UPDATE TO '0.5.4'"
+            ]
+        );
+        legacy.promscale.installed = None;
+        assert_eq!(plan(&legacy, None, rules).unwrap().connector_statements().len(), 2);
+
+        let fresh = snapshot_with(None, &["0.8.0"], "0.8.0");
+        assert_eq!(
+            plan(&fresh, None, rules).unwrap().connector_statements(),
+            ["CREATE EXTENSION IF NOT EXISTS promscale VERSION '0.8.0'"]
+        );
     }
 
     #[test]

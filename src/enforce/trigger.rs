@@ -277,4 +277,8 @@ $guard_schema$;
     name = "guard_schema",
 );
 
-pgrx::extension_sql_file!("../../sql/enforce.sql", name = "enforce", requires = ["guard_schema", enforce_connector_path]);
+pgrx::extension_sql_file!(
+    "../../sql/enforce.sql",
+    name = "enforce",
+    requires = ["guard_schema", enforce_connector_path, super::begin_rehearsal]
+);

@@ -73,8 +73,14 @@ unsafe extern "C-unwind" fn subxact_callback(
 ) {
     use pg_sys::SubXactEvent::*;
     match event {
-        SUBXACT_EVENT_COMMIT_SUB => PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent)),
-        SUBXACT_EVENT_ABORT_SUB => PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact)),
+        SUBXACT_EVENT_COMMIT_SUB => {
+            super::rehearsal_subxact_committed(subxact, parent);
+            PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
+        }
+        SUBXACT_EVENT_ABORT_SUB => {
+            super::rehearsal_subxact_aborted(subxact);
+            PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact));
+        }
         _ => {}
     }
 }

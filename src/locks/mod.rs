@@ -29,6 +29,11 @@ impl LockAssessment {
         self.fit != Fit::DoesNotFit
     }
 
+    /// Whether the recommendation differs from the running setting.
+    pub fn change_needed(&self) -> bool {
+        self.recommended_max_locks != self.capacity.size.max_locks_per_transaction
+    }
+
     pub fn alter_system(&self) -> String {
         format!("ALTER SYSTEM SET max_locks_per_transaction = {};", self.recommended_max_locks)
     }

@@ -728,7 +728,7 @@ fn fail_fast_refuses_a_takeover_that_will_not_fit_the_lock_table() {
     // A server with a small lock table: 16 x MaxBackends entries.
     let cluster = Cluster::start(
         "it_small_locks",
-        crate::harness::port(5),
+        crate::harness::port(7),
         &["max_locks_per_transaction = 16", "max_connections = 10"],
     );
     let db = legacy(&cluster, "enf_small_locks", "");

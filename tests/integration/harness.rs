@@ -82,6 +82,24 @@ impl Cluster {
         SHARED.get_or_init(|| Cluster::start("it", port(0), &["max_locks_per_transaction = 256"]))
     }
 
+    /// Stop and start again (settings changed with ALTER SYSTEM take effect).
+    pub fn restart(&self) {
+        bash(&format!("source scripts/pg.sh && cluster_restart {}", self.name));
+    }
+
+    /// The whole database as pg_dump prints it (schema and data), without
+    /// the random restrict key that pg_dump writes into every dump.
+    pub fn dump(&self, db: &str) -> String {
+        bash(&format!(
+            "source scripts/env.sh && \"$PG_BIN/pg_dump\" -h '{}' -p {} -U postgres --no-sync {db} 2>/dev/null",
+            self.socket_dir, self.port
+        ))
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict ") && !l.starts_with("\\unrestrict "))
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
     pub fn stop(&self) {
         bash(&format!("source scripts/pg.sh && cluster_destroy {}", self.name));
     }
@@ -133,6 +151,10 @@ impl Cluster {
     /// A Promscale database built by the fixture generator, with the guard.
     /// `args` are generate.sh's options after `--db`.
     pub fn promscale_db(&self, db: &str, args: &str) -> String {
+        // One generator at a time: fixtures create cluster-wide roles, and
+        // two of them racing on CREATE ROLE collide.
+        static GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
         let mut admin = self.connect("postgres");
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
         bash(&format!(

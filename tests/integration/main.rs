@@ -8,5 +8,6 @@ mod harness;
 mod connector_emulator;
 mod connectors;
 mod enforce;
+mod locks;
 mod no_wait;
 mod server_state;

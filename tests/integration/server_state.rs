@@ -32,6 +32,25 @@ fn standby_fails_server_role() {
     let replica = Cluster::start_replica("it_replica", port(4), &primary);
     let mut on_primary = primary.connect("standby_db");
     assert_eq!(check(&mut on_primary, None, "server_role").status, "ok");
+    // The primary sees the streaming standby and warns that it replays the locks.
+    let mut streaming = 0_i64;
+    for _ in 0..100 {
+        streaming = on_primary
+            .query_one("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", &[])
+            .unwrap()
+            .get(0);
+        if streaming > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(streaming, 1);
+    let c = check(&mut on_primary, None, "standby_lock_capacity");
+    assert_eq!(c.status, "warning", "{c:?}");
+    assert!(c.detail.starts_with("1 streaming standby(s) replay the upgrade"), "{c:?}");
+    let standbys: i32 =
+        on_primary.query_one("SELECT streaming_standbys FROM promscale_upgrade_lock_estimate()", &[]).unwrap().get(0);
+    assert_eq!(standbys, 1);
     let mut on_replica = replica.connect("standby_db");
     let c = check(&mut on_replica, None, "server_role");
     assert_eq!(c.status, "fail", "{c:?}");
