@@ -9,7 +9,7 @@
 //! - `settings`: `promscale_upgrade_guard.allow_manual_update`, `.fail_fast`.
 //! - `trigger`: the `ddl_command_start` event trigger function (thin glue).
 //! - `upgrade_log`: transaction callbacks that write the log row at commit.
-//! - `begin_rehearsal()` (here): lets `promscale_upgrade_rehearse()` run the
+//! - `begin_rehearsal()` (in `trigger`): lets `promscale_upgrade_rehearse()` run the
 //!   connector's statements inside its always-rolled-back block.
 
 pub mod decision;
@@ -20,8 +20,6 @@ mod trigger;
 pub mod upgrade_log;
 
 use std::cell::Cell;
-
-use pgrx::prelude::*;
 
 thread_local! {
     /// The subtransaction a rehearsal runs in, while it runs.
@@ -34,26 +32,8 @@ pub fn init() {
     upgrade_log::register_callbacks();
 }
 
-/// Marks the current subtransaction as a rehearsal (issue 3's
-/// `promscale_upgrade_rehearse()` runs the connector's statements in an
-/// exception block that always rolls back): extension commands run in it, or
-/// in subtransactions below it, are allowed with `allowed_by = rehearsal`.
-/// The mark ends with that subtransaction (and with the transaction), so it
-/// can never cover a command that commits. Superuser only.
-#[pg_extern(volatile, schema = "promscale_upgrade_guard", requires = ["guard_schema"])]
-#[search_path(pg_catalog, pg_temp)]
-fn begin_rehearsal() {
-    if !unsafe { pg_sys::superuser() } {
-        pgrx::pg_sys::panic::ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            "permission denied to begin a Promscale upgrade rehearsal",
-            function_name!(),
-        )
-        .set_detail("Only promscale_upgrade_rehearse(), run by a superuser, rehearses the connector's statements.")
-        .set_hint("Run SELECT * FROM promscale_upgrade_rehearse(); as a superuser.")
-        .report(PgLogLevel::ERROR);
-    }
-    let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
+/// Marks subtransaction `subxact` as a rehearsal (see `begin_rehearsal()`).
+pub(crate) fn mark_rehearsal(subxact: u32) {
     REHEARSAL.with(|r| r.set(Some(subxact)));
 }
 

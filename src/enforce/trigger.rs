@@ -261,6 +261,35 @@ fn judge(command: &Command) {
     }
 }
 
+/// Marks the current subtransaction as a rehearsal (issue 3's
+/// `promscale_upgrade_rehearse()` runs the connector's statements in an
+/// exception block that always rolls back): extension commands run in it, or
+/// in subtransactions below it, are allowed with `allowed_by = rehearsal`.
+/// The mark ends with that subtransaction (and with the transaction), so it
+/// can never cover a command that commits. Superuser only.
+#[pg_extern(
+    requires = ["guard_schema"],
+    sql = r#"
+CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
+    LANGUAGE c VOLATILE STRICT
+    SET search_path TO pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
+"#
+)]
+fn begin_rehearsal() {
+    if !unsafe { pg_sys::superuser() } {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "permission denied to begin a Promscale upgrade rehearsal",
+            function_name!(),
+        )
+        .set_detail("Only promscale_upgrade_rehearse(), run by a superuser, rehearses the connector's statements.")
+        .set_hint("Run SELECT * FROM promscale_upgrade_rehearse(); as a superuser.")
+        .report(PgLogLevel::ERROR);
+    }
+    super::mark_rehearsal(unsafe { pg_sys::GetCurrentSubTransactionId() });
+}
+
 // The guard's own schema: the upgrade log and the trigger function live
 // there, whatever schema CREATE EXTENSION picked for the SQL functions. When
 // the extension itself was installed into a schema of that name, use it.
@@ -280,5 +309,5 @@ $guard_schema$;
 pgrx::extension_sql_file!(
     "../../sql/enforce.sql",
     name = "enforce",
-    requires = ["guard_schema", enforce_connector_path, super::begin_rehearsal]
+    requires = ["guard_schema", enforce_connector_path, begin_rehearsal]
 );
