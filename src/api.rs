@@ -209,7 +209,7 @@ mod tests {
         );
         assert_eq!(bad, Ok(Some(0)));
         let rows = Spi::get_one::<i64>("SELECT count(*) FROM promscale_upgrade_checks('0.17.0')");
-        assert_eq!(rows, Ok(Some(11)));
+        assert_eq!(rows, Ok(Some(13)));
     }
 
     #[pg_test]

@@ -50,10 +50,13 @@ pub(crate) fn rehearsal_subxact_aborted(subxact: u32) {
     });
 }
 
-pub(crate) fn rehearsal_subxact_committed(subxact: u32, parent: u32) {
+/// A rehearsal's block never commits; if its subtransaction does (someone
+/// called `begin_rehearsal()` by hand and released the savepoint), the
+/// rehearsal is over. Its commands cannot commit either (see `upgrade_log`).
+pub(crate) fn rehearsal_subxact_committed(subxact: u32) {
     REHEARSAL.with(|r| {
         if r.get() == Some(subxact) {
-            r.set(Some(parent));
+            r.set(None);
         }
     });
 }

@@ -51,6 +51,11 @@ impl Pending {
         self.commands.is_empty()
     }
 
+    /// Whether any command was allowed for this reason.
+    pub fn contains(&self, by: AllowedBy) -> bool {
+        self.commands.iter().any(|c| c.allowed.by == by)
+    }
+
     pub fn has_estimate(&self) -> bool {
         self.commands.iter().any(|c| c.allowed.locks_estimated.is_some())
     }
@@ -136,7 +141,9 @@ mod tests {
         p.record(cmd(4, "c", UpgradeKind::Update, AllowedBy::Rehearsal, Some("0.7.0"), 3));
         // 4 commits into 3, then 3 rolls back: b and c never happened.
         p.subxact_committed(4, 3);
+        assert!(p.contains(AllowedBy::Rehearsal));
         p.subxact_aborted(3);
+        assert!(!p.contains(AllowedBy::Rehearsal));
         let row = p.take_row().unwrap();
         assert_eq!(row.commands, vec!["a".to_string()]);
         assert_eq!(row.allowed_by, AllowedBy::ConnectorLock);

@@ -203,10 +203,30 @@ fn who() -> Who {
     Who { pid: unsafe { pg_sys::MyProcPid }, role: upgrade_log::current_role_name(), application_name }
 }
 
+/// Runs `read` in an internal subtransaction that is then rolled back: the
+/// locks its catalog reads take are released at once, so the guard adds
+/// nothing to the update's lock footprint (what the lock table must hold,
+/// what the upgrade log and the rehearsal measure). `read` returns owned
+/// Rust data; an ERROR inside aborts the whole transaction as usual.
+fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
+    unsafe {
+        let context = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
+        let result = read();
+        pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        pg_sys::MemoryContextSwitchTo(context);
+        pg_sys::CurrentResourceOwner = owner;
+        result
+    }
+}
+
 fn judge(command: &Command) {
     let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
     let rules = Rules::get();
-    let ext = read::promscale_command_facts();
+    let (ext, sessions) =
+        without_keeping_locks(|| (read::promscale_command_facts(), read::connector_sessions(rules)));
     let mut facts = Facts {
         in_extension_script: false,
         connector_lock: session_lock::connector_lock(rules.connector_lock_key),
@@ -214,7 +234,7 @@ fn judge(command: &Command) {
         rehearsal: super::rehearsal_active(),
         allow_manual_update: settings::ALLOW_MANUAL_UPDATE.get(),
         fail_fast: settings::FAIL_FAST.get(),
-        other_connector_sessions: read::connector_sessions(rules),
+        other_connector_sessions: sessions,
         lock_estimate: None,
         installed: ext.installed.clone(),
         default_version: ext.default_version.clone(),
@@ -222,7 +242,7 @@ fn judge(command: &Command) {
     };
     let mut verdict = decide(command, &facts);
     if let Some(kind) = allowed_kind_needing_estimate(&verdict, &facts) {
-        facts.lock_estimate = lock_estimate_for(command, kind, &ext);
+        facts.lock_estimate = without_keeping_locks(|| lock_estimate_for(command, kind, &ext));
         verdict = decide(command, &facts);
     }
     let who = who();

@@ -20,8 +20,10 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
 
+const END_STATE: &str = include_str!("sql/end_state.sql");
 const INSERT_LOG: &str = include_str!("sql/insert_log.sql");
 
 thread_local! {
@@ -52,6 +54,17 @@ unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: 
     match event {
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
             super::end_rehearsal();
+            if PENDING.with(|p| p.borrow().contains(AllowedBy::Rehearsal)) {
+                PENDING.with(|p| p.borrow_mut().clear());
+                pgrx::pg_sys::panic::ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION,
+                    "cannot commit an extension command allowed as a rehearsal",
+                    function_name!(),
+                )
+                .set_detail("A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.")
+                .set_hint("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.")
+                .report(PgLogLevel::ERROR);
+            }
             if let Some(row) = PENDING.with(|p| p.borrow_mut().take_row()) {
                 write(row);
             }
@@ -74,7 +87,7 @@ unsafe extern "C-unwind" fn subxact_callback(
     use pg_sys::SubXactEvent::*;
     match event {
         SUBXACT_EVENT_COMMIT_SUB => {
-            super::rehearsal_subxact_committed(subxact, parent);
+            super::rehearsal_subxact_committed(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
         }
         SUBXACT_EVENT_ABORT_SUB => {
@@ -122,17 +135,6 @@ fn write(row: LogRow) {
     };
     let started_at = TimestampWithTimeZone::try_from(row.started_at)
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: bad start time: {e:?}"));
-    let args = [
-        DatumWithOid::from(row.kind.as_str()),
-        DatumWithOid::from(row.from_version.as_deref()),
-        DatumWithOid::from(started_at),
-        DatumWithOid::from(row.who.pid),
-        DatumWithOid::from(row.who.role.as_str()),
-        DatumWithOid::from(row.who.application_name.as_str()),
-        DatumWithOid::from(row.allowed_by.as_str()),
-        DatumWithOid::from(row.locks_estimated),
-        DatumWithOid::from(row.commands),
-    ];
     // The updating role (the connector's, often not a superuser) need not be
     // able to write the log: write it as the table's owner. At pre-commit no
     // portal provides a snapshot, so push one. An error aborts the
@@ -148,8 +150,29 @@ fn write(row: LogRow) {
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
         );
     }
-    Spi::connect_mut(|client| client.update(INSERT_LOG, None, &args).map(|_| ()))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
+    Spi::connect_mut(|client| {
+        let end = client.select(END_STATE, Some(1), &[])?;
+        let end = end.first();
+        let to_version: Option<String> = end.get(1)?;
+        let held: i64 = end.get(2)?.unwrap_or(0);
+        let fast_path: i64 = end.get(3)?.unwrap_or(0);
+        let args = [
+            DatumWithOid::from(row.kind.as_str()),
+            DatumWithOid::from(row.from_version.as_deref()),
+            DatumWithOid::from(to_version),
+            DatumWithOid::from(started_at),
+            DatumWithOid::from(row.who.pid),
+            DatumWithOid::from(row.who.role.as_str()),
+            DatumWithOid::from(row.who.application_name.as_str()),
+            DatumWithOid::from(row.allowed_by.as_str()),
+            DatumWithOid::from(row.locks_estimated),
+            DatumWithOid::from(held),
+            DatumWithOid::from(fast_path),
+            DatumWithOid::from(row.commands.clone()),
+        ];
+        client.update(INSERT_LOG, None, &args).map(|_| ())
+    })
+    .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
     unsafe {
         pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
         pg_sys::PopActiveSnapshot();

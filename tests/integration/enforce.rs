@@ -763,3 +763,39 @@ fn fail_fast_refuses_a_takeover_that_will_not_fit_the_lock_table() {
     connector.finish();
     cluster.stop();
 }
+
+#[test]
+fn rehearsal_passes_the_guard_and_can_never_commit() {
+    let cluster = Cluster::shared();
+    let db = promscale_at(cluster, "enf_rehearsal", "0.7.0");
+    let mut su = cluster.connect(&db);
+    let row = su.query_one("SELECT succeeded, error, rolled_back FROM promscale_upgrade_rehearse()", &[]).unwrap();
+    let (succeeded, error, rolled_back): (bool, Option<String>, bool) = (row.get(0), row.get(1), row.get(2));
+    assert!(succeeded && rolled_back, "{error:?}");
+    assert_eq!(installed(&mut su).as_deref(), Some("0.7.0"));
+    assert!(updates_logged(&mut su).is_empty());
+
+    // The rehearsal's mark ends with its block: the same transaction is
+    // guarded again right after.
+    su.batch_execute("BEGIN").unwrap();
+    su.query("SELECT * FROM promscale_upgrade_rehearse()", &[]).unwrap();
+    assert_refused(su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
+    su.batch_execute("ROLLBACK").unwrap();
+
+    // By hand: not for a non-superuser...
+    create_role(cluster, "enf_rehearser", "");
+    let (mut plain, _) = connect_with_notices(cluster, &db, "psql", "enf_rehearser");
+    let e = db_error(plain.batch_execute("SELECT promscale_upgrade_guard.begin_rehearsal()"));
+    assert_eq!(e.code().code(), "42501", "{e:?}");
+    // ...and what a superuser rehearses by hand cannot commit.
+    for sql in [
+        "BEGIN; SELECT promscale_upgrade_guard.begin_rehearsal(); ALTER EXTENSION promscale UPDATE TO '0.8.0'; COMMIT",
+        "BEGIN; SAVEPOINT s; SELECT promscale_upgrade_guard.begin_rehearsal(); ALTER EXTENSION promscale UPDATE TO '0.8.0'; RELEASE SAVEPOINT s; COMMIT",
+    ] {
+        let mut s = cluster.connect(&db);
+        let e = db_error(s.batch_execute(sql));
+        assert_eq!(e.code().code(), "2D000", "{sql}: {e:?}");
+        assert_eq!(installed(&mut su).as_deref(), Some("0.7.0"), "{sql}");
+    }
+    assert!(updates_logged(&mut su).is_empty());
+}
