@@ -112,6 +112,8 @@ impl Connector {
     /// takeover, an update, or a fresh install. Returns the version asked for.
     pub fn migrate(&mut self) -> Result<String, postgres::Error> {
         let p = self.preflight();
+        // Every release checks the server version first (12+).
+        assert!(p.server_version_num.parse::<i32>().unwrap() >= 120_000, "{p:?}");
         let target = self.pick_version(&p);
         if p.legacy && p.installed.as_deref().and_then(parse).is_none_or(|v| v < (0, 5, 0)) {
             self.takeover(&p, &target)?;
