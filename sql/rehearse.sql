@@ -2,6 +2,26 @@
 -- database inside an exception block (a subtransaction), measures, and then
 -- raises a private error so that the block rolls everything back. The
 -- database is left as it was; the locks are released with the subtransaction.
+-- Rows of the catalogs an extension script writes: in total, and written by
+-- transactions after the given one (32-bit xid arithmetic, as xmin is).
+CREATE FUNCTION @extschema@._promscale_upgrade_catalog_rows(written_after_xid bigint)
+RETURNS TABLE (catalog text, total bigint, written bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $rows$
+    SELECT c.catalog, c.total, c.written FROM (
+        SELECT 'pg_class' AS catalog, count(*) AS total,
+               count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) AS written FROM pg_class
+        UNION ALL SELECT 'pg_proc', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_proc
+        UNION ALL SELECT 'pg_type', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_type
+        UNION ALL SELECT 'pg_constraint', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_constraint
+        UNION ALL SELECT 'pg_trigger', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_trigger
+        UNION ALL SELECT 'pg_operator', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_operator
+        UNION ALL SELECT 'pg_namespace', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_namespace
+        UNION ALL SELECT 'pg_depend', count(*), count(*) FILTER (WHERE xmin::text::bigint > written_after_xid % 4294967296) FROM pg_depend
+    ) AS c
+$rows$;
+
 CREATE FUNCTION @extschema@.promscale_upgrade_rehearse(target text DEFAULT NULL)
 RETURNS TABLE (
     target_release text,
@@ -35,15 +55,8 @@ BEGIN
         SELECT p.target_release, p.statements, p.locks_estimated
         INTO target_release, statements, locks_estimated
         FROM @extschema@._promscale_upgrade_rehearsal_plan(target) AS p;
-        SELECT jsonb_object_agg(catalog, n) INTO _before FROM (
-            SELECT 'pg_class' AS catalog, count(*) AS n FROM pg_class UNION ALL
-            SELECT 'pg_proc', count(*) FROM pg_proc UNION ALL
-            SELECT 'pg_type', count(*) FROM pg_type UNION ALL
-            SELECT 'pg_constraint', count(*) FROM pg_constraint UNION ALL
-            SELECT 'pg_trigger', count(*) FROM pg_trigger UNION ALL
-            SELECT 'pg_operator', count(*) FROM pg_operator UNION ALL
-            SELECT 'pg_namespace', count(*) FROM pg_namespace UNION ALL
-            SELECT 'pg_depend', count(*) FROM pg_depend) AS c;
+        SELECT jsonb_object_agg(r.catalog, r.total) INTO _before
+        FROM @extschema@._promscale_upgrade_catalog_rows(0) AS r;
         -- Sequence changes (nextval, setval) survive a rollback: remember
         -- every sequence's state to put it back afterwards.
         FOR _seq IN SELECT c.oid::regclass::text AS name FROM pg_class c
@@ -78,17 +91,10 @@ BEGIN
             FROM pg_locks l
             WHERE l.pid = pg_backend_pid() AND l.locktype NOT IN ('virtualxid', 'transactionid')) AS held;
         duration := clock_timestamp() - _started;
-        SELECT jsonb_object_agg(a.catalog, jsonb_build_object(
-                   'rows_written', a.written, 'net_change', a.n - (_before ->> a.catalog)::bigint))
-        INTO catalog_changes FROM (
-            SELECT 'pg_class' AS catalog, count(*) AS n, count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) AS written FROM pg_class UNION ALL
-            SELECT 'pg_proc', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_proc UNION ALL
-            SELECT 'pg_type', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_type UNION ALL
-            SELECT 'pg_constraint', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_constraint UNION ALL
-            SELECT 'pg_trigger', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_trigger UNION ALL
-            SELECT 'pg_operator', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_operator UNION ALL
-            SELECT 'pg_namespace', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_namespace UNION ALL
-            SELECT 'pg_depend', count(*), count(*) FILTER (WHERE xmin::text::bigint > _first_xid % 4294967296) FROM pg_depend) AS a;
+        SELECT jsonb_object_agg(r.catalog, jsonb_build_object(
+                   'rows_written', r.written, 'net_change', r.total - (_before ->> r.catalog)::bigint))
+        INTO catalog_changes
+        FROM @extschema@._promscale_upgrade_catalog_rows(_first_xid) AS r;
         succeeded := true;
         RAISE EXCEPTION 'rehearsal rolled back' USING ERRCODE = 'U0R01';
     EXCEPTION
@@ -121,3 +127,6 @@ COMMENT ON FUNCTION @extschema@._promscale_upgrade_rehearsal_plan(text) IS
 'Internal to promscale_upgrade_rehearse(): the refusals and the statements to run.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_rehearse(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_rehearsal_plan(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._promscale_upgrade_catalog_rows(bigint) IS
+'Internal to promscale_upgrade_rehearse(): rows of the catalogs an extension script writes, in total and written after a transaction.';
+REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_catalog_rows(bigint) FROM PUBLIC;

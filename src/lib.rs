@@ -15,6 +15,7 @@ mod rehearsal;
 pub mod rules;
 mod settings;
 pub mod snapshot;
+pub mod state;
 pub mod version;
 
 mod api;

@@ -143,3 +143,27 @@ impl Snapshot {
             .find(|p| p.source == from && p.target == to)
     }
 }
+
+/// What is happening now, for the upgrade state: read only by
+/// `promscale_upgrade_state()` and the monitoring view, not by the checks.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Activity {
+    pub running_upgrade: Option<RunningUpgradeRow>,
+    /// Sessions holding the connector's shared lock.
+    pub connectors_running: i64,
+    /// Versions from `promscale@<version>` application names.
+    pub connector_versions: Vec<String>,
+    /// When the oldest running connector session started (epoch seconds).
+    pub connector_since: Option<f64>,
+    /// Newest `_prom_catalog.metadata.last_seen` (epoch seconds); None when
+    /// unknown (no table, no privilege, or the table is locked right now).
+    pub metadata_last_seen: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RunningUpgradeRow {
+    pub pid: i32,
+    pub seconds: Option<f64>,
+    pub wait_event: Option<String>,
+}

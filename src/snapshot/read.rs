@@ -8,7 +8,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{ConnectorSession, PromscaleCommandFacts, Snapshot};
+use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
 use crate::rules::Rules;
 
 const SERVER: &str = include_str!("sql/server.sql");
@@ -19,6 +19,7 @@ const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
 const ENFORCE_FACTS: &str = include_str!("sql/enforce_facts.sql");
 const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
 const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
+const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
 
 /// Runs a query that returns one JSON object as text.
 fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
@@ -106,4 +107,43 @@ pub fn read(rules: &Rules) -> Snapshot {
         snapshot.max_locks.configured = configured.get("configured").and_then(Value::as_str).map(str::to_string);
     }
     snapshot
+}
+
+/// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
+/// sets on every metadata batch it ingests. The table is a Promscale table:
+/// it is read only if an ACCESS SHARE lock is granted at once (an upgrade
+/// holding it exclusively makes the answer "unknown", never a wait).
+fn metadata_last_seen() -> Option<f64> {
+    let oid = Spi::get_one::<pg_sys::Oid>(
+        "SELECT c.oid FROM pg_catalog.pg_class c
+         WHERE c.oid = pg_catalog.to_regclass('_prom_catalog.metadata')
+           AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
+    )
+    .ok()
+    .flatten()?;
+    // SAFETY: a lock request on an existing relation that does not wait; a
+    // granted lock is released with the transaction, like any other.
+    let granted = unsafe { pg_sys::ConditionalLockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
+    if !granted {
+        return None;
+    }
+    Spi::get_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m")
+        .ok()
+        .flatten()
+}
+
+pub fn activity(rules: &Rules) -> Activity {
+    let (classid, objid) = rules.connector_lock_ids();
+    let facts = json_object(
+        UPGRADE_ACTIVITY,
+        &[
+            DatumWithOid::from(i64::from(classid)),
+            DatumWithOid::from(i64::from(objid)),
+            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
+        ],
+    );
+    let mut activity: Activity = serde_json::from_value(Value::Object(facts))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected activity facts: {e}"));
+    activity.metadata_last_seen = metadata_last_seen();
+    activity
 }

@@ -58,6 +58,11 @@ impl Cluster {
             "source scripts/pg.sh && cluster_destroy {name} && cluster_start {name} {port} {}",
             conf_args.join(" ")
         ));
+        Cluster::running(name, port)
+    }
+
+    /// A handle on the running cluster `name`.
+    fn running(name: &str, port: u16) -> Cluster {
         let socket_dir = bash(&format!("source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\""))
             .trim()
             .to_string();
@@ -70,10 +75,7 @@ impl Cluster {
             "source scripts/pg.sh && cluster_destroy {name} && cluster_start_replica {name} {port} {} {}",
             primary.name, primary.port
         ));
-        let socket_dir = bash(&format!("source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\""))
-            .trim()
-            .to_string();
-        Cluster { name: name.to_string(), port, socket_dir }
+        Cluster::running(name, port)
     }
 
     /// The server shared by most tests of this binary (started once).
