@@ -42,8 +42,20 @@ fn advisory_tag(key: i64) -> pg_sys::LOCKTAG {
     }
 }
 
+/// `LockHeldByMe` for exactly `mode` (PostgreSQL 17 added `orstronger`).
+unsafe fn held_by_me(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> bool {
+    #[cfg(any(feature = "pg17", feature = "pg18"))]
+    unsafe {
+        pg_sys::LockHeldByMe(tag, mode, false)
+    }
+    #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+    unsafe {
+        pg_sys::LockHeldByMe(tag, mode)
+    }
+}
+
 /// How many times this backend holds `mode` on `tag` at session level and at
-/// transaction level. Precondition: `LockHeldByMe(tag, mode)`.
+/// transaction level. Precondition: `held_by_me(tag, mode)`.
 unsafe fn holds_by_owner(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> (i64, i64) {
     unsafe {
         let mut locallock: *mut pg_sys::LOCALLOCK = std::ptr::null_mut();
@@ -82,11 +94,11 @@ pub fn connector_lock(key: i64) -> ConnectorLock {
     let tag = advisory_tag(key);
     let exclusive = pg_sys::ExclusiveLock as pg_sys::LOCKMODE;
     unsafe {
-        if pg_sys::LockHeldByMe(&tag, exclusive) {
+        if held_by_me(&tag, exclusive) {
             let (session, _transaction) = holds_by_owner(&tag, exclusive);
             return if session > 0 { ConnectorLock::Session } else { ConnectorLock::TransactionLevel };
         }
-        if pg_sys::LockHeldByMe(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE) {
+        if held_by_me(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE) {
             return ConnectorLock::SharedOnly;
         }
     }
