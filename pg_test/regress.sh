@@ -17,7 +17,7 @@ if [ "${1:-}" = "--accept" ]; then accept=1; shift; fi
 cd "$PROJECT_ROOT/pg_test"
 if (($#)); then names=("$@"); else names=(); for f in sql/*.sql; do names+=("$(basename "$f" .sql)"); done; fi
 
-CLUSTER=regress PORT=55310
+CLUSTER=regress PORT="${GUARD_REGRESS_PORT:-55310}"
 cluster_destroy "$CLUSTER"
 # No autovacuum: its locks would make "locks in use" vary between runs.
 cluster_start "$CLUSTER" "$PORT" "autovacuum = off" || exit 1

@@ -27,7 +27,7 @@ layer "unit tests and pg_tests" cargo pgrx test "pg$PG_MAJOR" --runas "$PG_OS_US
 layer "reinstall release build" cargo pgrx install --release --pg-config "$PG_CONFIG"
 layer "stand-in self test" pg_test/extensions/promscale/selftest.sh
 layer "SQL regression tests" pg_test/regress.sh
-layer "integration tests" cargo test --features integration --test integration
+layer "integration tests" cargo test --features integration --test integration --test missing_library
 
 source "$PROJECT_ROOT/scripts/pg.sh"
 for dir in "$CLUSTERS_DIR"/*/; do

@@ -1,5 +1,7 @@
 -- Comments and privileges for every object of the extension: \df+ and \dx+
 -- explain them, and only superusers and members of pg_monitor may call them.
+-- (The enforcement objects, in schema promscale_upgrade_guard, get theirs in
+-- sql/enforce.sql.)
 
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_checks(text) IS
 'One row per readiness check for a Promscale upgrade to the given release (NULL: the release implied by the newest promscale extension version made available): check_name, status (ok, warning, fail), detail with the numbers, hint with the fix.';

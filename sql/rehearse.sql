@@ -77,6 +77,9 @@ BEGIN
     _first_xid := txid_current();
     _started := clock_timestamp();
     BEGIN
+        -- The guard's event trigger allows these statements as a rehearsal,
+        -- in this block only (it always rolls back).
+        PERFORM promscale_upgrade_guard.begin_rehearsal();
         FOREACH _stmt IN ARRAY statements LOOP
             EXECUTE _stmt;
         END LOOP;

@@ -2,9 +2,13 @@
 //!
 //! Layout (see README.md): `version`, `rules` and `plan` say what an upgrade
 //! is; `snapshot` gathers the facts from the catalog; `checks` decides; `api`
-//! is the thin SQL surface. Only `snapshot::read` and `api` touch PostgreSQL.
+//! is the thin SQL surface; `enforce` refuses manual updates of the promscale
+//! extension. Only `snapshot::read` reads the catalog; `api` and the glue in
+//! `enforce` (the event trigger, the lock check, the upgrade log) are the
+//! other places that touch PostgreSQL.
 
 pub mod checks;
+pub mod enforce;
 pub mod locks;
 mod monitoring;
 pub mod plan;
@@ -19,10 +23,19 @@ mod api;
 
 pgrx::pg_module_magic!(name, version);
 
-/// Runs once per backend when the library loads.
+/// Runs once per backend when the library loads: by the first extension
+/// command of a session (the event trigger calls into it) or the first call
+/// of a guard function.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     settings::init();
+    enforce::init();
+    // Last, once every setting is defined: drop (with a WARNING) any other
+    // placeholder under the prefix and refuse new ones.
+    #[cfg(not(any(feature = "pg13", feature = "pg14")))]
+    unsafe {
+        pgrx::pg_sys::MarkGUCPrefixReserved(c"promscale_upgrade_guard".as_ptr());
+    }
 }
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.

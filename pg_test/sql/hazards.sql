@@ -11,9 +11,12 @@ SELECT status, detail, hint FROM promscale_upgrade_checks('0.17.0') WHERE check_
 SELECT promscale_upgrade_ready('0.17.0');
 -- Staying on 0.16 never touches the view.
 SELECT status, detail FROM promscale_upgrade_checks('0.16.0') WHERE check_name = 'prom_info_metric_dependents';
--- The real migration fails exactly as the check says.
+-- The real migration fails exactly as the check says (run as the connector
+-- does, holding its migration lock, so that the guard lets it through).
+SELECT pg_advisory_lock(5585198506344173278);
 ALTER EXTENSION promscale UPDATE TO '0.8.0';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT pg_advisory_unlock(5585198506344173278);
 DROP VIEW public.metric_inventory;
 DROP FUNCTION public.metric_count();
 SELECT status, detail FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'prom_info_metric_dependents';

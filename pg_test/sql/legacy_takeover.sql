@@ -22,11 +22,14 @@ TRUNCATE _ps_trace.link, _ps_trace.event, _ps_trace.span, _ps_trace.tag,
          _ps_trace.operation, _ps_trace.instrumentation_lib, _ps_trace.schema_url CASCADE;
 ANALYZE;
 SELECT check_name, status, detail FROM promscale_upgrade_checks() WHERE check_name = 'tracing_data_dropped';
--- After the takeover (as the connector runs it, in one transaction) it is an update.
+-- After the takeover (as the connector runs it: in one transaction, holding
+-- its migration lock) it is an update.
+SELECT pg_advisory_lock(5585198506344173278);
 BEGIN;
 DROP EXTENSION IF EXISTS promscale;
 CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0';
 ALTER EXTENSION promscale UPDATE TO '0.8.0';
 COMMIT;
+SELECT pg_advisory_unlock(5585198506344173278);
 SELECT check_name, status, detail FROM promscale_upgrade_checks()
 WHERE check_name IN ('update_path', 'tracing_data_dropped') ORDER BY check_name;

@@ -11,7 +11,8 @@ use crate::snapshot::{ConnectorSession, Snapshot};
 
 const NAME: &str = "connectors_stopped";
 
-fn describe(c: &ConnectorSession) -> String {
+/// One session as the readiness report and the enforcement messages show it.
+pub(crate) fn describe(c: &ConnectorSession) -> String {
     let mut parts = vec![if c.application_name.is_empty() {
         "no application_name".to_string()
     } else {

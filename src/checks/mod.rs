@@ -10,6 +10,8 @@ mod locks;
 mod server;
 mod timescaledb;
 
+pub(crate) use connectors::describe as describe_connector_session;
+
 use std::fmt;
 
 use crate::plan::Plan;

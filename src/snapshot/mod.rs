@@ -43,6 +43,17 @@ pub struct ConnectorSession {
     pub lock_mode: Option<String>,
 }
 
+/// What an `ALTER/CREATE EXTENSION promscale` needs to be judged: a much
+/// smaller read than `Snapshot`, made only for promscale commands.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PromscaleCommandFacts {
+    pub installed: Option<String>,
+    pub default_version: Option<String>,
+    /// `prom_schema_migrations` tables, schema-qualified and quoted.
+    pub legacy_tables: Vec<String>,
+}
+
 /// An object as `pg_identify_object()` names it: `kind` "view",
 /// "materialized view", "function", ...; `identity` schema-qualified.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

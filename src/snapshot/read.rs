@@ -8,7 +8,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{Activity, Snapshot};
+use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
 use crate::rules::Rules;
 
 const SERVER: &str = include_str!("sql/server.sql");
@@ -16,6 +16,7 @@ const UPDATE_PATHS: &str = include_str!("sql/update_paths.sql");
 const CONNECTOR_SESSIONS: &str = include_str!("sql/connector_sessions.sql");
 const HAZARDS: &str = include_str!("sql/hazards.sql");
 const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
+const ENFORCE_FACTS: &str = include_str!("sql/enforce_facts.sql");
 const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
 const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
@@ -37,6 +38,28 @@ fn can_read_file_settings() -> bool {
         .ok()
         .flatten()
         .unwrap_or(false)
+}
+
+/// Other sessions of this database that hold or wait for the connector's
+/// advisory lock, or are named like a connector.
+pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
+    let (classid, objid) = rules.connector_lock_ids();
+    let mut facts = json_object(
+        CONNECTOR_SESSIONS,
+        &[
+            DatumWithOid::from(i64::from(classid)),
+            DatumWithOid::from(i64::from(objid)),
+            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
+        ],
+    );
+    serde_json::from_value(facts.remove("connector_sessions").unwrap_or(Value::Null))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected connector sessions: {e}"))
+}
+
+/// What the enforcement trigger needs about promscale (one query).
+pub fn promscale_command_facts() -> PromscaleCommandFacts {
+    serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"))
 }
 
 pub fn read(rules: &Rules) -> Snapshot {

@@ -13,11 +13,21 @@ use postgres::{Client, NoTls};
 /// The connector's advisory lock key (releases.json `connector_lock_key`).
 pub const CONNECTOR_KEY: i64 = 5585198506344173278;
 
+/// The port of test server number `offset`: `GUARD_TEST_PORT_BASE` (default
+/// 55320) plus `offset`, so that two checkouts can run the suite at once.
+pub fn port(offset: u16) -> u16 {
+    let base = std::env::var("GUARD_TEST_PORT_BASE")
+        .ok()
+        .and_then(|v| v.parse::<u16>().ok())
+        .unwrap_or(55320);
+    base + offset
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn bash(script: &str) -> String {
+pub fn bash(script: &str) -> String {
     let out = Command::new("bash")
         .arg("-c")
         .arg(script)
@@ -71,7 +81,7 @@ impl Cluster {
     /// The server shared by most tests of this binary (started once).
     pub fn shared() -> &'static Cluster {
         static SHARED: OnceLock<Cluster> = OnceLock::new();
-        SHARED.get_or_init(|| Cluster::start("it", 55320, &["max_locks_per_transaction = 256"]))
+        SHARED.get_or_init(|| Cluster::start("it", port(0), &["max_locks_per_transaction = 256"]))
     }
 
     /// Stop and start again (settings changed with ALTER SYSTEM take effect).
@@ -94,6 +104,23 @@ impl Cluster {
 
     pub fn stop(&self) {
         bash(&format!("source scripts/pg.sh && cluster_destroy {}", self.name));
+    }
+
+    /// The server's log file (written as the server's OS user, readable here).
+    pub fn server_log(&self) -> String {
+        let dir = std::path::Path::new(&self.socket_dir).parent().expect("cluster dir");
+        std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Runs a SQL file with psql (ON_ERROR_STOP) in `db`; `vars` are psql -v NAME=VALUE.
+    pub fn psql_file(&self, db: &str, file: &str, vars: &[(&str, &str)]) {
+        let vars: Vec<String> = vars.iter().map(|(k, v)| format!("-v '{k}={v}'")).collect();
+        bash(&format!(
+            "source scripts/env.sh && \"$PG_BIN/psql\" -X -q -v ON_ERROR_STOP=1 -h '{}' -p {} -U postgres -d {db} {} -f {file} >/dev/null",
+            self.socket_dir,
+            self.port,
+            vars.join(" ")
+        ));
     }
 
     pub fn conninfo(&self, db: &str, application_name: &str) -> String {

@@ -141,7 +141,7 @@ fn rehearsal_refuses_while_a_connector_runs() {
 /// and a restart the guard says it fits and the update succeeds.
 #[test]
 fn too_small_lock_table_end_to_end() {
-    let cluster = Cluster::start("it_locks", 55325, &["max_connections = 20", "autovacuum = off"]);
+    let cluster = Cluster::start("it_locks", crate::harness::port(5), &["max_connections = 20", "autovacuum = off"]);
     let db = cluster.promscale_db("small_locks", "--version legacy --metrics 40 --chunks 2 --spans 50");
     let mut c = cluster.connect(&db);
     c.batch_execute("ALTER SYSTEM SET max_locks_per_transaction = 10").unwrap();
@@ -161,6 +161,14 @@ fn too_small_lock_table_end_to_end() {
         CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0';
         ALTER EXTENSION promscale UPDATE TO '0.8.0';
         COMMIT;";
+    // Run it as the connector does, holding its migration lock (the guard
+    // refuses anyone else). The guard's fail-fast refuses it at once (53400)...
+    c.execute("SELECT pg_advisory_lock($1)", &[&crate::harness::CONNECTOR_KEY]).unwrap();
+    let err = c.batch_execute(takeover).unwrap_err();
+    assert_eq!(err.code().map(|s| s.code()), Some("53400"), "{err:?}");
+    c.batch_execute("ROLLBACK").unwrap();
+    // ...and without fail-fast the real update dies with 53200.
+    c.batch_execute("SET promscale_upgrade_guard.fail_fast = off").unwrap();
     let err = c.batch_execute(takeover).unwrap_err();
     assert_eq!(err.code().map(|s| s.code()), Some("53200"), "{err:?}");
     c.batch_execute("ROLLBACK").unwrap();
@@ -172,6 +180,7 @@ fn too_small_lock_table_end_to_end() {
     let e = estimate(&mut c);
     assert!(e.fits, "after the restart the estimate {} should fit", e.locks_needed);
     assert_eq!(check(&mut c, None, "lock_capacity").status, "ok");
+    c.execute("SELECT pg_advisory_lock($1)", &[&crate::harness::CONNECTOR_KEY]).unwrap();
     c.batch_execute(takeover).unwrap();
     let version: String =
         c.query_one("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[]).unwrap().get(0);

@@ -5,7 +5,9 @@
 
 mod harness;
 
+mod connector_emulator;
 mod connectors;
+mod enforce;
 mod locks;
 mod monitoring;
 mod no_wait;

@@ -1,11 +1,11 @@
 //! Checks about the server itself that need a server of their own:
 //! a pending max_locks_per_transaction change, and a hot standby.
 
-use crate::harness::{check, Cluster};
+use crate::harness::{check, port, Cluster};
 
 #[test]
 fn max_locks_change_waiting_for_restart_warns() {
-    let cluster = Cluster::start("it_pending", 55322, &["max_locks_per_transaction = 64"]);
+    let cluster = Cluster::start("it_pending", port(2), &["max_locks_per_transaction = 64"]);
     let db = cluster.fresh_db("pending");
     let mut me = cluster.connect(&db);
     assert_eq!(check(&mut me, None, "max_locks_pending_restart").status, "ok");
@@ -27,9 +27,9 @@ fn max_locks_change_waiting_for_restart_warns() {
 
 #[test]
 fn standby_fails_server_role() {
-    let primary = Cluster::start("it_primary", 55323, &[]);
+    let primary = Cluster::start("it_primary", port(3), &[]);
     primary.fresh_db("standby_db");
-    let replica = Cluster::start_replica("it_replica", 55324, &primary);
+    let replica = Cluster::start_replica("it_replica", port(4), &primary);
     let mut on_primary = primary.connect("standby_db");
     assert_eq!(check(&mut on_primary, None, "server_role").status, "ok");
     // The primary sees the streaming standby and warns that it replays the locks.

@@ -1,0 +1,77 @@
+-- Enforcement of the connector path (README, "Enforcing the connector path"):
+-- the event trigger that refuses a manual ALTER EXTENSION promscale UPDATE,
+-- and the log of every update it let through.
+
+COMMENT ON SCHEMA promscale_upgrade_guard IS
+'Objects of the promscale_upgrade_guard extension that are not called by users: the upgrade log and the event trigger function.';
+
+CREATE TABLE promscale_upgrade_guard.upgrade_log (
+    kind text NOT NULL CHECK (kind IN ('install', 'takeover', 'update')),
+    from_version text,
+    to_version text,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    duration interval NOT NULL,
+    pid integer NOT NULL,
+    role_name name NOT NULL,
+    application_name text NOT NULL,
+    allowed_by text NOT NULL CHECK (allowed_by IN ('not_required', 'connector_lock', 'rehearsal', 'break_glass')),
+    locks_estimated bigint,
+    locks_held bigint NOT NULL,
+    locks_held_fast_path bigint NOT NULL,
+    commands text[] NOT NULL
+);
+
+-- pg_dump keeps the rows (the table itself is recreated by CREATE EXTENSION).
+SELECT pg_catalog.pg_extension_config_dump('promscale_upgrade_guard.upgrade_log', '');
+
+COMMENT ON TABLE promscale_upgrade_guard.upgrade_log IS
+'One row per transaction that installed, took over or updated the promscale extension and was allowed to: written inside that transaction just before it committed, so a failed or rolled-back update leaves no row. Refused attempts are in the server log.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.kind IS
+'install: CREATE EXTENSION on a database without Promscale objects; takeover: CREATE EXTENSION over a pre-0.11 connector schema (with the UPDATE that followed in the same transaction); update: ALTER EXTENSION promscale UPDATE.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.from_version IS
+'The promscale extension version installed before the transaction''s first command; NULL when it was not installed.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.to_version IS
+'The promscale extension version installed when the transaction committed.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.started_at IS
+'When the transaction''s first allowed extension command started.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.finished_at IS
+'When the transaction was about to commit, after all of its work.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.duration IS
+'finished_at - started_at.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.pid IS
+'Process id of the backend that ran the commands.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.role_name IS
+'The role that ran the first command (current_user).';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.application_name IS
+'The session''s application_name: promscale@<version> for a connector that built its own connection string.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.allowed_by IS
+'Why it was allowed: connector_lock (the session held the connector''s migration lock), break_glass (promscale_upgrade_guard.allow_manual_update), rehearsal (promscale_upgrade_rehearse), not_required (a fresh install). When commands differ, the most notable: break_glass, then rehearsal, then connector_lock.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_estimated IS
+'The lock table entries the guard estimated beforehand; NULL when no estimate was made.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_held IS
+'Distinct objects this backend held locks on just before commit (pg_locks): the lock table entries the update really needed.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_held_fast_path IS
+'How many of locks_held were fast-path locks, which do not use the shared lock table.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.commands IS
+'The allowed extension commands of the transaction, in canonical form.';
+
+CREATE EVENT TRIGGER promscale_upgrade_guard_connector_path ON ddl_command_start
+    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION')
+    EXECUTE FUNCTION promscale_upgrade_guard.enforce_connector_path();
+-- Also under session_replication_role = replica.
+ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS;
+
+COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
+'Refuses ALTER EXTENSION promscale UPDATE, and CREATE EXTENSION promscale over a pre-0.11 connector schema, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Fires only for ALTER EXTENSION and CREATE EXTENSION.';
+COMMENT ON FUNCTION promscale_upgrade_guard.enforce_connector_path() IS
+'Event trigger function of promscale_upgrade_guard_connector_path (C, in the guard''s shared library). If that library is missing, every ALTER/CREATE EXTENSION in this database fails until it is restored or DROP EXTENSION promscale_upgrade_guard is run; other DDL is not affected.';
+
+COMMENT ON FUNCTION promscale_upgrade_guard.begin_rehearsal() IS
+'Internal to promscale_upgrade_rehearse(), superuser only: extension commands in the current subtransaction (which the rehearsal always rolls back) are allowed as a rehearsal.';
+
+REVOKE ALL ON FUNCTION promscale_upgrade_guard.enforce_connector_path() FROM PUBLIC;
+REVOKE ALL ON FUNCTION promscale_upgrade_guard.begin_rehearsal() FROM PUBLIC;
+REVOKE ALL ON TABLE promscale_upgrade_guard.upgrade_log FROM PUBLIC;
+GRANT USAGE ON SCHEMA promscale_upgrade_guard TO pg_monitor;
+GRANT SELECT ON TABLE promscale_upgrade_guard.upgrade_log TO pg_monitor;

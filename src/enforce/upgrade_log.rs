@@ -1,0 +1,192 @@
+//! Writes `promscale_upgrade_guard.upgrade_log`: one row per transaction
+//! that ran an allowed promscale extension command, inserted just before
+//! that transaction commits, inside it (so a failed or rolled-back update
+//! leaves no row, and the row commits with the update).
+//!
+//! Why transaction callbacks and not a `ddl_command_end` event trigger: any
+//! `ddl_command_end` trigger, whatever its `WHEN TAG` filter, makes
+//! PostgreSQL collect every DDL command and every dropped object of the
+//! database (`trackDroppedObjectsNeeded()` looks only at whether such a
+//! trigger exists), so all DDL would pay for it. The callbacks cost one
+//! function call per transaction, and only in backends that loaded the
+//! library. They also see the end that matters for the lock table: the
+//! 0.15+ takeover runs CREATE and UPDATE in one transaction and holds every
+//! lock until commit.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+use super::decision::AllowedBy;
+use super::pending::{LogRow, Pending, PendingCommand};
+
+const END_STATE: &str = include_str!("sql/end_state.sql");
+const INSERT_LOG: &str = include_str!("sql/insert_log.sql");
+
+thread_local! {
+    static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+}
+
+pub fn register_callbacks() {
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(xact_callback), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(subxact_callback), std::ptr::null_mut());
+    }
+}
+
+/// Remember an allowed command until its transaction commits.
+pub fn record(command: PendingCommand) {
+    PENDING.with(|p| p.borrow_mut().record(command));
+}
+
+/// Whether an allowed command of this transaction already carries a lock
+/// estimate.
+pub fn transaction_has_estimate() -> bool {
+    PENDING.with(|p| p.borrow().has_estimate())
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
+            super::end_rehearsal();
+            if PENDING.with(|p| p.borrow().contains(AllowedBy::Rehearsal)) {
+                PENDING.with(|p| p.borrow_mut().clear());
+                pgrx::pg_sys::panic::ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION,
+                    "cannot commit an extension command allowed as a rehearsal",
+                    function_name!(),
+                )
+                .set_detail("A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.")
+                .set_hint("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.")
+                .report(PgLogLevel::ERROR);
+            }
+            if let Some(row) = PENDING.with(|p| p.borrow_mut().take_row()) {
+                write(row);
+            }
+        }
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_COMMIT | XACT_EVENT_PREPARE => {
+            super::end_rehearsal();
+            PENDING.with(|p| p.borrow_mut().clear());
+        }
+        _ => {}
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn subxact_callback(
+    event: pg_sys::SubXactEvent::Type,
+    subxact: pg_sys::SubTransactionId,
+    parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    use pg_sys::SubXactEvent::*;
+    match event {
+        SUBXACT_EVENT_COMMIT_SUB => {
+            super::rehearsal_subxact_committed(subxact);
+            PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
+        }
+        SUBXACT_EVENT_ABORT_SUB => {
+            super::rehearsal_subxact_aborted(subxact);
+            PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact));
+        }
+        _ => {}
+    }
+}
+
+/// The log table and its owner, unless the guard was dropped in this
+/// transaction (then there is nowhere to write, and the commit must not fail).
+fn log_table_owner() -> Option<pg_sys::Oid> {
+    unsafe {
+        let schema = pg_sys::get_namespace_oid(c"promscale_upgrade_guard".as_ptr(), true);
+        if schema == pg_sys::InvalidOid {
+            return None;
+        }
+        let relid = pg_sys::get_relname_relid(c"upgrade_log".as_ptr(), schema);
+        if relid == pg_sys::InvalidOid {
+            return None;
+        }
+        let rel = pg_sys::RelationIdGetRelation(relid);
+        if rel.is_null() {
+            return None;
+        }
+        let owner = (*(*rel).rd_rel).relowner;
+        pg_sys::RelationClose(rel);
+        Some(owner)
+    }
+}
+
+fn write(row: LogRow) {
+    let Some(owner) = log_table_owner() else {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            format!(
+                "promscale_upgrade_guard: {} not recorded: table promscale_upgrade_guard.upgrade_log does not exist",
+                row.commands.join("; ")
+            ),
+            function_name!(),
+        )
+        .report(PgLogLevel::LOG_SERVER_ONLY);
+        return;
+    };
+    let started_at = TimestampWithTimeZone::try_from(row.started_at)
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: bad start time: {e:?}"));
+    // The updating role (the connector's, often not a superuser) need not be
+    // able to write the log: write it as the table's owner. At pre-commit no
+    // portal provides a snapshot, so push one. An error aborts the
+    // transaction, which restores the user id and the snapshot stack.
+    let (mut saved_user, mut saved_context) = (pg_sys::InvalidOid, 0);
+    unsafe {
+        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        pg_sys::SetUserIdAndSecContext(
+            owner,
+            saved_context
+                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+        );
+    }
+    Spi::connect_mut(|client| {
+        let end = client.select(END_STATE, Some(1), &[])?;
+        let end = end.first();
+        let to_version: Option<String> = end.get(1)?;
+        let held: i64 = end.get(2)?.unwrap_or(0);
+        let fast_path: i64 = end.get(3)?.unwrap_or(0);
+        let args = [
+            DatumWithOid::from(row.kind.as_str()),
+            DatumWithOid::from(row.from_version.as_deref()),
+            DatumWithOid::from(to_version),
+            DatumWithOid::from(started_at),
+            DatumWithOid::from(row.who.pid),
+            DatumWithOid::from(row.who.role.as_str()),
+            DatumWithOid::from(row.who.application_name.as_str()),
+            DatumWithOid::from(row.allowed_by.as_str()),
+            DatumWithOid::from(row.locks_estimated),
+            DatumWithOid::from(held),
+            DatumWithOid::from(fast_path),
+            DatumWithOid::from(row.commands.clone()),
+        ];
+        client.update(INSERT_LOG, None, &args).map(|_| ())
+    })
+    .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
+    unsafe {
+        pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
+        pg_sys::PopActiveSnapshot();
+    }
+}
+
+/// The current role's name, for messages and the log.
+pub(crate) fn current_role_name() -> String {
+    unsafe {
+        let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true);
+        if name.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(name).to_string_lossy().into_owned()
+        }
+    }
+}
