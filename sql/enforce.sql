@@ -75,3 +75,10 @@ REVOKE ALL ON FUNCTION promscale_upgrade_guard.begin_rehearsal() FROM PUBLIC;
 REVOKE ALL ON TABLE promscale_upgrade_guard.upgrade_log FROM PUBLIC;
 GRANT USAGE ON SCHEMA promscale_upgrade_guard TO pg_monitor;
 GRANT SELECT ON TABLE promscale_upgrade_guard.upgrade_log TO pg_monitor;
+
+-- Refusals abort their transaction, so they cannot be logged in a table; a
+-- sequence is not transactional: the trigger advances it before refusing.
+CREATE SEQUENCE promscale_upgrade_guard.refused_manual_updates;
+COMMENT ON SEQUENCE promscale_upgrade_guard.refused_manual_updates IS
+'Counts manual updates of the promscale extension that the event trigger refused (a counter since the guard was installed; each refusal is also in the server log).';
+GRANT SELECT ON SEQUENCE promscale_upgrade_guard.refused_manual_updates TO pg_monitor;

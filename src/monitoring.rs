@@ -28,9 +28,7 @@ struct Gathered<'r> {
 }
 
 fn now_epoch() -> f64 {
-    Spi::get_one::<f64>("SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8")
-        .ok()
-        .flatten()
+    crate::snapshot::read::select_one::<f64>("SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8", &[])
         .unwrap_or(0.0)
 }
 
@@ -222,6 +220,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         name!(waiting_for_ingest, i32),
         name!(seconds_since_last_upgrade, Option<f64>),
         name!(seconds_since_last_ingest, Option<f64>),
+        name!(refused_manual_updates, i64),
     ),
 > {
     let g = gather(None, Rules::get());
@@ -250,6 +249,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         i32::from(g.state.phase == state::Phase::UpgradedWaitingForIngest),
         a.last_upgrade.as_ref().map(|l| now - l.finished_at),
         a.metadata_last_seen.map(|t| now - t),
+        a.refused_manual_updates,
     ))
 }
 

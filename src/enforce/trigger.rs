@@ -268,6 +268,9 @@ fn judge(command: &Command) {
             });
         }
         Verdict::Refuse(refusal) => {
+            if refusal.reason == RefusalReason::NotTheConnector {
+                count_refusal();
+            }
             let code = match refusal.reason {
                 RefusalReason::NotTheConnector => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 RefusalReason::ConnectorsConnected => PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
@@ -279,6 +282,37 @@ fn judge(command: &Command) {
                 .report(PgLogLevel::ERROR);
         }
     }
+}
+
+/// Advances `promscale_upgrade_guard.refused_manual_updates`, which
+/// survives the refusal's rollback (sequences are not transactional), for
+/// the monitoring view. The refused role need not be allowed to use the
+/// guard's sequence: nextval runs as the sequence's owner (the superuser who
+/// installed the guard), as a SECURITY DEFINER function would.
+fn count_refusal() {
+    let found = Spi::connect(|client| {
+        client
+            .select(
+                "SELECT c.oid, c.relowner FROM pg_catalog.pg_class c
+                 WHERE c.relnamespace = pg_catalog.to_regnamespace('promscale_upgrade_guard')
+                   AND c.relname = 'refused_manual_updates'",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_two::<pg_sys::Oid, pg_sys::Oid>()
+    });
+    let Ok((Some(sequence), Some(owner))) = found else { return };
+    let (mut user, mut context) = (pg_sys::Oid::INVALID, 0);
+    // SAFETY: the same user switch SECURITY DEFINER functions make; the ERROR
+    // that follows (or any error in between) aborts the transaction, which
+    // restores the user as well.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        pg_sys::SetUserIdAndSecContext(owner, context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32);
+    }
+    let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
+    unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
 }
 
 /// Marks the current subtransaction as a rehearsal (issue 3's

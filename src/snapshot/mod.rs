@@ -161,6 +161,8 @@ pub struct Activity {
     pub metadata_last_seen: Option<f64>,
     /// The newest update in the guard's upgrade log.
     pub last_upgrade: Option<LoggedUpgrade>,
+    /// Manual updates the event trigger refused (a counter since install).
+    pub refused_manual_updates: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -22,6 +22,13 @@ const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
 const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
 
+/// The first column of the first row of a read-only query. `Spi::get_one`
+/// would run it as a writing statement, which assigns a transaction id: an
+/// error on a hot standby, and needless on a primary.
+pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
+    Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one::<T>()).ok().flatten()
+}
+
 /// Runs a query that returns one JSON object as text.
 fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
     let text: Option<String> = Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one())
@@ -34,9 +41,7 @@ fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
 
 /// Whether the current role may read `pg_file_settings` (superuser only by default).
 fn can_read_file_settings() -> bool {
-    Spi::get_one::<bool>("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')")
-        .ok()
-        .flatten()
+    select_one::<bool>("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')", &[])
         .unwrap_or(false)
 }
 
@@ -113,14 +118,15 @@ pub fn read(rules: &Rules) -> Snapshot {
 /// Locks `relation` (ACCESS SHARE) only if that is granted at once and the
 /// caller may read it: the state reads two tables (Promscale's metadata and
 /// the guard's log) and must never wait behind an upgrade holding them.
-fn lock_if_free(relation: &str) -> bool {
-    let oid = Spi::get_one_with_args::<pg_sys::Oid>(
+fn lock_if_free(schema: &str, relation: &str) -> bool {
+    // By name in the catalog: to_regclass() needs USAGE on the schema.
+    let oid = select_one::<pg_sys::Oid>(
         "SELECT c.oid FROM pg_catalog.pg_class c
-         WHERE c.oid = pg_catalog.to_regclass($1) AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
-        &[DatumWithOid::from(relation)],
-    )
-    .ok()
-    .flatten();
+         WHERE c.relnamespace = pg_catalog.to_regnamespace($1) AND c.relname = $2
+           AND pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
+           AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
+        &[DatumWithOid::from(schema), DatumWithOid::from(relation)],
+    );
     // SAFETY: a lock request on an existing relation that does not wait; a
     // granted lock is released with the transaction, like any other.
     oid.is_some_and(|oid| unsafe {
@@ -131,12 +137,10 @@ fn lock_if_free(relation: &str) -> bool {
 /// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
 /// sets on every metadata batch it ingests; None when unknown.
 fn metadata_last_seen() -> Option<f64> {
-    if !lock_if_free("_prom_catalog.metadata") {
+    if !lock_if_free("_prom_catalog", "metadata") {
         return None;
     }
-    Spi::get_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m")
-        .ok()
-        .flatten()
+    select_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m", &[])
 }
 
 pub fn activity(rules: &Rules) -> Activity {
@@ -152,7 +156,14 @@ pub fn activity(rules: &Rules) -> Activity {
     let mut activity: Activity = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected activity facts: {e}"));
     activity.metadata_last_seen = metadata_last_seen();
-    if lock_if_free("promscale_upgrade_guard.upgrade_log") {
+    if lock_if_free("promscale_upgrade_guard", "refused_manual_updates") {
+        activity.refused_manual_updates = select_one::<i64>(
+            "SELECT coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)",
+            &[],
+        )
+        .unwrap_or(0);
+    }
+    if lock_if_free("promscale_upgrade_guard", "upgrade_log") {
         let last = json_object(LAST_UPGRADE, &[]);
         activity.last_upgrade = serde_json::from_value(last["last_upgrade"].clone())
             .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected upgrade log row: {e}"));

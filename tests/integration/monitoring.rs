@@ -103,9 +103,9 @@ fn a_pg_monitor_member_reads_everything() {
 
 #[test]
 fn state_report_and_metrics_work_on_a_hot_standby() {
-    let primary = Cluster::start("it_mon_primary", 55326, &[]);
+    let primary = Cluster::start("it_mon_primary", crate::harness::port(1), &[]);
     let db = primary.promscale_db("standby_state", "--version 0.7.0 --metrics 3");
-    let replica = Cluster::start_replica("it_mon_replica", 55327, &primary);
+    let replica = Cluster::start_replica("it_mon_replica", crate::harness::port(8), &primary);
     let mut on_replica = replica.connect(&db);
     let in_recovery: bool = on_replica.query_one("SELECT pg_is_in_recovery()", &[]).unwrap().get(0);
     assert!(in_recovery);
@@ -151,4 +151,25 @@ fn exporter_queries_file_matches_the_view() {
             assert_eq!(usage != "LABEL", numeric, "{col} is {usage} but has type {}", column.type_());
         }
     }
+}
+
+/// A refused manual update is counted for the metrics even though the
+/// refusal rolls its transaction back.
+#[test]
+fn refused_manual_updates_are_counted() {
+    let cluster = Cluster::shared();
+    let db = cluster.promscale_db("refusal_counter", "--version 0.7.0 --metrics 2");
+    let mut c = cluster.connect(&db);
+    let before: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    for _ in 0..2 {
+        let err = c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap_err();
+        assert_eq!(err.code().map(|s| s.code()), Some("55000"), "{err:?}");
+    }
+    let after: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert_eq!(after, before + 2);
+    // The connector's own update is not a refusal.
+    c.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
+    c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
+    let last: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert_eq!(last, before + 2);
 }

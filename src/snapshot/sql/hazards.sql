@@ -26,7 +26,10 @@ tracing_roots AS (
 ),
 -- Objects outside any extension that depend on the view prom_info.metric.
 prom_info_metric AS (
-    SELECT pg_catalog.to_regclass('prom_info.metric') AS oid
+    -- Looked up by name in the catalog: to_regclass() would need USAGE on
+    -- the schema, which pg_monitor does not have.
+    SELECT c.oid FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = pg_catalog.to_regnamespace('prom_info') AND c.relname = 'metric'
 ), dependents AS (
     -- A view depends through its rewrite rule; name the view, not the rule.
     SELECT DISTINCT

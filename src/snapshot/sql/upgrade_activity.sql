@@ -1,9 +1,11 @@
 -- The backend running a promscale update now, and the connector sessions
 -- with their versions. An update in progress is a backend of this database
--- that holds the connector's advisory lock exclusively (as the connector does
--- while it migrates) and has pg_extension open for writing (CREATE/ALTER
--- EXTENSION hold RowExclusiveLock on it until commit), or whose current
--- statement is CREATE/ALTER EXTENSION promscale. Catalog and lock views only.
+-- whose statement is CREATE/ALTER EXTENSION promscale and that is running it
+-- (active), or, if it holds the connector's advisory lock exclusively (as
+-- the connector does while it migrates), whose transaction with that
+-- statement is still open (its locks are held until COMMIT). pg_extension
+-- itself is not a signal: the update releases its lock on it at once.
+-- Catalog and lock views only.
 -- $1/$2: the lock key's classid/objid; $3: the connector application_name prefix.
 WITH here AS (
     SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
@@ -11,10 +13,6 @@ WITH here AS (
     SELECT l.pid, l.mode, l.granted FROM pg_catalog.pg_locks l, here
     WHERE l.locktype = 'advisory' AND l.database = here.oid
       AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1
-), extension_writers AS MATERIALIZED (
-    SELECT l.pid FROM pg_catalog.pg_locks l
-    WHERE l.locktype = 'relation' AND l.relation = 'pg_catalog.pg_extension'::pg_catalog.regclass
-      AND l.mode = 'RowExclusiveLock' AND l.granted
 ), running AS (
     SELECT a.pid,
            extract(epoch FROM pg_catalog.clock_timestamp() - coalesce(a.xact_start, a.query_start))::float8 AS seconds,
@@ -22,9 +20,10 @@ WITH here AS (
     FROM pg_catalog.pg_stat_activity a
     WHERE a.datname = pg_catalog.current_database()
       AND a.pid <> pg_catalog.pg_backend_pid()
-      AND ((a.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ExclusiveLock' AND granted)
-            AND a.pid IN (SELECT pid FROM extension_writers))
-           OR (a.state = 'active' AND a.query ~* '(alter|create)\s+extension\s+(if\s+not\s+exists\s+)?"?promscale"?(\s|;|$)'))
+      AND a.query ~* '(alter|create)\s+extension\s+(if\s+not\s+exists\s+)?"?promscale"?(\s|;|$)'
+      AND (a.state = 'active'
+           OR (a.state LIKE 'idle in transaction%'
+               AND a.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ExclusiveLock' AND granted)))
     ORDER BY seconds DESC NULLS LAST LIMIT 1
 ), connectors AS (
     SELECT a.pid, a.application_name, a.backend_start
