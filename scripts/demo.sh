@@ -31,6 +31,12 @@ echo "== What is not ok, and the fix"
 psql -x -c "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks() WHERE status <> 'ok'"
 echo "== SELECT promscale_upgrade_ready();"
 psql -c "SELECT promscale_upgrade_ready()"
+echo "== Lock requirement"
+psql -x -c "SELECT path, locks_needed, lock_capacity, locks_in_use, fit, recommended_max_locks_per_transaction, published_formula_max_locks_per_transaction FROM promscale_upgrade_lock_estimate()"
+echo "== Where the upgrade stands"
+psql -x -c "SELECT phase, next_step FROM promscale_upgrade_state()"
+echo "== A manual update is refused (the connector must do it)"
+psql -c "ALTER EXTENSION promscale UPDATE TO '0.8.0'" || true
 echo
 echo "The demo server is still running. Connect with:"
 echo "  $PG_BIN/psql -h '$(cluster_dir "$NAME")/socket' -p $PORT -U postgres $DB"

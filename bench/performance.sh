@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Performance benchmark (issue 6): the guard on the largest Promscale
+# databases, and its cost for everything else.
+#
+#   bench/performance.sh [SIZES...]     (default: 100 1000 10000 metrics, 5 chunks each)
+#
+# Per size it builds a stand-in Promscale database (extension 0.7.0, so that
+# an update to 0.8.0 is available) and prints the latency of
+# promscale_upgrade_checks(), _lock_estimate(), _state(), _report() and the
+# promscale_upgrade_metrics view, each as a ratio to the floor: one bare
+# catalog scan counting the same relations. Target: <= 2x the floor at 10,000
+# metrics, growth no worse than linear. The peak memory of the backend
+# (VmHWM growth over a fresh backend) is printed per function.
+# Then the event trigger's cost: ALTER EXTENSION of another extension and
+# CREATE/ALTER/DROP TABLE, in a database with the guard and in one without
+# (target ratio <= 1.05). Writes bench/results/performance.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/pg.sh"
+cd "$PROJECT_ROOT"
+sizes=("$@"); ((${#sizes[@]})) || sizes=(100 1000 10000)
+CHUNKS=${CHUNKS:-5}
+REPS=${REPS:-20}
+DDL_REPS=${DDL_REPS:-3000}
+
+"$PROJECT_ROOT/pg_test/install-standins.sh" >/dev/null
+NAME=bench-perf PORT=55360
+cluster_destroy "$NAME"
+cluster_start "$NAME" "$PORT" "autovacuum = off" "max_locks_per_transaction = 256"
+trap 'cluster_destroy "$NAME"' EXIT
+eval "$(cluster_env "$NAME" "$PORT")"
+psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Average latency in ms of a query over $REPS runs in one session (pgbench).
+latency() {
+    local db=$1 sql=$2 reps=${3:-$REPS} file
+    file=$(mktemp); echo "$sql" > "$file"; chmod 644 "$file"
+    "$PG_BIN/pgbench" -n -t "$reps" -f "$file" "$db" 2>/dev/null | sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
+    rm -f "$file"
+}
+
+# Peak resident memory growth (kB) of a fresh backend that runs the query once.
+peak_kb() {
+    local db=$1 sql=$2
+    psql -At -d "$db" <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\! awk '/VmHWM/ {print \$2}' /proc/:pid/status > /tmp/guard_bench_hwm_before
+$sql;
+\! awk -v b="\$(cat /tmp/guard_bench_hwm_before)" '/VmHWM/ {print \$2 - b}' /proc/:pid/status
+SQL
+}
+
+floor_sql="SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace', 'prom_api', 'prom_data',
+    'prom_data_series', 'prom_info', 'prom_data_exemplar', 'prom_metric', 'prom_series', 'ps_tag', 'ps_trace',
+    '_timescaledb_internal')"
+declare -A functions=(
+    [checks]="SELECT count(*) FROM promscale_upgrade_checks()"
+    [lock_estimate]="SELECT count(*) FROM promscale_upgrade_lock_estimate()"
+    [state]="SELECT count(*) FROM promscale_upgrade_state()"
+    [report]="SELECT promscale_upgrade_report() IS NOT NULL"
+    [metrics_view]="SELECT count(*) FROM promscale_upgrade_metrics"
+)
+order=(checks lock_estimate state report metrics_view)
+
+out="$PROJECT_ROOT/bench/results/performance.md"
+tmp=$(mktemp)
+{
+echo "# Performance"
+echo
+echo "Run by \`bench/performance.sh ${sizes[*]}\` on $(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), stand-in extensions (promscale 0.7.0, $CHUNKS chunks per metric), $REPS runs per figure (pgbench average latency)."
+echo
+echo "Floor: one bare catalog scan counting the Promscale relations. Ratio = function / floor. Peak memory: VmHWM growth of a fresh backend running the function once."
+echo
+echo "| metrics | relations | floor ms | function | ms | ratio | peak memory kB |"
+echo "|---:|---:|---:|---|---:|---:|---:|"
+} > "$tmp"
+for n in "${sizes[@]}"; do
+    db="perf_$n"
+    pg_test/fixtures/generate.sh --db "$db" --version 0.7.0 --metrics "$n" --chunks "$CHUNKS" --spans 1000 --replace --quiet
+    psql -d "$db" -c "CREATE EXTENSION promscale_upgrade_guard" -c "VACUUM ANALYZE"
+    relations=$(psql -At -d "$db" -c "$floor_sql")
+    latency "$db" "$floor_sql" 3 >/dev/null   # warm the caches
+    floor=$(latency "$db" "$floor_sql")
+    for f in "${order[@]}"; do
+        ms=$(latency "$db" "${functions[$f]}")
+        ratio=$(awk -v a="$ms" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
+        peak=$(peak_kb "$db" "${functions[$f]}")
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$relations" "$floor" "$f" "$ms" "$ratio" "$peak" | tee -a "$tmp"
+    done
+    psql -d postgres -c "DROP DATABASE $db"
+done
+
+# The event trigger's cost for DDL it does not guard.
+psql -d postgres -c "CREATE DATABASE ddl_plain" -c "CREATE DATABASE ddl_guard"
+for db in ddl_plain ddl_guard; do psql -d "$db" -c "CREATE EXTENSION hstore"; done
+psql -d ddl_guard -c "CREATE EXTENSION promscale_upgrade_guard"
+ddl_sql='CREATE TABLE bench_t (x int); ALTER TABLE bench_t ADD COLUMN y int; DROP TABLE bench_t;'
+ext_sql='ALTER EXTENSION hstore UPDATE;'
+{
+echo
+echo "Event trigger cost ($DDL_REPS runs each, alternating; ratio = with the guard / without):"
+echo
+echo "| statement | without ms | with guard ms | ratio |"
+echo "|---|---:|---:|---:|"
+} >> "$tmp"
+for case in "CREATE/ALTER/DROP TABLE:$ddl_sql" "ALTER EXTENSION hstore UPDATE:$ext_sql"; do
+    label=${case%%:*}; sql=${case#*:}
+    plain=0 guard=0
+    for round in 1 2 3; do
+        p=$(latency ddl_plain "$sql" "$DDL_REPS"); g=$(latency ddl_guard "$sql" "$DDL_REPS")
+        plain=$(awk -v a="$plain" -v b="$p" 'BEGIN { print a + b }'); guard=$(awk -v a="$guard" -v b="$g" 'BEGIN { print a + b }')
+    done
+    plain=$(awk -v a="$plain" 'BEGIN { printf "%.4f", a / 3 }'); guard=$(awk -v a="$guard" 'BEGIN { printf "%.4f", a / 3 }')
+    ratio=$(awk -v a="$guard" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')
+    printf '| %s | %s | %s | %s |\n' "$label" "$plain" "$guard" "$ratio" | tee -a "$tmp"
+done
+mv "$tmp" "$out"
+echo "written: $out"
