@@ -30,12 +30,16 @@ WITH promscale_ns AS MATERIALIZED (
     WHERE NOT EXISTS (SELECT 1 FROM promscale_ns n WHERE n.oid = c.relnamespace)
 ), rels AS (
     SELECT * FROM own_rels UNION ALL SELECT * FROM chunks
+), index_counts AS MATERIALIZED (
+    -- One pass over pg_index, not one probe per relation.
+    SELECT x.indrelid, count(*) AS n FROM pg_catalog.pg_index x GROUP BY x.indrelid
 ), by_role AS (
     SELECT r.role,
            count(*) AS relations,
            count(*) FILTER (WHERE r.reltoastrelid <> 0) AS toast_tables,
-           coalesce(sum((SELECT count(*) FROM pg_catalog.pg_index x WHERE x.indrelid = r.oid)), 0) AS indexes
-    FROM rels r GROUP BY r.role
+           coalesce(sum(ic.n), 0) AS indexes
+    FROM rels r LEFT JOIN index_counts ic ON ic.indrelid = r.oid
+    GROUP BY r.role
 ), fixed_rels AS MATERIALIZED (
     SELECT oid FROM rels WHERE role = 'fixed'
 ), fixed_ns AS MATERIALIZED (
