@@ -43,9 +43,10 @@ peak_kb() {
     local db=$1 sql=$2
     psql -At -d "$db" <<SQL
 SELECT pg_backend_pid() AS pid \gset
-\! awk '/VmHWM/ {print \$2}' /proc/:pid/status > /tmp/guard_bench_hwm_before
+\setenv GUARD_BENCH_PID :pid
+\! awk '/VmHWM/ {print \$2}' /proc/\$GUARD_BENCH_PID/status > /tmp/guard_bench_hwm_before
 $sql;
-\! awk -v b="\$(cat /tmp/guard_bench_hwm_before)" '/VmHWM/ {print \$2 - b}' /proc/:pid/status
+\! awk -v b="\$(cat /tmp/guard_bench_hwm_before)" '/VmHWM/ {print \$2 - b}' /proc/\$GUARD_BENCH_PID/status
 SQL
 }
 
