@@ -49,7 +49,10 @@ for n in "${sizes[@]}"; do
             from=$(psql -At -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'promscale'")
             statements="ALTER EXTENSION promscale UPDATE TO '$version';"
         fi
+        # As the connector: its migration lock (the guard refuses the update
+        # without it), then the statements in one transaction.
         measured=$(psql -At -d "$db" <<SQL | tail -n 1
+SELECT pg_advisory_lock(5585198506344173278) \g /dev/null
 BEGIN;
 $statements
 $held_locks_sql;

@@ -10,7 +10,7 @@
 # promscale_upgrade_metrics view, each as a ratio to the floor: one bare
 # catalog scan counting the same relations. Target: <= 2x the floor at 10,000
 # metrics, growth no worse than linear. The peak memory of the backend
-# (VmHWM growth over a fresh backend) is printed per function.
+# (RssAnon growth over a fresh backend) is printed per function.
 # Then the event trigger's cost: ALTER EXTENSION of another extension and
 # CREATE/ALTER/DROP TABLE, in a database with the guard and in one without
 # (target ratio <= 1.05). Writes bench/results/performance.md.
@@ -38,15 +38,17 @@ latency() {
     rm -f "$file"
 }
 
-# Peak resident memory growth (kB) of a fresh backend that runs the query once.
+# Private memory growth (kB, RssAnon: the backend's own heap, not the shared
+# buffers it touched) of a fresh backend that runs the query once; freed
+# memory mostly stays with the process, so this approximates the peak.
 peak_kb() {
     local db=$1 sql=$2
     psql -At -d "$db" <<SQL
 SELECT pg_backend_pid() AS pid \gset
 \setenv GUARD_BENCH_PID :pid
-\! awk '/VmHWM/ {print \$2}' /proc/\$GUARD_BENCH_PID/status > /tmp/guard_bench_hwm_before
-$sql;
-\! awk -v b="\$(cat /tmp/guard_bench_hwm_before)" '/VmHWM/ {print \$2 - b}' /proc/\$GUARD_BENCH_PID/status
+\! awk '/RssAnon/ {print \$2}' /proc/\$GUARD_BENCH_PID/status > /tmp/guard_bench_hwm_before
+$sql \g /dev/null
+\! awk -v b="\$(cat /tmp/guard_bench_hwm_before)" '/RssAnon/ {print \$2 - b}' /proc/\$GUARD_BENCH_PID/status
 SQL
 }
 
@@ -70,9 +72,9 @@ echo "# Performance"
 echo
 echo "Run by \`bench/performance.sh ${sizes[*]}\` on $(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), stand-in extensions (promscale 0.7.0, $CHUNKS chunks per metric), $REPS runs per figure (pgbench average latency)."
 echo
-echo "Floor: one bare catalog scan counting the Promscale relations. Ratio = function / floor. Peak memory: VmHWM growth of a fresh backend running the function once."
+echo "Floor: one bare catalog scan counting the Promscale relations. Ratio = function / floor. Memory: growth of the private resident memory (RssAnon) of a fresh backend running the function once."
 echo
-echo "| metrics | relations | floor ms | function | ms | ratio | peak memory kB |"
+echo "| metrics | relations | floor ms | function | ms | ratio | memory kB |"
 echo "|---:|---:|---:|---|---:|---:|---:|"
 } > "$tmp"
 for n in "${sizes[@]}"; do
@@ -88,7 +90,7 @@ for n in "${sizes[@]}"; do
         peak=$(peak_kb "$db" "${functions[$f]}")
         printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$relations" "$floor" "$f" "$ms" "$ratio" "$peak" | tee -a "$tmp"
     done
-    psql -d postgres -c "DROP DATABASE $db"
+    psql -d postgres -c "DROP DATABASE $db WITH (FORCE)"
 done
 
 # The event trigger's cost for DDL it does not guard.
@@ -115,5 +117,5 @@ for case in "CREATE/ALTER/DROP TABLE:$ddl_sql" "ALTER EXTENSION hstore UPDATE:$e
     ratio=$(awk -v a="$guard" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')
     printf '| %s | %s | %s | %s |\n' "$label" "$plain" "$guard" "$ratio" | tee -a "$tmp"
 done
-mv "$tmp" "$out"
+mv "$tmp" "$out"; chmod 644 "$out"
 echo "written: $out"

@@ -126,6 +126,9 @@ pub struct Snapshot {
     pub max_locks: MaxLocksSetting,
     /// Promscale objects by class (see `locks::estimate::CLASSES`).
     pub objects: BTreeMap<String, i64>,
+    /// Rows inserted into metric tables and TimescaleDB chunks since the
+    /// statistics were reset: grows while connectors ingest.
+    pub metric_rows_inserted: i64,
     /// The lock table's size inputs, from the server's own globals.
     pub lock_table: LockTableSize,
     /// Shared lock-table entries other sessions hold now.
@@ -156,9 +159,6 @@ pub struct Activity {
     pub connector_versions: Vec<String>,
     /// When the oldest running connector session started (epoch seconds).
     pub connector_since: Option<f64>,
-    /// Rows inserted into metric tables and their chunks since the
-    /// statistics were reset: grows while connectors ingest.
-    pub metric_rows_inserted: i64,
     /// Newest `_prom_catalog.metadata.last_seen` (epoch seconds); None when
     /// unknown (no table, no privilege, or the table is locked right now).
     pub metadata_last_seen: Option<f64>,

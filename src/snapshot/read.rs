@@ -18,6 +18,7 @@ const HAZARDS: &str = include_str!("sql/hazards.sql");
 const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
 const ENFORCE_FACTS: &str = include_str!("sql/enforce_facts.sql");
 const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
+const NON_METRIC_TABLES: &str = include_str!("sql/non_metric_tables.sql");
 const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
 const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
@@ -67,7 +68,10 @@ pub fn promscale_command_facts() -> PromscaleCommandFacts {
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"))
 }
 
-pub fn read(rules: &Rules) -> Snapshot {
+/// The snapshot every decision is made from. `with_ingest_counters` adds the
+/// insert counters of metric tables and chunks (one statistics lookup per
+/// relation), which only the upgrade state needs.
+pub fn read(rules: &Rules, with_ingest_counters: bool) -> Snapshot {
     let mut facts = json_object(SERVER, &[]);
 
     let (classid, objid) = rules.connector_lock_ids();
@@ -80,7 +84,10 @@ pub fn read(rules: &Rules) -> Snapshot {
         ],
     ));
     facts.extend(json_object(HAZARDS, &[]));
-    facts.extend(json_object(OBJECT_COUNTS, &[]));
+    facts.extend(json_object(OBJECT_COUNTS, &[DatumWithOid::from(with_ingest_counters)]));
+    if facts.remove("prom_data_matches_prom_metric") != Some(Value::Bool(true)) {
+        facts.extend(json_object(NON_METRIC_TABLES, &[]));
+    }
     let lock_table = json_object(LOCK_TABLE, &[]);
     for key in ["locks_in_use", "streaming_standbys", "max_connections"] {
         facts.insert(key.into(), lock_table[key].clone());

@@ -81,7 +81,15 @@ impl Cluster {
     /// The server shared by most tests of this binary (started once).
     pub fn shared() -> &'static Cluster {
         static SHARED: OnceLock<Cluster> = OnceLock::new();
-        SHARED.get_or_init(|| Cluster::start("it", port(0), &["max_locks_per_transaction = 256"]))
+        SHARED.get_or_init(|| {
+            let cluster = Cluster::start("it", port(0), &["max_locks_per_transaction = 256"]);
+            // The stand-in creates cluster-wide roles (prom_reader, ...) and
+            // their memberships when missing; tests building databases in
+            // parallel would collide on them. Create them once, here.
+            let db = cluster.fresh_db("it_roles");
+            cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale").unwrap();
+            cluster
+        })
     }
 
     /// Stop and start again (settings changed with ALTER SYSTEM take effect).

@@ -48,22 +48,9 @@ prom_info_metric AS (
     WHERE NOT EXISTS (
         SELECT 1 FROM pg_catalog.pg_depend e
         WHERE e.classid = dep.classid AND e.objid = dep.objid AND e.deptype = 'e')
-),
--- Tables in prom_data that are not metric tables (each metric table has a
--- view of the same name in prom_metric).
-non_metric AS (
-    SELECT pg_catalog.format('%I.%I', 'prom_data', c.relname) AS name
-    FROM pg_catalog.pg_class c
-    WHERE c.relnamespace = pg_catalog.to_regnamespace('prom_data')
-      AND c.relkind IN ('r', 'p', 'f')
-      AND NOT EXISTS (
-          SELECT 1 FROM pg_catalog.pg_class v
-          WHERE v.relnamespace = pg_catalog.to_regnamespace('prom_metric')
-            AND v.relname = c.relname AND v.relkind = 'v')
 )
 SELECT pg_catalog.json_build_object(
     'tracing', (SELECT pg_catalog.json_build_object('tables', tables, 'rows_estimate', rows_estimate, 'bytes', bytes) FROM tracing),
     'prom_info_metric_dependents', coalesce((SELECT pg_catalog.json_agg(
-        pg_catalog.json_build_object('kind', kind, 'identity', identity) ORDER BY identity) FROM user_dependents), '[]'),
-    'non_metric_tables_in_prom_data', coalesce((SELECT pg_catalog.json_agg(name ORDER BY name) FROM non_metric), '[]')
+        pg_catalog.json_build_object('kind', kind, 'identity', identity) ORDER BY identity) FROM user_dependents), '[]')
 )::text

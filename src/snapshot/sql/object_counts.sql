@@ -1,86 +1,99 @@
 -- The Promscale objects an upgrade can lock, counted by class from the
--- catalog in one pass over the relations of the 13 Promscale schemas (and
--- their TimescaleDB chunks, which are inheritance children elsewhere). Never
--- opens a Promscale table. Per-metric classes scale with the metrics; the
--- fixed classes are the extension's own objects.
-WITH promscale_ns AS MATERIALIZED (
+-- catalog; never opens a Promscale table. One lean pass over pg_class,
+-- grouped by schema, serves every relation class (indexes live in their
+-- table's schema; toast tables are counted through their owner; TimescaleDB
+-- chunks, with their indexes, live in _timescaledb_internal), the published
+-- formula's relation count, the insert counters of metric tables and chunks
+-- (when $1 is true),
+-- and a name checksum that tells whether every table in prom_data has its
+-- view in prom_metric (only when it does not are the names compared). The
+-- other catalogs are read only for the fixed schemas.
+WITH ns AS MATERIALIZED (
     SELECT n.oid, n.nspname,
            CASE n.nspname WHEN 'prom_data' THEN 'metric'
                           WHEN 'prom_data_series' THEN 'series'
                           WHEN 'prom_data_exemplar' THEN 'exemplar'
                           WHEN 'prom_metric' THEN 'view'
                           WHEN 'prom_series' THEN 'view'
-                          ELSE 'fixed' END AS role
+                          WHEN '_timescaledb_internal' THEN 'chunk'
+                          WHEN '_prom_catalog' THEN 'fixed' WHEN '_prom_ext' THEN 'fixed'
+                          WHEN '_ps_catalog' THEN 'fixed' WHEN '_ps_trace' THEN 'fixed'
+                          WHEN 'prom_api' THEN 'fixed' WHEN 'prom_info' THEN 'fixed'
+                          WHEN 'ps_tag' THEN 'fixed' WHEN 'ps_trace' THEN 'fixed' END AS role,
+           n.nspname IN ('pg_catalog', 'information_schema') OR n.nspname LIKE 'pg\_toast%' AS system
     FROM pg_catalog.pg_namespace n
-    WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace', 'prom_api', 'prom_data',
-                        'prom_data_series', 'prom_info', 'prom_data_exemplar', 'prom_metric', 'prom_series',
-                        'ps_tag', 'ps_trace')
-), own_rels AS MATERIALIZED (
-    SELECT c.oid, c.relkind, c.reltoastrelid, n.role
-    FROM pg_catalog.pg_class c JOIN promscale_ns n ON n.oid = c.relnamespace
-    WHERE c.relkind NOT IN ('i', 'I')
-), chunks AS MATERIALIZED (
-    -- TimescaleDB chunks and other inheritance children stored outside the
-    -- Promscale schemas: they belong to their parent's class.
-    SELECT c.oid, c.relkind, c.reltoastrelid,
-           CASE WHEN p.role IN ('metric', 'exemplar') THEN 'chunk' ELSE p.role END AS role
-    FROM own_rels p
-    JOIN pg_catalog.pg_inherits i ON i.inhparent = p.oid
-    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
-    WHERE NOT EXISTS (SELECT 1 FROM promscale_ns n WHERE n.oid = c.relnamespace)
-), rels AS (
-    SELECT * FROM own_rels UNION ALL SELECT * FROM chunks
-), index_counts AS MATERIALIZED (
-    -- One pass over pg_index, not one probe per relation.
-    SELECT x.indrelid, count(*) AS n FROM pg_catalog.pg_index x GROUP BY x.indrelid
-), by_role AS (
-    SELECT r.role,
+), ingest_ns AS MATERIALIZED (
+    -- Insert counters are read only when $1 asks for them (the state does).
+    SELECT oid FROM ns WHERE role IN ('metric', 'chunk') AND $1
+), checksum_ns AS MATERIALIZED (
+    SELECT oid FROM ns WHERE nspname IN ('prom_data', 'prom_metric')
+), per_schema AS MATERIALIZED (
+    SELECT c.relnamespace,
+           c.relkind IN ('i', 'I') AS is_index,
            count(*) AS relations,
-           count(*) FILTER (WHERE r.reltoastrelid <> 0) AS toast_tables,
-           coalesce(sum(ic.n), 0) AS indexes
-    FROM rels r LEFT JOIN index_counts ic ON ic.indrelid = r.oid
-    GROUP BY r.role
-), fixed_rels AS MATERIALIZED (
-    SELECT oid FROM rels WHERE role = 'fixed'
+           count(*) FILTER (WHERE c.reltoastrelid <> 0) AS toast_tables,
+           count(*) FILTER (WHERE c.relkind IN ('r', 'p', 'f', 'v')) AS named,
+           coalesce(sum(pg_catalog.hashtext(c.relname::text)::bigint)
+               FILTER (WHERE c.relkind IN ('r', 'p', 'f', 'v') AND c.relnamespace IN (SELECT oid FROM checksum_ns)), 0) AS name_hash,
+           coalesce(sum(pg_catalog.pg_stat_get_tuples_inserted(c.oid))
+               FILTER (WHERE c.relkind IN ('r', 'p') AND c.relnamespace IN (SELECT oid FROM ingest_ns)), 0) AS rows_inserted
+    FROM pg_catalog.pg_class c
+    GROUP BY 1, 2
+), rel_classes AS (
+    SELECT ns.role, p.is_index, sum(p.relations) AS relations, sum(p.toast_tables) AS toast_tables
+    FROM per_schema p JOIN ns ON ns.oid = p.relnamespace
+    WHERE ns.role IS NOT NULL
+    GROUP BY 1, 2
+), names AS (
+    SELECT ns.nspname, p.named, p.name_hash FROM per_schema p JOIN ns ON ns.oid = p.relnamespace
+    WHERE ns.nspname IN ('prom_data', 'prom_metric') AND NOT p.is_index
 ), fixed_ns AS MATERIALIZED (
-    SELECT oid FROM promscale_ns WHERE role = 'fixed'
+    SELECT oid FROM ns WHERE role = 'fixed'
 ), promscale_ext AS (
     SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'promscale'
 ), members AS (
     SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, promscale_ext e
     WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = e.oid AND d.deptype = 'e'
 )
-SELECT pg_catalog.json_build_object('objects', pg_catalog.json_build_object(
-    'metric_tables', coalesce((SELECT relations FROM by_role WHERE role = 'metric'), 0),
-    'metric_indexes', coalesce((SELECT indexes FROM by_role WHERE role = 'metric'), 0),
-    'metric_toast', coalesce((SELECT toast_tables FROM by_role WHERE role = 'metric'), 0),
-    'chunks', coalesce((SELECT relations FROM by_role WHERE role = 'chunk'), 0),
-    'chunk_indexes', coalesce((SELECT indexes FROM by_role WHERE role = 'chunk'), 0),
-    'chunk_toast', coalesce((SELECT toast_tables FROM by_role WHERE role = 'chunk'), 0),
-    'series_partitions', coalesce((SELECT relations FROM by_role WHERE role = 'series'), 0),
-    'series_indexes', coalesce((SELECT indexes FROM by_role WHERE role = 'series'), 0),
-    'series_toast', coalesce((SELECT toast_tables FROM by_role WHERE role = 'series'), 0),
-    'metric_views', coalesce((SELECT relations FROM by_role WHERE role = 'view'), 0),
-    'exemplar_tables', coalesce((SELECT relations FROM by_role WHERE role = 'exemplar'), 0),
-    'exemplar_indexes', coalesce((SELECT indexes FROM by_role WHERE role = 'exemplar'), 0),
-    'exemplar_toast', coalesce((SELECT toast_tables FROM by_role WHERE role = 'exemplar'), 0),
-    'fixed_relations', coalesce((SELECT relations FROM by_role WHERE role = 'fixed'), 0),
-    'fixed_indexes', coalesce((SELECT indexes FROM by_role WHERE role = 'fixed'), 0),
-    'fixed_toast', coalesce((SELECT toast_tables FROM by_role WHERE role = 'fixed'), 0),
-    'routines', (SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace IN (SELECT oid FROM fixed_ns)),
-    'types', (SELECT count(*) FROM pg_catalog.pg_type t
-              WHERE t.typnamespace IN (SELECT oid FROM fixed_ns) AND t.typcategory <> 'A'),
-    'constraints', (SELECT count(*) FROM pg_catalog.pg_constraint k
-                    WHERE k.conrelid IN (SELECT oid FROM fixed_rels)
-                       OR (k.contypid <> 0 AND k.connamespace IN (SELECT oid FROM fixed_ns))),
-    'triggers', (SELECT count(*) FROM pg_catalog.pg_trigger g WHERE g.tgrelid IN (SELECT oid FROM fixed_rels)),
-    'operators', (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM fixed_ns)),
-    'column_defaults', (SELECT count(*) FROM pg_catalog.pg_attrdef a WHERE a.adrelid IN (SELECT oid FROM fixed_rels)),
-    'schemas', (SELECT count(*) FROM promscale_ns),
-    'extension_routines', (SELECT count(*) FROM members m WHERE m.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass),
-    'extension_views', (SELECT count(*) FROM members m JOIN pg_catalog.pg_class c ON c.oid = m.objid
-                        WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.relkind IN ('v', 'm')),
-    'relations_outside_system_schemas', (
-        SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_toast%')
-))::text
+SELECT pg_catalog.json_build_object(
+    'objects', pg_catalog.json_build_object(
+        'metric_tables', coalesce((SELECT relations FROM rel_classes WHERE role = 'metric' AND NOT is_index), 0),
+        'metric_indexes', coalesce((SELECT relations FROM rel_classes WHERE role = 'metric' AND is_index), 0),
+        'metric_toast', coalesce((SELECT toast_tables FROM rel_classes WHERE role = 'metric' AND NOT is_index), 0),
+        'chunks', coalesce((SELECT relations FROM rel_classes WHERE role = 'chunk' AND NOT is_index), 0),
+        'chunk_indexes', coalesce((SELECT relations FROM rel_classes WHERE role = 'chunk' AND is_index), 0),
+        'chunk_toast', coalesce((SELECT toast_tables FROM rel_classes WHERE role = 'chunk' AND NOT is_index), 0),
+        'series_partitions', coalesce((SELECT relations FROM rel_classes WHERE role = 'series' AND NOT is_index), 0),
+        'series_indexes', coalesce((SELECT relations FROM rel_classes WHERE role = 'series' AND is_index), 0),
+        'series_toast', coalesce((SELECT toast_tables FROM rel_classes WHERE role = 'series' AND NOT is_index), 0),
+        'metric_views', coalesce((SELECT relations FROM rel_classes WHERE role = 'view' AND NOT is_index), 0),
+        'exemplar_tables', coalesce((SELECT relations FROM rel_classes WHERE role = 'exemplar' AND NOT is_index), 0),
+        'exemplar_indexes', coalesce((SELECT relations FROM rel_classes WHERE role = 'exemplar' AND is_index), 0),
+        'exemplar_toast', coalesce((SELECT toast_tables FROM rel_classes WHERE role = 'exemplar' AND NOT is_index), 0),
+        'fixed_relations', coalesce((SELECT relations FROM rel_classes WHERE role = 'fixed' AND NOT is_index), 0),
+        'fixed_indexes', coalesce((SELECT relations FROM rel_classes WHERE role = 'fixed' AND is_index), 0),
+        'fixed_toast', coalesce((SELECT toast_tables FROM rel_classes WHERE role = 'fixed' AND NOT is_index), 0),
+        'routines', (SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace IN (SELECT oid FROM fixed_ns)),
+        'types', (SELECT count(*) FROM pg_catalog.pg_type t
+                  WHERE t.typnamespace IN (SELECT oid FROM fixed_ns) AND t.typcategory <> 'A'),
+        'constraints', (SELECT count(*) FROM pg_catalog.pg_constraint k
+                        WHERE k.connamespace IN (SELECT oid FROM fixed_ns)),
+        'triggers', (SELECT count(*) FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+                     WHERE c.relnamespace IN (SELECT oid FROM fixed_ns)),
+        'operators', (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM fixed_ns)),
+        'column_defaults', (SELECT count(*) FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_class c ON c.oid = a.adrelid
+                            WHERE c.relnamespace IN (SELECT oid FROM fixed_ns)),
+        'schemas', (SELECT count(*) FROM ns WHERE role IS NOT NULL AND role <> 'chunk'),
+        'extension_routines', (SELECT count(*) FROM members m WHERE m.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass),
+        'extension_views', (SELECT count(*) FROM members m JOIN pg_catalog.pg_class c ON c.oid = m.objid
+                            WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.relkind IN ('v', 'm')),
+        'relations_outside_system_schemas', (SELECT coalesce(sum(p.relations), 0) FROM per_schema p
+                                             JOIN ns ON ns.oid = p.relnamespace WHERE NOT ns.system)
+    ),
+    -- Same count and name checksum in both schemas: every table has its view.
+    'prom_data_matches_prom_metric', coalesce((SELECT d.named = m.named AND d.name_hash = m.name_hash
+                                               FROM names d, names m
+                                               WHERE d.nspname = 'prom_data' AND m.nspname = 'prom_metric'),
+                                              NOT EXISTS (SELECT 1 FROM names WHERE nspname = 'prom_data' AND named > 0)),
+    'metric_rows_inserted', (SELECT coalesce(sum(rows_inserted), 0) FROM per_schema)
+)::text

@@ -25,14 +25,6 @@ WITH here AS (
            OR (a.state LIKE 'idle in transaction%'
                AND a.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ExclusiveLock' AND granted)))
     ORDER BY seconds DESC NULLS LAST LIMIT 1
-), metric_relations AS (
-    -- Metric tables and their chunks: their insert counters grow while
-    -- connectors ingest (statistics only; no table is opened).
-    SELECT c.oid FROM pg_catalog.pg_class c
-    WHERE c.relnamespace = pg_catalog.to_regnamespace('prom_data') AND c.relkind IN ('r', 'p')
-    UNION ALL
-    SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-    WHERE p.relnamespace = pg_catalog.to_regnamespace('prom_data') AND p.relkind IN ('r', 'p')
 ), connectors AS (
     SELECT a.pid, a.application_name, a.backend_start
     FROM pg_catalog.pg_stat_activity a
@@ -47,7 +39,6 @@ SELECT pg_catalog.json_build_object(
     'connector_versions', coalesce((
         SELECT pg_catalog.json_agg(DISTINCT pg_catalog.substr(c.application_name, pg_catalog.length($3) + 1))
         FROM connectors c WHERE c.application_name LIKE $3 || '%'), '[]'),
-    'metric_rows_inserted', (SELECT coalesce(sum(pg_catalog.pg_stat_get_tuples_inserted(m.oid)), 0)::bigint FROM metric_relations m),
     'connector_since', (SELECT extract(epoch FROM min(c.backend_start))::float8 FROM connectors c
                         WHERE c.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ShareLock'))
 )::text
