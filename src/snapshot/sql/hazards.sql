@@ -22,7 +22,10 @@ tracing_roots AS (
                                     WHERE x.indrelid = c.oid), 0)
                         + coalesce((SELECT t.relpages FROM pg_catalog.pg_class t WHERE t.oid = c.reltoastrelid), 0)
                ), 0)::bigint * pg_catalog.current_setting('block_size')::bigint AS bytes
-    FROM tracing_rels r JOIN pg_catalog.pg_class c ON c.oid = r.oid
+    -- One index lookup per tracing relation (OFFSET 0 keeps the planner from
+    -- hashing all of pg_class for a handful of rows).
+    FROM tracing_rels r CROSS JOIN LATERAL (
+        SELECT * FROM pg_catalog.pg_class c WHERE c.oid = r.oid OFFSET 0) AS c
 ),
 -- Objects outside any extension that depend on the view prom_info.metric.
 prom_info_metric AS (
