@@ -26,7 +26,7 @@ pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules
 
 fn run_checks(target: Option<&str>) -> Vec<Check> {
     let rules = Rules::get();
-    let snapshot = read(rules, false);
+    let snapshot = read(rules);
     let plan = plan_or_error(&snapshot, target, rules);
     checks::run(&snapshot, &plan, rules)
 }
@@ -76,7 +76,7 @@ fn promscale_upgrade_lock_estimate(
     ),
 > {
     let rules = Rules::get();
-    let snapshot = read(rules, false);
+    let snapshot = read(rules);
     let plan = plan_or_error(&snapshot, target, rules);
     let a = locks::assess(&snapshot, &plan);
     let c = &a.capacity;

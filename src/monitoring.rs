@@ -33,7 +33,7 @@ fn now_epoch() -> f64 {
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
-    let snapshot = read(rules, true);
+    let snapshot = read(rules);
     let plan = crate::api::plan_or_error(&snapshot, target, rules);
     let checks = checks::run(&snapshot, &plan, rules);
     let locks = locks::assess(&snapshot, &plan);
@@ -102,7 +102,7 @@ impl Gathered<'_> {
                 "from_version": l.from_version, "to_version": l.to_version,
                 "finished_at_epoch": l.finished_at, "duration_seconds": l.duration_seconds})),
             "metadata_last_seen_epoch": a.metadata_last_seen,
-            "metric_rows_inserted": self.snapshot.metric_rows_inserted,
+            "database_rows_inserted": self.snapshot.database_rows_inserted,
             "ingest_resumed_at_epoch": self.ingest_resumed_at(),
             "failing_checks": self.failing(),
         })
@@ -133,7 +133,7 @@ fn promscale_upgrade_state() -> TableIterator<
         name!(ingest_resumed, bool),
         name!(ingest_resumed_at, Option<pgrx::datum::TimestampWithTimeZone>),
         name!(metadata_last_seen, Option<pgrx::datum::TimestampWithTimeZone>),
-        name!(metric_rows_inserted, i64),
+        name!(database_rows_inserted, i64),
         name!(failing_checks, Vec<String>),
     ),
 > {
@@ -160,7 +160,7 @@ fn promscale_upgrade_state() -> TableIterator<
         resumed.is_some(),
         to_timestamp(resumed),
         to_timestamp(a.metadata_last_seen),
-        g.snapshot.metric_rows_inserted,
+        g.snapshot.database_rows_inserted,
         g.failing(),
     ))
 }
@@ -224,7 +224,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         name!(seconds_since_last_upgrade, Option<f64>),
         name!(seconds_since_last_ingest, Option<f64>),
         name!(refused_manual_updates, i64),
-        name!(metric_rows_inserted, i64),
+        name!(database_rows_inserted, i64),
     ),
 > {
     let g = gather(None, Rules::get());
@@ -254,7 +254,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         a.last_upgrade.as_ref().map(|l| now - l.finished_at),
         a.metadata_last_seen.map(|t| now - t),
         a.refused_manual_updates,
-        g.snapshot.metric_rows_inserted,
+        g.snapshot.database_rows_inserted,
     ))
 }
 

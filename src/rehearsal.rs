@@ -42,7 +42,7 @@ fn _promscale_upgrade_rehearsal_plan(
         );
     }
     let rules = Rules::get();
-    let snapshot = read(rules, false);
+    let snapshot = read(rules);
     if snapshot.in_recovery {
         refuse(
             PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,

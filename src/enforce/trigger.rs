@@ -168,7 +168,7 @@ unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
 /// is estimated as a takeover too. None when there is nothing to estimate.
 fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<LockEstimate> {
     let rules = Rules::get();
-    let snapshot = read::read(rules, false);
+    let snapshot = read::read(rules);
     let version = |v: &str| ExtVersion::parse(v);
     let path = match command {
         Command::Create { version: asked, .. } => {

@@ -126,9 +126,9 @@ pub struct Snapshot {
     pub max_locks: MaxLocksSetting,
     /// Promscale objects by class (see `locks::estimate::CLASSES`).
     pub objects: BTreeMap<String, i64>,
-    /// Rows inserted into metric tables and TimescaleDB chunks since the
-    /// statistics were reset: grows while connectors ingest.
-    pub metric_rows_inserted: i64,
+    /// Rows inserted into this database since the statistics were reset
+    /// (`pg_stat_database.tup_inserted`): grows while connectors ingest.
+    pub database_rows_inserted: i64,
     /// The lock table's size inputs, from the server's own globals.
     pub lock_table: LockTableSize,
     /// Shared lock-table entries other sessions hold now.

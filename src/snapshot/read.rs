@@ -68,10 +68,8 @@ pub fn promscale_command_facts() -> PromscaleCommandFacts {
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"))
 }
 
-/// The snapshot every decision is made from. `with_ingest_counters` adds the
-/// insert counters of metric tables and chunks (one statistics lookup per
-/// relation), which only the upgrade state needs.
-pub fn read(rules: &Rules, with_ingest_counters: bool) -> Snapshot {
+/// The snapshot every decision is made from.
+pub fn read(rules: &Rules) -> Snapshot {
     let mut facts = json_object(SERVER, &[]);
 
     let (classid, objid) = rules.connector_lock_ids();
@@ -84,7 +82,7 @@ pub fn read(rules: &Rules, with_ingest_counters: bool) -> Snapshot {
         ],
     ));
     facts.extend(json_object(HAZARDS, &[]));
-    facts.extend(json_object(OBJECT_COUNTS, &[DatumWithOid::from(with_ingest_counters)]));
+    facts.extend(json_object(OBJECT_COUNTS, &[]));
     if facts.remove("prom_data_matches_prom_metric") != Some(Value::Bool(true)) {
         facts.extend(json_object(NON_METRIC_TABLES, &[]));
     }

@@ -3,8 +3,7 @@
 -- grouped by schema, serves every relation class (indexes live in their
 -- table's schema; toast tables are counted through their owner; TimescaleDB
 -- chunks, with their indexes, live in _timescaledb_internal), the published
--- formula's relation count, the insert counters of metric tables and chunks
--- (when $1 is true),
+-- formula's relation count,
 -- and a name checksum that tells whether every table in prom_data has its
 -- view in prom_metric (only when it does not are the names compared). The
 -- other catalogs are read only for the fixed schemas, never as a whole.
@@ -25,17 +24,13 @@ WITH ns AS MATERIALIZED (
 ), per_schema AS MATERIALIZED (
     -- Grouped by plain columns, with one aggregate: this pass is the floor
     -- of everything the guard reports, so per row it only hashes its group
-    -- key (FILTERed aggregates cost twice as much). The name checksum and the
-    -- insert counters are computed only for the rows of their schemas.
+    -- key (FILTERed aggregates cost twice as much). The name checksum is
+    -- computed only for the rows of its two schemas.
     SELECT c.relnamespace, c.relkind, c.reltoastrelid <> 0 AS has_toast,
            count(*) AS relations,
            sum(CASE WHEN c.relnamespace IN ((SELECT oid FROM ns WHERE nspname = 'prom_data'),
                                             (SELECT oid FROM ns WHERE nspname = 'prom_metric'))
-                    THEN pg_catalog.hashtext(c.relname::text)::bigint END) AS name_hash,
-           -- Insert counters only when $1 asks for them (the state does).
-           sum(CASE WHEN $1 AND c.relnamespace IN ((SELECT oid FROM ns WHERE nspname = 'prom_data'),
-                                                   (SELECT oid FROM ns WHERE nspname = '_timescaledb_internal'))
-                    THEN pg_catalog.pg_stat_get_tuples_inserted(c.oid) END) AS rows_inserted
+                    THEN pg_catalog.hashtext(c.relname::text)::bigint END) AS name_hash
     FROM pg_catalog.pg_class c
     GROUP BY 1, 2, 3
 ), rel_classes AS (
@@ -104,5 +99,9 @@ SELECT pg_catalog.json_build_object(
                                                FROM names d, names m
                                                WHERE d.nspname = 'prom_data' AND m.nspname = 'prom_metric'),
                                               NOT EXISTS (SELECT 1 FROM names WHERE nspname = 'prom_data' AND named > 0)),
-    'metric_rows_inserted', (SELECT coalesce(sum(rows_inserted), 0)::bigint FROM per_schema WHERE relkind IN ('r', 'p'))
+    -- The database's insert counter: every sample a connector ingests is an
+    -- insert. (Per-relation counters of every chunk cost a statistics
+    -- lookup per chunk: 90 ms and 50 MB at 10,000 metrics.)
+    'database_rows_inserted', pg_catalog.pg_stat_get_db_tuples_inserted(
+        (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
 )::text
