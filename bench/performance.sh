@@ -20,7 +20,7 @@ cd "$PROJECT_ROOT"
 sizes=("$@"); ((${#sizes[@]})) || sizes=(100 1000 10000)
 CHUNKS=${CHUNKS:-5}
 REPS=${REPS:-20}
-DDL_REPS=${DDL_REPS:-3000}
+DDL_REPS=${DDL_REPS:-2000}
 
 "$PROJECT_ROOT/pg_test/install-standins.sh" >/dev/null
 NAME=bench-perf PORT=55360
@@ -97,29 +97,41 @@ done
 psql -d postgres -c "CREATE DATABASE ddl_plain" -c "CREATE DATABASE ddl_guard"
 for db in ddl_plain ddl_guard; do psql -d "$db" -c "CREATE EXTENSION hstore"; done
 psql -d ddl_guard -c "CREATE EXTENSION promscale_upgrade_guard"
-ddl_sql='CREATE TABLE bench_t (x int); ALTER TABLE bench_t ADD COLUMN y int; DROP TABLE bench_t;'
-ext_sql='ALTER EXTENSION hstore UPDATE;'
+# Server-side loops (EXECUTE in a DO block): the trigger's cost without the
+# client round trip, which would drown a few microseconds in noise.
+loop_us() {
+    local db=$1 body=$2 n=$3
+    PGOPTIONS='-c client_min_messages=warning' psql -At -d "$db" 2>&1 <<SQL | sed -n 's/.*WARNING: *us=//p'
+DO \$bench\$ DECLARE t0 timestamptz; BEGIN
+    t0 := clock_timestamp();
+    FOR i IN 1..$n LOOP $body END LOOP;
+    RAISE WARNING 'us=%', round(extract(epoch FROM clock_timestamp() - t0) * 1e6 / $n, 3);
+END \$bench\$;
+SQL
+}
+ddl_body="EXECUTE 'CREATE TABLE bench_t (x int)'; EXECUTE 'ALTER TABLE bench_t ADD COLUMN y int'; EXECUTE 'DROP TABLE bench_t';"
+ext_body="EXECUTE 'ALTER EXTENSION hstore UPDATE';"
 {
 echo
-echo "Event trigger cost ($DDL_REPS runs each, alternating; ratio = with the guard / without):"
+echo "Event trigger cost (server-side loops, microseconds per iteration, median of 5 rounds alternating the order; ratio = with the guard / without):"
 echo
-echo "| statement | without ms | with guard ms | ratio |"
+echo "| statement | without us | with guard us | ratio |"
 echo "|---|---:|---:|---:|"
 } >> "$tmp"
-for case in "CREATE/ALTER/DROP TABLE:$ddl_sql" "ALTER EXTENSION hstore UPDATE:$ext_sql"; do
-    label=${case%%:*}; sql=${case#*:}
-    plain=0 guard=0
-    latency ddl_plain "$sql" 200 >/dev/null; latency ddl_guard "$sql" 200 >/dev/null   # warm up
-    for round in 1 2 3; do
+for case in "CREATE/ALTER/DROP TABLE:$ddl_body:$DDL_REPS" "ALTER EXTENSION hstore UPDATE:$ext_body:$((DDL_REPS * 10))"; do
+    IFS=: read -r label body n <<<"$case"
+    loop_us ddl_plain "$body" 200 >/dev/null; loop_us ddl_guard "$body" 200 >/dev/null   # warm up
+    plains=() guards=()
+    for round in 1 2 3 4 5; do
         # Alternate which database goes first, so that drift favours neither.
         if ((round % 2)); then
-            p=$(latency ddl_plain "$sql" "$DDL_REPS"); g=$(latency ddl_guard "$sql" "$DDL_REPS")
+            plains+=("$(loop_us ddl_plain "$body" "$n")"); guards+=("$(loop_us ddl_guard "$body" "$n")")
         else
-            g=$(latency ddl_guard "$sql" "$DDL_REPS"); p=$(latency ddl_plain "$sql" "$DDL_REPS")
+            guards+=("$(loop_us ddl_guard "$body" "$n")"); plains+=("$(loop_us ddl_plain "$body" "$n")")
         fi
-        plain=$(awk -v a="$plain" -v b="$p" 'BEGIN { print a + b }'); guard=$(awk -v a="$guard" -v b="$g" 'BEGIN { print a + b }')
     done
-    plain=$(awk -v a="$plain" 'BEGIN { printf "%.4f", a / 3 }'); guard=$(awk -v a="$guard" 'BEGIN { printf "%.4f", a / 3 }')
+    plain=$(printf '%s\n' "${plains[@]}" | sort -n | sed -n 3p)
+    guard=$(printf '%s\n' "${guards[@]}" | sort -n | sed -n 3p)
     ratio=$(awk -v a="$guard" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')
     printf '| %s | %s | %s | %s |\n' "$label" "$plain" "$guard" "$ratio" | tee -a "$tmp"
 done
