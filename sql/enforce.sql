@@ -82,3 +82,12 @@ CREATE SEQUENCE promscale_upgrade_guard.refused_manual_updates;
 COMMENT ON SEQUENCE promscale_upgrade_guard.refused_manual_updates IS
 'Counts manual updates of the promscale extension that the event trigger refused (a counter since the guard was installed; each refusal is also in the server log).';
 GRANT SELECT ON SEQUENCE promscale_upgrade_guard.refused_manual_updates TO pg_monitor;
+-- "Since the server started": the first refusal after a start records the
+-- start time and the count before it (setval, not transactional either).
+CREATE SEQUENCE promscale_upgrade_guard.refusals_server_start MINVALUE 0;
+COMMENT ON SEQUENCE promscale_upgrade_guard.refusals_server_start IS
+'The server start (epoch seconds) at which refusals were last counted: with refused_before_server_start it gives the refusals since the server started.';
+CREATE SEQUENCE promscale_upgrade_guard.refused_before_server_start MINVALUE 0;
+COMMENT ON SEQUENCE promscale_upgrade_guard.refused_before_server_start IS
+'The value of refused_manual_updates when the server recorded in refusals_server_start started.';
+GRANT SELECT ON SEQUENCE promscale_upgrade_guard.refusals_server_start, promscale_upgrade_guard.refused_before_server_start TO pg_monitor;

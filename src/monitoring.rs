@@ -224,6 +224,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         name!(seconds_since_last_upgrade, Option<f64>),
         name!(seconds_since_last_ingest, Option<f64>),
         name!(refused_manual_updates, i64),
+        name!(refused_manual_updates_since_start, i64),
         name!(database_rows_inserted, i64),
     ),
 > {
@@ -254,6 +255,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         a.last_upgrade.as_ref().map(|l| now - l.finished_at),
         a.metadata_last_seen.map(|t| now - t),
         a.refused_manual_updates,
+        a.refused_manual_updates_since_start,
         g.snapshot.database_rows_inserted,
     ))
 }

@@ -337,6 +337,16 @@ fn count_refusal() {
         pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
         pg_sys::SetUserIdAndSecContext(owner, context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32);
     }
+    // The first refusal since the server started records the start and the
+    // count before it, so that the view can say "since start".
+    let _ = Spi::run(
+        "SELECT pg_catalog.setval('promscale_upgrade_guard.refused_before_server_start',
+                    coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)),
+                pg_catalog.setval('promscale_upgrade_guard.refusals_server_start',
+                    extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint)
+         WHERE pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
+               IS DISTINCT FROM extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint",
+    );
     let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
     unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
 }

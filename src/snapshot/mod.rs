@@ -166,6 +166,8 @@ pub struct Activity {
     pub last_upgrade: Option<LoggedUpgrade>,
     /// Manual updates the event trigger refused (a counter since install).
     pub refused_manual_updates: i64,
+    /// The same, since the server started.
+    pub refused_manual_updates_since_start: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -167,6 +167,15 @@ pub fn activity(rules: &Rules) -> Activity {
             &[],
         )
         .unwrap_or(0);
+        activity.refused_manual_updates_since_start = select_one::<i64>(
+            "SELECT CASE WHEN pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
+                              = extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint
+                         THEN coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)
+                              - coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_before_server_start'), 0)
+                         ELSE 0 END",
+            &[],
+        )
+        .unwrap_or(0);
     }
     if lock_if_free("promscale_upgrade_guard", "upgrade_log") {
         let last = json_object(LAST_UPGRADE, &[]);

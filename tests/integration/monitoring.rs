@@ -182,15 +182,46 @@ fn refused_manual_updates_are_counted() {
     let db = cluster.promscale_db("refusal_counter", "--version 0.7.0 --metrics 2");
     let mut c = cluster.connect(&db);
     let before: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    let before_since_start: i64 =
+        c.query_one("SELECT refused_manual_updates_since_start FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
     for _ in 0..2 {
         let err = c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap_err();
         assert_eq!(err.code().map(|s| s.code()), Some("55000"), "{err:?}");
     }
     let after: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
     assert_eq!(after, before + 2);
+    let after_since_start: i64 =
+        c.query_one("SELECT refused_manual_updates_since_start FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    assert_eq!(after_since_start, before_since_start + 2);
     // The connector's own update is not a refusal.
     c.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
     c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
     let last: i64 = c.query_one("SELECT refused_manual_updates FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
     assert_eq!(last, before + 2);
+}
+
+/// "Since start" restarts with the server; the total does not.
+#[test]
+fn refusals_since_start_restart_with_the_server() {
+    let cluster = Cluster::start("it_refusals", crate::harness::port(9), &[]);
+    let db = cluster.promscale_db("refusals_restart", "--version 0.7.0 --metrics 1");
+    let counts = |c: &mut postgres::Client| -> (i64, i64) {
+        let row = c
+            .query_one("SELECT refused_manual_updates, refused_manual_updates_since_start FROM promscale_upgrade_metrics", &[])
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    let mut c = cluster.connect(&db);
+    assert_eq!(counts(&mut c), (0, 0));
+    assert!(c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").is_err());
+    assert_eq!(counts(&mut c), (1, 1));
+    drop(c);
+    // pg_postmaster_start_time() has a resolution of a second.
+    std::thread::sleep(Duration::from_millis(1100));
+    cluster.restart();
+    let mut c = cluster.connect(&db);
+    assert_eq!(counts(&mut c), (1, 0));
+    assert!(c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").is_err());
+    assert_eq!(counts(&mut c), (2, 1));
+    cluster.stop();
 }
