@@ -4,7 +4,7 @@ CREATE VIEW @extschema@.promscale_upgrade_metrics AS
 SELECT * FROM @extschema@._promscale_upgrade_metrics();
 
 COMMENT ON VIEW @extschema@.promscale_upgrade_metrics IS
-'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest, refused_manual_updates (a counter since the guard was installed), refused_manual_updates_since_start (since the server started), database_rows_inserted (the database''s insert counter, pg_stat_database.tup_inserted: its rate shows ingest) (numbers; flags are 0 or 1).';
+'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest, refused_manual_updates (a counter since the guard was installed), refused_manual_updates_since_start (since the server started), database_rows_inserted (the database''s insert counter, pg_stat_database.tup_inserted) and newest_chunk_rows_inserted (inserts into the newest chunk of each metric table): their rates show ingest (numbers; flags are 0 or 1).';
 COMMENT ON FUNCTION @extschema@._promscale_upgrade_metrics() IS
 'Internal: the row of the view promscale_upgrade_metrics.';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_state() IS

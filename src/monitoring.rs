@@ -103,6 +103,7 @@ impl Gathered<'_> {
                 "finished_at_epoch": l.finished_at, "duration_seconds": l.duration_seconds})),
             "metadata_last_seen_epoch": a.metadata_last_seen,
             "database_rows_inserted": self.snapshot.database_rows_inserted,
+            "newest_chunk_rows_inserted": a.newest_chunk_rows_inserted,
             "ingest_resumed_at_epoch": self.ingest_resumed_at(),
             "failing_checks": self.failing(),
         })
@@ -134,6 +135,7 @@ fn promscale_upgrade_state() -> TableIterator<
         name!(ingest_resumed_at, Option<pgrx::datum::TimestampWithTimeZone>),
         name!(metadata_last_seen, Option<pgrx::datum::TimestampWithTimeZone>),
         name!(database_rows_inserted, i64),
+        name!(newest_chunk_rows_inserted, i64),
         name!(failing_checks, Vec<String>),
     ),
 > {
@@ -161,6 +163,7 @@ fn promscale_upgrade_state() -> TableIterator<
         to_timestamp(resumed),
         to_timestamp(a.metadata_last_seen),
         g.snapshot.database_rows_inserted,
+        a.newest_chunk_rows_inserted,
         g.failing(),
     ))
 }
@@ -226,6 +229,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         name!(refused_manual_updates, i64),
         name!(refused_manual_updates_since_start, i64),
         name!(database_rows_inserted, i64),
+        name!(newest_chunk_rows_inserted, i64),
     ),
 > {
     let g = gather(None, Rules::get());
@@ -257,6 +261,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         a.refused_manual_updates,
         a.refused_manual_updates_since_start,
         g.snapshot.database_rows_inserted,
+        a.newest_chunk_rows_inserted,
     ))
 }
 

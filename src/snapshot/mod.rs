@@ -159,6 +159,9 @@ pub struct Activity {
     pub connector_versions: Vec<String>,
     /// When the oldest running connector session started (epoch seconds).
     pub connector_since: Option<f64>,
+    /// Rows inserted into the newest chunk of each metric table (the chunks
+    /// being written): insert activity on prom_data's chunks.
+    pub newest_chunk_rows_inserted: i64,
     /// Newest `_prom_catalog.metadata.last_seen` (epoch seconds); None when
     /// unknown (no table, no privilege, or the table is locked right now).
     pub metadata_last_seen: Option<f64>,

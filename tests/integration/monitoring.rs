@@ -78,6 +78,35 @@ fn state_says_upgrading_within_a_second_while_the_connector_updates() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(inserted_after >= inserted_before + 100, "{inserted_before} -> {inserted_after}");
+    // TimescaleDB routes samples into the newest chunk: its counter grows too.
+    let chunk_before: i64 =
+        me.query_one("SELECT newest_chunk_rows_inserted FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    let newest: String = new_connector
+        .query_one(
+            "SELECT max(inhrelid)::regclass::text FROM pg_inherits WHERE inhparent = 'prom_data.standin_metric_1'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    new_connector
+        .batch_execute(&format!(
+            "INSERT INTO {newest} (time, value, series_id)
+             SELECT t.lo + i * interval '1 millisecond', 1, 1
+             FROM (SELECT (regexp_match(pg_get_constraintdef(k.oid), '>= ''([^'']+)'''))[1]::timestamptz AS lo
+                   FROM pg_constraint k WHERE k.conrelid = '{newest}'::regclass AND k.contype = 'c') t,
+                  generate_series(1, 10) i;
+             SELECT pg_stat_force_next_flush();"
+        ))
+        .unwrap();
+    let mut chunk_after = chunk_before;
+    for _ in 0..50 {
+        chunk_after = me.query_one("SELECT newest_chunk_rows_inserted FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+        if chunk_after >= chunk_before + 10 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(chunk_after, chunk_before + 10, "newest chunk {newest}");
     let row = me.query_one("SELECT phase, ingest_resumed, next_step FROM promscale_upgrade_state()", &[]).unwrap();
     assert_eq!(row.get::<_, String>(0), "up_to_date");
     assert!(row.get::<_, bool>(1));
