@@ -41,4 +41,17 @@ case "$("$PG_CONFIG" --sharedir)" in
 esac
 
 mkdir -p "$CLUSTERS_DIR"
-if [ "$(id -u)" = 0 ]; then chown "$PG_OS_USER" "$CLUSTERS_DIR"; fi
+if [ "$(id -u)" = 0 ]; then
+    chown "$PG_OS_USER" "$CLUSTERS_DIR"
+    # The servers run as $PG_OS_USER from the prefix under this checkout: it
+    # must be able to traverse every directory above it (a checkout in a
+    # mktemp -d directory is mode 700). Traverse only (o+x), no read.
+    dir="$BUILD_DIR"
+    while [ "$dir" != / ]; do
+        if ! runuser -u "$PG_OS_USER" -- test -x "$dir"; then
+            log "allowing $PG_OS_USER to traverse $dir (chmod o+x)"
+            chmod o+x "$dir"
+        fi
+        dir=$(dirname "$dir")
+    done
+fi
