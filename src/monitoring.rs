@@ -37,7 +37,7 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
     let plan = crate::api::plan_or_error(&snapshot, target, rules);
     let checks = checks::run(&snapshot, &plan, rules);
     let locks = locks::assess(&snapshot, &plan);
-    let activity = activity(rules);
+    let activity = activity(rules, &snapshot);
     let failing: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
     let running = activity.running_upgrade.as_ref().map(|r| RunningUpgrade {
         pid: r.pid,

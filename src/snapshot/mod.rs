@@ -4,7 +4,9 @@
 //! set-based queries, unit tests build it by hand. Nothing in here opens a
 //! Promscale table, so gathering it never waits on another session's locks.
 
+mod pg_class_scan;
 pub mod read;
+pub mod relation_tally;
 
 use std::collections::BTreeMap;
 
@@ -137,6 +139,10 @@ pub struct Snapshot {
     pub max_connections: i64,
     /// `promscale_upgrade_guard.lock_margin_percent`.
     pub lock_margin_percent: i64,
+    /// OIDs of the metric tables (`prom_data`), from the relation pass: the
+    /// activity read looks up their newest chunks. Not a fact checks use.
+    #[serde(skip)]
+    pub metric_tables: Vec<u32>,
 }
 
 impl Snapshot {

@@ -8,6 +8,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use serde_json::{Map, Value};
 
+use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
 use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
 use crate::rules::Rules;
 
@@ -82,8 +83,19 @@ pub fn read(rules: &Rules) -> Snapshot {
         ],
     ));
     facts.extend(json_object(HAZARDS, &[]));
-    facts.extend(json_object(OBJECT_COUNTS, &[]));
-    if facts.remove("prom_data_matches_prom_metric") != Some(Value::Bool(true)) {
+    let relations = scan_relations();
+    let mut counts = json_object(OBJECT_COUNTS, &[DatumWithOid::from(relations.fixed_relations.clone())]);
+    // Each source counts its own part of a class (the row types of the
+    // fixed relations come from the pass, the other types from SQL).
+    let mut objects = relations.tally.objects();
+    if let Some(Value::Object(more)) = counts.remove("objects") {
+        for (class, n) in more {
+            *objects.entry(class).or_insert(0) += n.as_i64().unwrap_or(0);
+        }
+    }
+    facts.extend(counts);
+    facts.insert("objects".into(), serde_json::json!(objects));
+    if !relations.tally.prom_data_matches_prom_metric() {
         facts.extend(json_object(NON_METRIC_TABLES, &[]));
     }
     let lock_table = json_object(LOCK_TABLE, &[]);
@@ -106,6 +118,7 @@ pub fn read(rules: &Rules) -> Snapshot {
 
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));
+    snapshot.metric_tables = relations.metric_tables;
 
     if !snapshot.promscale.available.is_empty() {
         let installed = snapshot.promscale.installed.clone().unwrap_or_default();
@@ -148,7 +161,7 @@ fn metadata_last_seen() -> Option<f64> {
     select_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m", &[])
 }
 
-pub fn activity(rules: &Rules) -> Activity {
+pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
     let (classid, objid) = rules.connector_lock_ids();
     let facts = json_object(
         UPGRADE_ACTIVITY,
@@ -160,6 +173,7 @@ pub fn activity(rules: &Rules) -> Activity {
     );
     let mut activity: Activity = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected activity facts: {e}"));
+    activity.newest_chunk_rows_inserted = newest_chunk_rows_inserted(&snapshot.metric_tables);
     activity.metadata_last_seen = metadata_last_seen();
     if lock_if_free("promscale_upgrade_guard", "refused_manual_updates") {
         activity.refused_manual_updates = select_one::<i64>(

@@ -25,15 +25,6 @@ WITH here AS (
            OR (a.state LIKE 'idle in transaction%'
                AND a.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ExclusiveLock' AND granted)))
     ORDER BY seconds DESC NULLS LAST LIMIT 1
-), newest_chunks AS (
-    -- The chunk each metric table writes to: its newest (highest OID)
-    -- inheritance child. Grouping pg_inherits needs no scan of pg_class; the
-    -- parents are checked by index.
-    SELECT n.newest AS oid
-    FROM (SELECT i.inhparent, max(i.inhrelid) AS newest FROM pg_catalog.pg_inherits i GROUP BY i.inhparent) AS n
-    CROSS JOIN LATERAL (SELECT 1 FROM pg_catalog.pg_class p
-                        WHERE p.oid = n.inhparent AND p.relnamespace = pg_catalog.to_regnamespace('prom_data')
-                        OFFSET 0) AS metric_table
 ), connectors AS (
     SELECT a.pid, a.application_name, a.backend_start
     FROM pg_catalog.pg_stat_activity a
@@ -48,8 +39,6 @@ SELECT pg_catalog.json_build_object(
     'connector_versions', coalesce((
         SELECT pg_catalog.json_agg(DISTINCT pg_catalog.substr(c.application_name, pg_catalog.length($3) + 1))
         FROM connectors c WHERE c.application_name LIKE $3 || '%'), '[]'),
-    'newest_chunk_rows_inserted', (SELECT coalesce(sum(pg_catalog.pg_stat_get_tuples_inserted(c.oid)), 0)::bigint
-                                   FROM newest_chunks c),
     'connector_since', (SELECT extract(epoch FROM min(c.backend_start))::float8 FROM connectors c
                         WHERE c.pid IN (SELECT pid FROM connector_locks WHERE mode = 'ShareLock'))
 )::text
