@@ -2,7 +2,8 @@
 # Performance benchmark (issue 6): the guard on the largest Promscale
 # databases, and its cost for everything else.
 #
-#   bench/performance.sh [SIZES...]     (default: 100 1000 10000 metrics, 5 chunks each)
+#   bench/performance.sh [SIZES...]     (default: 100 1000 10000 metrics, 6 chunks each;
+#                                        10,000 metrics make 210,000 relations)
 #
 # Per size it builds a stand-in Promscale database (extension 0.7.0, so that
 # an update to 0.8.0 is available) and prints the latency of
@@ -18,7 +19,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/pg.sh"
 cd "$PROJECT_ROOT"
 sizes=("$@"); ((${#sizes[@]})) || sizes=(100 1000 10000)
-CHUNKS=${CHUNKS:-5}
+CHUNKS=${CHUNKS:-6}
 REPS=${REPS:-20}
 DDL_REPS=${DDL_REPS:-2000}
 
@@ -93,6 +94,25 @@ for n in "${sizes[@]}"; do
     psql -d postgres -c "DROP DATABASE $db WITH (FORCE)"
 done
 
+# Growth: how each function's time grows with the relations between two
+# sizes, as the exponent k in time ~ relations^k (1 = linear).
+{
+echo
+echo "Growth between successive sizes: exponent k in time ~ relations^k (1 = linear; below 1 the fixed part still weighs):"
+echo
+echo "| function | from metrics | to metrics | k |"
+echo "|---|---:|---:|---:|"
+} >> "$tmp"
+for f in floor "${order[@]}"; do
+    awk -F' *[|] *' -v f="$f" '
+        $5 == f || (f == "floor" && $5 == "checks") {
+            ms = (f == "floor") ? $4 : $6
+            if (prev_n != "") printf "| %s | %s | %s | %.2f |\n", f, prev_n, $2, log(ms / prev_ms) / log($3 / prev_rel)
+            prev_n = $2; prev_rel = $3; prev_ms = ms
+        }' "$tmp" | tee -a "$tmp.growth"
+done
+cat "$tmp.growth" >> "$tmp"; rm -f "$tmp.growth"
+
 # The event trigger's cost for DDL it does not guard.
 psql -d postgres -c "CREATE DATABASE ddl_plain" -c "CREATE DATABASE ddl_guard"
 for db in ddl_plain ddl_guard; do psql -d "$db" -c "CREATE EXTENSION hstore"; done
@@ -123,6 +143,10 @@ for case in "CREATE/ALTER/DROP TABLE:$ddl_body:$DDL_REPS" "ALTER EXTENSION hstor
     loop_us ddl_plain "$body" 200 >/dev/null; loop_us ddl_guard "$body" 200 >/dev/null   # warm up
     plains=() guards=()
     for round in 1 2 3 4 5; do
+        # Same starting point for both: no catalog bloat from the previous
+        # round (autovacuum is off) and no checkpoint in flight.
+        for db in ddl_plain ddl_guard; do psql -d "$db" -c "VACUUM" >/dev/null; done
+        psql -d postgres -c "CHECKPOINT" >/dev/null
         # Alternate which database goes first, so that drift favours neither.
         if ((round % 2)); then
             plains+=("$(loop_us ddl_plain "$body" "$n")"); guards+=("$(loop_us ddl_guard "$body" "$n")")

@@ -1,6 +1,6 @@
 //! Parsing and ordering of Promscale, TimescaleDB and PostgreSQL versions.
 //!
-//! Extension versions in `pg_extension` and `pg_available_extension_versions`
+//! Extension versions in `pg_extension` and in the extension's script files
 //! are free text; Promscale and TimescaleDB use semver-like strings, sometimes
 //! with fewer than three parts or a prerelease suffix. We parse them leniently
 //! and compare with semver rules so that `0.5.0-alpha < 0.5.0 < 0.5.4`.

@@ -4,6 +4,7 @@
 //! set-based queries, unit tests build it by hand. Nothing in here opens a
 //! Promscale table, so gathering it never waits on another session's locks.
 
+pub mod extension_files;
 mod pg_class_scan;
 pub mod read;
 pub mod relation_tally;

@@ -6,8 +6,12 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
 use serde_json::{Map, Value};
 
+use super::extension_files::{available_versions, ControlFile};
 use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
 use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
 use crate::rules::Rules;
@@ -65,13 +69,57 @@ pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
 
 /// What the enforcement trigger needs about promscale (one query).
 pub fn promscale_command_facts() -> PromscaleCommandFacts {
-    serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"))
+    let mut facts: PromscaleCommandFacts = serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"));
+    facts.default_version = extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).1;
+    facts
+}
+
+/// PostgreSQL's share directory (`pg_config --sharedir` of the running server).
+fn share_directory() -> PathBuf {
+    let mut buf = [0 as std::ffi::c_char; pg_sys::MAXPGPATH as usize];
+    // SAFETY: my_exec_path is the server binary's path, set at start;
+    // get_share_path writes at most MAXPGPATH bytes, NUL-terminated.
+    unsafe {
+        pg_sys::get_share_path(std::ptr::addr_of!(pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
+        PathBuf::from(std::ffi::CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
+    }
+}
+
+/// The versions of `extname` installable from its files, and its control
+/// file's default version; nothing when it has no control file. Directory
+/// listings are shared between extensions through `listings`.
+fn extension_on_disk(
+    share: &Path,
+    extname: &str,
+    listings: &mut HashMap<PathBuf, Vec<String>>,
+) -> (Vec<String>, Option<String>) {
+    let extension_dir = share.join("extension");
+    let Ok(text) = std::fs::read_to_string(extension_dir.join(format!("{extname}.control"))) else {
+        return (Vec::new(), None);
+    };
+    let control = ControlFile::parse(&text);
+    // As PostgreSQL resolves `directory`: absolute, or under the share directory.
+    let script_dir = control.directory.as_ref().map_or(extension_dir, |d| share.join(d));
+    let names = listings.entry(script_dir.clone()).or_insert_with(|| match std::fs::read_dir(&script_dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
+        Err(e) => error!("could not open directory \"{}\": {e}", script_dir.display()),
+    });
+    (available_versions(extname, names.iter().map(String::as_str)), control.default_version)
 }
 
 /// The snapshot every decision is made from.
 pub fn read(rules: &Rules) -> Snapshot {
     let mut facts = json_object(SERVER, &[]);
+    let share = share_directory();
+    let mut listings = HashMap::new();
+    for extname in ["promscale", "timescaledb"] {
+        let (available, default_version) = extension_on_disk(&share, extname, &mut listings);
+        if let Some(Value::Object(state)) = facts.get_mut(extname) {
+            state.insert("available".into(), available.into());
+            state.insert("default_version".into(), default_version.into());
+        }
+    }
 
     let (classid, objid) = rules.connector_lock_ids();
     facts.extend(json_object(

@@ -1,11 +1,10 @@
 -- What the enforcement trigger needs to know about promscale in this
--- database, in one round trip: the installed version, the control file's
--- default_version, and the tables of a pre-0.11 connector schema
+-- database, in one round trip: the installed version and the tables of a pre-0.11 connector schema
 -- (prom_schema_migrations, in whatever schema the old connector's
--- search_path put it).
+-- search_path put it). The control file's default_version is read from disk
+-- (extension_files.rs).
 SELECT pg_catalog.json_build_object(
     'installed', (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'promscale'),
-    'default_version', (SELECT a.default_version FROM pg_catalog.pg_available_extensions() a WHERE a.name = 'promscale'),
     'legacy_tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format('%I.%I', n.nspname, c.relname) ORDER BY n.nspname), '[]')
                       FROM pg_catalog.pg_class c
                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
