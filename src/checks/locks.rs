@@ -18,7 +18,10 @@ fn restart_hint(a: &LockAssessment) -> String {
 pub fn lock_capacity(a: &LockAssessment) -> Check {
     const NAME: &str = "lock_capacity";
     if a.estimate.path == LockPath::Nothing {
-        return Check::ok(NAME, "The upgrade runs no extension script, so it needs no extra locks.");
+        return Check::ok(
+            NAME,
+            "The upgrade runs no extension script, so it needs no extra locks.",
+        );
     }
     let c = &a.capacity;
     let numbers = format!(
@@ -30,15 +33,26 @@ pub fn lock_capacity(a: &LockAssessment) -> Check {
         c.available()
     );
     match a.fit {
-        Fit::Comfortable => Check::ok(NAME, format!("{numbers}, more than the {}% safety margin asks.", c.margin_percent)),
+        Fit::Comfortable => Check::ok(
+            NAME,
+            format!(
+                "{numbers}, more than the {}% safety margin asks.",
+                c.margin_percent
+            ),
+        ),
         Fit::Thin => Check::warning(
             NAME,
-            format!("{numbers}: it fits, but with less than the {}% safety margin.", c.margin_percent),
+            format!(
+                "{numbers}: it fits, but with less than the {}% safety margin.",
+                c.margin_percent
+            ),
             restart_hint(a),
         ),
         Fit::DoesNotFit => Check::fail(
             NAME,
-            format!("{numbers}: the upgrade would fail with \"out of shared memory\" (SQLSTATE 53200)."),
+            format!(
+                "{numbers}: the upgrade would fail with \"out of shared memory\" (SQLSTATE 53200)."
+            ),
             restart_hint(a),
         ),
     }
@@ -52,7 +66,10 @@ pub fn standby_lock_capacity(s: &Snapshot, a: &LockAssessment) -> Check {
     if a.estimate.path == LockPath::Nothing {
         return Check::ok(
             NAME,
-            format!("{} streaming standby(s) connected; the upgrade runs no extension script.", s.streaming_standbys),
+            format!(
+                "{} streaming standby(s) connected; the upgrade runs no extension script.",
+                s.streaming_standbys
+            ),
         );
     }
     Check::warning(
@@ -79,11 +96,19 @@ mod tests {
     fn legacy(metrics: i64, max_locks: i64) -> Snapshot {
         let mut s = snapshot_with(None, &["0.0.0", "0.8.0"], "0.8.0");
         s.legacy_schema = Some("public".into());
-        s.promscale_update_paths.push(UpdatePath { source: "0.0.0".into(), target: "0.8.0".into(), path: "0.0.0--0.8.0".into() });
+        s.promscale_update_paths.push(UpdatePath {
+            source: "0.0.0".into(),
+            target: "0.8.0".into(),
+            path: "0.0.0--0.8.0".into(),
+        });
         s.objects.insert("metric_tables".into(), metrics);
         s.objects.insert("chunks".into(), metrics * 10);
         s.objects.insert("routines".into(), 200);
-        s.lock_table = LockTableSize { max_backends: 122, max_locks_per_transaction: max_locks, max_prepared_transactions: 0 };
+        s.lock_table = LockTableSize {
+            max_backends: 122,
+            max_locks_per_transaction: max_locks,
+            max_prepared_transactions: 0,
+        };
         s.lock_margin_percent = 20;
         s
     }
@@ -94,8 +119,14 @@ mod tests {
         assert_eq!(c.status, Status::Fail, "{c:?}");
         assert!(c.detail.contains("the lock table has 7808"), "{}", c.detail);
         assert!(c.detail.contains("out of shared memory"), "{}", c.detail);
-        assert!(c.hint.unwrap().contains("ALTER SYSTEM SET max_locks_per_transaction = "));
-        assert_eq!(run_named(&legacy(10_000, 2000), None, "lock_capacity").status, Status::Ok);
+        assert!(c
+            .hint
+            .unwrap()
+            .contains("ALTER SYSTEM SET max_locks_per_transaction = "));
+        assert_eq!(
+            run_named(&legacy(10_000, 2000), None, "lock_capacity").status,
+            Status::Ok
+        );
     }
 
     #[test]
@@ -111,11 +142,18 @@ mod tests {
     #[test]
     fn standbys_get_a_warning_with_numbers() {
         let mut s = legacy(100, 64);
-        assert_eq!(run_named(&s, None, "standby_lock_capacity").status, Status::Ok);
+        assert_eq!(
+            run_named(&s, None, "standby_lock_capacity").status,
+            Status::Ok
+        );
         s.streaming_standbys = 2;
         let c = run_named(&s, None, "standby_lock_capacity");
         assert_eq!(c.status, Status::Warning);
-        assert!(c.detail.starts_with("2 streaming standby(s)"), "{}", c.detail);
+        assert!(
+            c.detail.starts_with("2 streaming standby(s)"),
+            "{}",
+            c.detail
+        );
         assert!(c.hint.unwrap().contains("standbys first"));
     }
 
@@ -124,6 +162,9 @@ mod tests {
         let mut s = snapshot_with(Some("0.8.0"), &["0.8.0"], "0.8.0");
         s.streaming_standbys = 1;
         assert_eq!(run_named(&s, None, "lock_capacity").status, Status::Ok);
-        assert_eq!(run_named(&s, None, "standby_lock_capacity").status, Status::Ok);
+        assert_eq!(
+            run_named(&s, None, "standby_lock_capacity").status,
+            Status::Ok
+        );
     }
 }

@@ -184,7 +184,10 @@ impl Rules {
     }
 
     pub fn release_names(&self) -> Vec<String> {
-        self.releases.iter().map(|r| r.version.text.clone()).collect()
+        self.releases
+            .iter()
+            .map(|r| r.version.text.clone())
+            .collect()
     }
 
     pub fn latest(&self) -> &Release {
@@ -194,13 +197,18 @@ impl Rules {
     /// The newest release whose connector accepts this extension version:
     /// the release a given extension version implies.
     pub fn newest_release_for_extension(&self, ext: &ExtVersion) -> Option<&Release> {
-        self.releases.iter().rev().find(|r| r.extension.range.contains(ext))
+        self.releases
+            .iter()
+            .rev()
+            .find(|r| r.extension.range.contains(ext))
     }
 
     /// The oldest release whose connector accepts this extension version:
     /// where a database running it stands on the release line.
     pub fn oldest_release_for_extension(&self, ext: &ExtVersion) -> Option<&Release> {
-        self.releases.iter().find(|r| r.extension.range.contains(ext))
+        self.releases
+            .iter()
+            .find(|r| r.extension.range.contains(ext))
     }
 
     /// Releases after `from` up to and including `to`: the ones an upgrade
@@ -226,7 +234,15 @@ impl Rules {
         );
         for r in &self.releases {
             let tsdb = &r.timescaledb;
-            let mut tsdb_text = format!("{}{}", tsdb.range, if tsdb.mandatory { ", required" } else { ", optional" });
+            let mut tsdb_text = format!(
+                "{}{}",
+                tsdb.range,
+                if tsdb.mandatory {
+                    ", required"
+                } else {
+                    ", optional"
+                }
+            );
             if let Some(rec) = &tsdb.recommended_min {
                 tsdb_text.push_str(&format!(" (release notes: >= {rec})"));
             }
@@ -238,8 +254,16 @@ impl Rules {
                 r.postgresql.min_major,
                 r.postgresql.max_major,
                 ext.range,
-                if ext.mandatory { ", required" } else { ", optional" },
-                if hazards.is_empty() { "-".to_string() } else { hazards.join("; ") }
+                if ext.mandatory {
+                    ", required"
+                } else {
+                    ", optional"
+                },
+                if hazards.is_empty() {
+                    "-".to_string()
+                } else {
+                    hazards.join("; ")
+                }
             ));
         }
         out
@@ -266,7 +290,10 @@ mod tests {
         let rules = Rules::get();
         assert_eq!(rules.releases.first().unwrap().version.text, "0.10.0");
         assert_eq!(rules.latest().version.text, "0.17.0");
-        assert!(rules.releases.windows(2).all(|w| w[0].version < w[1].version));
+        assert!(rules
+            .releases
+            .windows(2)
+            .all(|w| w[0].version < w[1].version));
     }
 
     #[test]
@@ -277,7 +304,11 @@ mod tests {
     #[test]
     fn extension_version_implies_newest_release() {
         let rules = Rules::get();
-        let name = |e: &str| rules.newest_release_for_extension(&v(e)).map(|r| r.version.text.as_str());
+        let name = |e: &str| {
+            rules
+                .newest_release_for_extension(&v(e))
+                .map(|r| r.version.text.as_str())
+        };
         assert_eq!(name("0.8.0"), Some("0.17.0"));
         assert_eq!(name("0.7.0"), Some("0.16.0"));
         assert_eq!(name("0.6.0"), Some("0.14.0"));
