@@ -11,11 +11,7 @@ use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
 
 /// Resolves the `target` argument or raises 22023 listing the known releases.
-pub(crate) fn plan_or_error<'r>(
-    snapshot: &Snapshot,
-    target: Option<&str>,
-    rules: &'r Rules,
-) -> Plan<'r> {
+pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
     match plan(snapshot, target, rules) {
         Ok(p) => p,
         Err(e) => {
@@ -100,7 +96,8 @@ fn promscale_upgrade_lock_estimate(
         if a.change_needed() {
             "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string()
         } else {
-            "No change is needed: the current max_locks_per_transaction covers the upgrade with the safety margin.".to_string()
+            "No change is needed: the current max_locks_per_transaction covers the upgrade with the safety margin."
+                .to_string()
         },
         c.size.explain(),
         pgrx::JsonB(breakdown_json(&a)),
@@ -117,31 +114,18 @@ fn promscale_upgrade_checks(
     target: default!(Option<&str>, "NULL"),
 ) -> TableIterator<
     'static,
-    (
-        name!(check_name, String),
-        name!(status, String),
-        name!(detail, String),
-        name!(hint, Option<String>),
-    ),
+    (name!(check_name, String), name!(status, String), name!(detail, String), name!(hint, Option<String>)),
 > {
-    TableIterator::new(run_checks(target).into_iter().map(|c| {
-        (
-            c.name.to_string(),
-            c.status.as_str().to_string(),
-            c.detail,
-            c.hint,
-        )
-    }))
+    TableIterator::new(
+        run_checks(target).into_iter().map(|c| (c.name.to_string(), c.status.as_str().to_string(), c.detail, c.hint)),
+    )
 }
 
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_ready(target: default!(Option<&str>, "NULL")) -> bool {
     let mut ready = true;
-    for check in run_checks(target)
-        .into_iter()
-        .filter(|c| c.status == Status::Fail)
-    {
+    for check in run_checks(target).into_iter().filter(|c| c.status == Status::Fail) {
         ready = false;
         let mut report = ErrorReport::new(
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
@@ -182,10 +166,7 @@ fn promscale_upgrade_requirements() -> TableIterator<
             r.postgresql.max_major,
             r.timescaledb.range.min.text.clone(),
             r.timescaledb.range.below.text.clone(),
-            r.timescaledb
-                .recommended_min
-                .as_ref()
-                .map(|v| v.text.clone()),
+            r.timescaledb.recommended_min.as_ref().map(|v| v.text.clone()),
             r.timescaledb.mandatory,
             r.extension.range.min.text.clone(),
             r.extension.range.below.text.clone(),
@@ -205,14 +186,10 @@ mod tests {
     #[pg_test]
     fn requirements_list_every_release_in_order() {
         let releases: Vec<String> = Spi::connect(|c| {
-            c.select(
-                "SELECT release FROM promscale_upgrade_requirements()",
-                None,
-                &[],
-            )
-            .unwrap()
-            .map(|row| row.get::<String>(1).unwrap().unwrap())
-            .collect()
+            c.select("SELECT release FROM promscale_upgrade_requirements()", None, &[])
+                .unwrap()
+                .map(|row| row.get::<String>(1).unwrap().unwrap())
+                .collect()
         });
         assert_eq!(releases.first().map(String::as_str), Some("0.10.0"));
         assert_eq!(releases.last().map(String::as_str), Some("0.17.0"));
@@ -231,14 +208,10 @@ mod tests {
 
     #[pg_test]
     fn ready_agrees_with_checks() {
-        let ready = Spi::get_one::<bool>("SELECT promscale_upgrade_ready()")
+        let ready = Spi::get_one::<bool>("SELECT promscale_upgrade_ready()").unwrap().unwrap();
+        let failing = Spi::get_one::<i64>("SELECT count(*) FROM promscale_upgrade_checks() WHERE status = 'fail'")
             .unwrap()
             .unwrap();
-        let failing = Spi::get_one::<i64>(
-            "SELECT count(*) FROM promscale_upgrade_checks() WHERE status = 'fail'",
-        )
-        .unwrap()
-        .unwrap();
         assert_eq!(ready, failing == 0);
     }
 

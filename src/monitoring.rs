@@ -28,11 +28,8 @@ struct Gathered<'r> {
 }
 
 fn now_epoch() -> f64 {
-    crate::snapshot::read::select_one::<f64>(
-        "SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8",
-        &[],
-    )
-    .unwrap_or(0.0)
+    crate::snapshot::read::select_one::<f64>("SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8", &[])
+        .unwrap_or(0.0)
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
@@ -47,25 +44,12 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
         seconds: r.seconds.unwrap_or(0.0),
         wait_event: r.wait_event.clone(),
     });
-    let last = activity.last_upgrade.as_ref().map(|l| LastUpgrade {
-        to_version: l.to_version.clone(),
-        finished_at: l.finished_at,
-    });
-    let state = state::decide(
-        &plan,
-        &failing,
-        running.as_ref(),
-        last.as_ref(),
-        &ingest_signals(&activity),
-    );
-    Gathered {
-        snapshot,
-        plan,
-        checks,
-        locks,
-        activity,
-        state,
-    }
+    let last = activity
+        .last_upgrade
+        .as_ref()
+        .map(|l| LastUpgrade { to_version: l.to_version.clone(), finished_at: l.finished_at });
+    let state = state::decide(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
+    Gathered { snapshot, plan, checks, locks, activity, state }
 }
 
 fn ingest_signals(a: &Activity) -> IngestSignals {
@@ -77,12 +61,7 @@ fn ingest_signals(a: &Activity) -> IngestSignals {
 }
 
 fn newest_available(s: &Snapshot) -> Option<String> {
-    s.promscale
-        .available
-        .iter()
-        .filter_map(|v| ExtVersion::parse(v))
-        .max()
-        .map(|v| v.text)
+    s.promscale.available.iter().filter_map(|v| ExtVersion::parse(v)).max().map(|v| v.text)
 }
 
 /// Seconds since the Unix epoch as timestamptz (PostgreSQL counts
@@ -90,28 +69,19 @@ fn newest_available(s: &Snapshot) -> Option<String> {
 fn to_timestamp(epoch: Option<f64>) -> Option<pgrx::datum::TimestampWithTimeZone> {
     const POSTGRES_EPOCH_IN_UNIX_SECONDS: f64 = 946_684_800.0;
     epoch.and_then(|e| {
-        let micros =
-            ((e - POSTGRES_EPOCH_IN_UNIX_SECONDS) * 1_000_000.0).round() as pg_sys::TimestampTz;
+        let micros = ((e - POSTGRES_EPOCH_IN_UNIX_SECONDS) * 1_000_000.0).round() as pg_sys::TimestampTz;
         pgrx::datum::TimestampWithTimeZone::try_from(micros).ok()
     })
 }
 
 impl Gathered<'_> {
     fn ingest_resumed_at(&self) -> Option<f64> {
-        let after = self
-            .activity
-            .last_upgrade
-            .as_ref()
-            .map_or(0.0, |l| l.finished_at);
+        let after = self.activity.last_upgrade.as_ref().map_or(0.0, |l| l.finished_at);
         ingest_signals(&self.activity).resumed_after(after)
     }
 
     fn failing(&self) -> Vec<String> {
-        self.checks
-            .iter()
-            .filter(|c| c.status == Status::Fail)
-            .map(|c| c.name.to_string())
-            .collect()
+        self.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.name.to_string()).collect()
     }
 
     fn state_json(&self) -> Value {
@@ -160,19 +130,10 @@ fn promscale_upgrade_state() -> TableIterator<
         name!(upgrade_wait_event, Option<String>),
         name!(last_upgrade_from, Option<String>),
         name!(last_upgrade_to, Option<String>),
-        name!(
-            last_upgrade_finished_at,
-            Option<pgrx::datum::TimestampWithTimeZone>
-        ),
+        name!(last_upgrade_finished_at, Option<pgrx::datum::TimestampWithTimeZone>),
         name!(ingest_resumed, bool),
-        name!(
-            ingest_resumed_at,
-            Option<pgrx::datum::TimestampWithTimeZone>
-        ),
-        name!(
-            metadata_last_seen,
-            Option<pgrx::datum::TimestampWithTimeZone>
-        ),
+        name!(ingest_resumed_at, Option<pgrx::datum::TimestampWithTimeZone>),
+        name!(metadata_last_seen, Option<pgrx::datum::TimestampWithTimeZone>),
         name!(database_rows_inserted, i64),
         name!(newest_chunk_rows_inserted, i64),
         name!(failing_checks, Vec<String>),
@@ -194,9 +155,7 @@ fn promscale_upgrade_state() -> TableIterator<
         a.connector_versions.clone(),
         a.running_upgrade.as_ref().map(|r| r.pid),
         a.running_upgrade.as_ref().and_then(|r| r.seconds),
-        a.running_upgrade
-            .as_ref()
-            .and_then(|r| r.wait_event.clone()),
+        a.running_upgrade.as_ref().and_then(|r| r.wait_event.clone()),
         a.last_upgrade.as_ref().and_then(|l| l.from_version.clone()),
         a.last_upgrade.as_ref().and_then(|l| l.to_version.clone()),
         to_timestamp(a.last_upgrade.as_ref().map(|l| l.finished_at)),
@@ -277,18 +236,12 @@ fn _promscale_upgrade_metrics() -> TableIterator<
     let now = now_epoch();
     let count = |s: Status| g.checks.iter().filter(|c| c.status == s).count() as i32;
     let a = &g.activity;
-    let available = matches!(
-        g.state.phase,
-        state::Phase::UpgradeAvailable | state::Phase::NotReady | state::Phase::LegacyPre011
-    );
+    let available =
+        matches!(g.state.phase, state::Phase::UpgradeAvailable | state::Phase::NotReady | state::Phase::LegacyPre011);
     TableIterator::once((
         g.state.phase.as_str().to_string(),
         g.snapshot.promscale.installed.clone().unwrap_or_default(),
-        g.plan
-            .target_extension
-            .as_ref()
-            .map(|v| v.text.clone())
-            .unwrap_or_default(),
+        g.plan.target_extension.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
         i32::from(count(Status::Fail) == 0),
         count(Status::Fail),
         count(Status::Warning),
@@ -299,10 +252,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         i32::from(g.locks.fits()),
         a.connectors_running,
         i32::from(a.running_upgrade.is_some()),
-        a.running_upgrade
-            .as_ref()
-            .and_then(|r| r.seconds)
-            .unwrap_or(0.0),
+        a.running_upgrade.as_ref().and_then(|r| r.seconds).unwrap_or(0.0),
         i32::from(g.state.phase == state::Phase::UpgradedWaitingForIngest),
         a.last_upgrade.as_ref().map(|l| now - l.finished_at),
         a.metadata_last_seen.map(|t| now - t),
@@ -316,9 +266,5 @@ fn _promscale_upgrade_metrics() -> TableIterator<
 pgrx::extension_sql_file!(
     "../sql/monitoring.sql",
     name = "monitoring",
-    requires = [
-        _promscale_upgrade_metrics,
-        promscale_upgrade_state,
-        promscale_upgrade_report
-    ]
+    requires = [_promscale_upgrade_metrics, promscale_upgrade_state, promscale_upgrade_report]
 );

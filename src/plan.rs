@@ -13,10 +13,7 @@ pub enum Installed {
     Nothing,
     /// A pre-0.11 connector schema (`prom_schema_migrations`), possibly with
     /// the old optional extension (< 0.5.0), awaiting the takeover.
-    Legacy {
-        schema: Option<String>,
-        old_extension: Option<ExtVersion>,
-    },
+    Legacy { schema: Option<String>, old_extension: Option<ExtVersion> },
     /// The mandatory extension (0.5.0 or later) is installed.
     Extension(ExtVersion),
 }
@@ -68,20 +65,13 @@ impl TargetError {
 }
 
 fn parsed(versions: &[String]) -> Vec<ExtVersion> {
-    versions
-        .iter()
-        .filter_map(|v| ExtVersion::parse(v))
-        .collect()
+    versions.iter().filter_map(|v| ExtVersion::parse(v)).collect()
 }
 
 /// The versions the connector may pick: non-prerelease, not above the
 /// control file's `default_version`.
 fn pickable(snapshot: &Snapshot) -> Vec<ExtVersion> {
-    let default = snapshot
-        .promscale
-        .default_version
-        .as_deref()
-        .and_then(ExtVersion::parse);
+    let default = snapshot.promscale.default_version.as_deref().and_then(ExtVersion::parse);
     parsed(&snapshot.promscale.available)
         .into_iter()
         .filter(|v| !v.is_prerelease() && default.as_ref().is_none_or(|d| v <= d))
@@ -89,68 +79,39 @@ fn pickable(snapshot: &Snapshot) -> Vec<ExtVersion> {
 }
 
 pub fn installed_state(snapshot: &Snapshot) -> Installed {
-    let ext = snapshot
-        .promscale
-        .installed
-        .as_deref()
-        .and_then(ExtVersion::parse);
+    let ext = snapshot.promscale.installed.as_deref().and_then(ExtVersion::parse);
     let first_mandatory = ExtVersion::parse("0.5.0").expect("literal");
     match (ext, &snapshot.legacy_schema) {
         (Some(v), _) if v >= first_mandatory => Installed::Extension(v),
-        (old, Some(schema)) => Installed::Legacy {
-            schema: Some(schema.clone()),
-            old_extension: old,
-        },
+        (old, Some(schema)) => Installed::Legacy { schema: Some(schema.clone()), old_extension: old },
         // 0.0.0 without a connector schema: a takeover install with nothing to take over.
         (Some(v), None) if v.semver == semver::Version::new(0, 0, 0) => Installed::Extension(v),
-        (Some(old), None) => Installed::Legacy {
-            schema: None,
-            old_extension: Some(old),
-        },
+        (Some(old), None) => Installed::Legacy { schema: None, old_extension: Some(old) },
         (None, None) => Installed::Nothing,
     }
 }
 
 /// Resolves `target` (a release such as "0.17.0", or None for the release
 /// implied by the newest version made available) against the snapshot.
-pub fn plan<'r>(
-    snapshot: &Snapshot,
-    target: Option<&str>,
-    rules: &'r Rules,
-) -> Result<Plan<'r>, TargetError> {
+pub fn plan<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Result<Plan<'r>, TargetError> {
     let pickable = pickable(snapshot);
     let target_release = match target {
         Some(text) => {
-            let v =
-                ExtVersion::parse(text).ok_or_else(|| TargetError::Malformed(text.to_string()))?;
-            rules
-                .release(&v)
-                .ok_or_else(|| TargetError::Unknown(text.to_string()))?
+            let v = ExtVersion::parse(text).ok_or_else(|| TargetError::Malformed(text.to_string()))?;
+            rules.release(&v).ok_or_else(|| TargetError::Unknown(text.to_string()))?
         }
-        None => pickable
-            .iter()
-            .max()
-            .and_then(|v| rules.newest_release_for_extension(v))
-            .unwrap_or_else(|| rules.latest()),
+        None => {
+            pickable.iter().max().and_then(|v| rules.newest_release_for_extension(v)).unwrap_or_else(|| rules.latest())
+        }
     };
-    let target_extension = pickable
-        .iter()
-        .filter(|v| target_release.extension.range.contains(v))
-        .max()
-        .cloned();
+    let target_extension = pickable.iter().filter(|v| target_release.extension.range.contains(v)).max().cloned();
     let installed = installed_state(snapshot);
     let start = match &installed {
         Installed::Nothing => None,
         Installed::Legacy { .. } => Some(rules.releases[0].version.clone()),
         Installed::Extension(v) => rules
             .oldest_release_for_extension(v)
-            .or_else(|| {
-                rules
-                    .releases
-                    .iter()
-                    .rev()
-                    .find(|r| r.extension.range.min <= *v)
-            })
+            .or_else(|| rules.releases.iter().rev().find(|r| r.extension.range.min <= *v))
             .map(|r| r.version.clone()),
     };
     let crossed = rules.crossed(start.as_ref(), &target_release.version);
@@ -162,14 +123,7 @@ pub fn plan<'r>(
         (Installed::Extension(v), Some(t)) if v < t => PathKind::Update,
         (Installed::Extension(_), Some(_)) => PathKind::Downgrade,
     };
-    Ok(Plan {
-        target_release,
-        target_given: target.is_some(),
-        target_extension,
-        installed,
-        crossed,
-        kind,
-    })
+    Ok(Plan { target_release, target_given: target.is_some(), target_extension, installed, crossed, kind })
 }
 
 impl Plan<'_> {
@@ -177,16 +131,11 @@ impl Plan<'_> {
     /// connector's `pkg/pgmodel/new_migrate.go` and `extension.go`); empty
     /// when there is nothing to run.
     pub fn connector_statements(&self) -> Vec<String> {
-        let Some(t) = &self.target_extension else {
-            return vec![];
-        };
+        let Some(t) = &self.target_extension else { return vec![] };
         match (&self.kind, &self.installed) {
             (PathKind::Takeover, Installed::Legacy { old_extension, .. }) => {
                 let mut out = vec![];
-                if old_extension
-                    .as_ref()
-                    .is_some_and(|v| v.semver < semver::Version::new(0, 5, 0))
-                {
+                if old_extension.as_ref().is_some_and(|v| v.semver < semver::Version::new(0, 5, 0)) {
                     out.push("DROP EXTENSION IF EXISTS promscale".to_string());
                 }
                 out.push("CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'".to_string());
@@ -194,9 +143,7 @@ impl Plan<'_> {
                 out
             }
             (PathKind::Update, _) => vec![format!("ALTER EXTENSION promscale UPDATE TO '{t}'")],
-            (PathKind::Fresh, _) => vec![format!(
-                "CREATE EXTENSION IF NOT EXISTS promscale VERSION '{t}'"
-            )],
+            (PathKind::Fresh, _) => vec![format!("CREATE EXTENSION IF NOT EXISTS promscale VERSION '{t}'")],
             _ => vec![],
         }
     }
@@ -221,11 +168,7 @@ pub(crate) mod tests {
 
     #[test]
     fn implied_target_is_what_the_connector_would_pick() {
-        let s = snapshot_with(
-            Some("0.5.4"),
-            &["0.5.4", "0.6.0", "0.7.0", "0.8.0"],
-            "0.7.0",
-        );
+        let s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.6.0", "0.7.0", "0.8.0"], "0.7.0");
         let p = plan(&s, None, Rules::get()).unwrap();
         assert_eq!(p.target_release.version.text, "0.16.0");
         assert_eq!(p.target_extension.unwrap().text, "0.7.0");
@@ -251,21 +194,14 @@ pub(crate) mod tests {
 
     #[test]
     fn legacy_schema_means_takeover_crossing_0_11() {
-        let mut s = snapshot_with(
-            Some("0.3.2"),
-            &["0.0.0", "0.3.2", "0.5.4", "0.8.0"],
-            "0.8.0",
-        );
+        let mut s = snapshot_with(Some("0.3.2"), &["0.0.0", "0.3.2", "0.5.4", "0.8.0"], "0.8.0");
         s.legacy_schema = Some("public".into());
         let p = plan(&s, None, Rules::get()).unwrap();
         assert_eq!(p.kind, PathKind::Takeover);
         assert_eq!(p.crossed.first().unwrap().version.text, "0.11.0");
         assert_eq!(p.crossed.last().unwrap().version.text, "0.17.0");
         match p.installed {
-            Installed::Legacy {
-                old_extension: Some(v),
-                ..
-            } => assert_eq!(v.text, "0.3.2"),
+            Installed::Legacy { old_extension: Some(v), .. } => assert_eq!(v.text, "0.3.2"),
             other => panic!("{other:?}"),
         }
     }
@@ -281,10 +217,7 @@ pub(crate) mod tests {
     #[test]
     fn newer_installed_than_target_is_a_downgrade() {
         let s = snapshot_with(Some("0.8.0"), &["0.7.0", "0.8.0"], "0.8.0");
-        assert_eq!(
-            plan(&s, Some("0.16.0"), Rules::get()).unwrap().kind,
-            PathKind::Downgrade
-        );
+        assert_eq!(plan(&s, Some("0.16.0"), Rules::get()).unwrap().kind, PathKind::Downgrade);
     }
 
     #[test]
@@ -295,10 +228,7 @@ pub(crate) mod tests {
             plan(&s, None, rules).unwrap().connector_statements(),
             ["ALTER EXTENSION promscale UPDATE TO '0.8.0'"]
         );
-        assert!(plan(&s, Some("0.16.0"), rules)
-            .unwrap()
-            .connector_statements()
-            .is_empty());
+        assert!(plan(&s, Some("0.16.0"), rules).unwrap().connector_statements().is_empty());
 
         let mut legacy = snapshot_with(Some("0.3.2"), &["0.0.0", "0.3.2", "0.5.4"], "0.5.4");
         legacy.legacy_schema = Some("public".into());
@@ -311,13 +241,7 @@ pub(crate) mod tests {
             ]
         );
         legacy.promscale.installed = None;
-        assert_eq!(
-            plan(&legacy, None, rules)
-                .unwrap()
-                .connector_statements()
-                .len(),
-            2
-        );
+        assert_eq!(plan(&legacy, None, rules).unwrap().connector_statements().len(), 2);
 
         let fresh = snapshot_with(None, &["0.8.0"], "0.8.0");
         assert_eq!(
@@ -329,13 +253,7 @@ pub(crate) mod tests {
     #[test]
     fn bad_targets_are_rejected() {
         let s = snapshot_with(None, &[], "0.8.0");
-        assert_eq!(
-            plan(&s, Some("zero"), Rules::get()).unwrap_err(),
-            TargetError::Malformed("zero".into())
-        );
-        assert_eq!(
-            plan(&s, Some("0.9.0"), Rules::get()).unwrap_err(),
-            TargetError::Unknown("0.9.0".into())
-        );
+        assert_eq!(plan(&s, Some("zero"), Rules::get()).unwrap_err(), TargetError::Malformed("zero".into()));
+        assert_eq!(plan(&s, Some("0.9.0"), Rules::get()).unwrap_err(), TargetError::Unknown("0.9.0".into()));
     }
 }

@@ -28,14 +28,8 @@ fn refuse(code: PgSqlErrorCode, message: &str, detail: String, hint: &str) -> ! 
 #[search_path(pg_catalog, pg_temp)]
 fn _promscale_upgrade_rehearsal_plan(
     target: Option<&str>,
-) -> TableIterator<
-    'static,
-    (
-        name!(target_release, String),
-        name!(statements, Vec<String>),
-        name!(locks_estimated, i64),
-    ),
-> {
+) -> TableIterator<'static, (name!(target_release, String), name!(statements, Vec<String>), name!(locks_estimated, i64))>
+{
     // SAFETY: reads the current role's superuser flag from the catalog cache.
     if !unsafe { pg_sys::superuser() } {
         refuse(
@@ -56,9 +50,7 @@ fn _promscale_upgrade_rehearsal_plan(
         );
     }
     let plan = crate::api::plan_or_error(&snapshot, target, rules);
-    let connectors = checks::run(&snapshot, &plan, rules)
-        .into_iter()
-        .find(|c| c.name == "connectors_stopped");
+    let connectors = checks::run(&snapshot, &plan, rules).into_iter().find(|c| c.name == "connectors_stopped");
     if let Some(c) = connectors.filter(|c| c.status == Status::Fail) {
         refuse(
             PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
@@ -88,15 +80,7 @@ fn _promscale_upgrade_rehearsal_plan(
         );
     }
     let estimate = locks::assess(&snapshot, &plan).estimate.locks_needed;
-    TableIterator::once((
-        plan.target_release.version.text.clone(),
-        statements,
-        estimate,
-    ))
+    TableIterator::once((plan.target_release.version.text.clone(), statements, estimate))
 }
 
-pgrx::extension_sql_file!(
-    "../sql/rehearse.sql",
-    name = "rehearse",
-    requires = [_promscale_upgrade_rehearsal_plan]
-);
+pgrx::extension_sql_file!("../sql/rehearse.sql", name = "rehearse", requires = [_promscale_upgrade_rehearsal_plan]);

@@ -51,17 +51,11 @@ impl Phase {
     pub fn meaning(self) -> &'static str {
         match self {
             Phase::NotInstalled => "no Promscale in this database",
-            Phase::LegacyPre011 => {
-                "a pre-0.11 connector schema awaits the takeover by a 0.11+ connector"
-            }
+            Phase::LegacyPre011 => "a pre-0.11 connector schema awaits the takeover by a 0.11+ connector",
             Phase::NotReady => "a newer version is available, but a readiness check fails",
-            Phase::UpgradeAvailable => {
-                "a newer version is available and every readiness check passes"
-            }
+            Phase::UpgradeAvailable => "a newer version is available and every readiness check passes",
             Phase::Upgrading => "a connector is updating the extension right now",
-            Phase::UpgradedWaitingForIngest => {
-                "the extension was updated and no connector has ingested since"
-            }
+            Phase::UpgradedWaitingForIngest => "the extension was updated and no connector has ingested since",
             Phase::UpToDate => "the installed version is the one the connector would pick",
         }
     }
@@ -102,10 +96,7 @@ impl IngestSignals {
             return None;
         }
         match self.metadata_last_seen {
-            Some(seen) if seen >= after => Some(
-                self.connector_since
-                    .map_or(seen, |s| s.max(after).min(seen)),
-            ),
+            Some(seen) if seen >= after => Some(self.connector_since.map_or(seen, |s| s.max(after).min(seen))),
             _ => None,
         }
     }
@@ -125,22 +116,12 @@ pub fn decide(
     last: Option<&LastUpgrade>,
     ingest: &IngestSignals,
 ) -> State {
-    let target = plan
-        .target_extension
-        .as_ref()
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
+    let target = plan.target_extension.as_ref().map(|t| t.text.clone()).unwrap_or_default();
     let release = &plan.target_release.version;
     let fix_first = || {
         let names: Vec<&str> = failing.iter().map(|c| c.name).collect();
-        let hint = failing
-            .first()
-            .and_then(|c| c.hint.clone())
-            .unwrap_or_default();
-        format!(
-            "Fix the failing checks first ({}): {hint}",
-            names.join(", ")
-        )
+        let hint = failing.first().and_then(|c| c.hint.clone()).unwrap_or_default();
+        format!("Fix the failing checks first ({}): {hint}", names.join(", "))
     };
     if let Some(r) = running {
         return State {
@@ -232,19 +213,12 @@ mod tests {
         last: Option<&LastUpgrade>,
         ingest: &IngestSignals,
     ) -> State {
-        decide(
-            &plan(s, None, Rules::get()).unwrap(),
-            failing,
-            running,
-            last,
-            ingest,
-        )
+        decide(&plan(s, None, Rules::get()).unwrap(), failing, running, last, ingest)
     }
 
     #[test]
     fn vocabulary_is_fixed_and_distinct() {
-        let names: std::collections::BTreeSet<&str> =
-            Phase::ALL.iter().map(|p| p.as_str()).collect();
+        let names: std::collections::BTreeSet<&str> = Phase::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names.len(), Phase::ALL.len());
         for required in [
             "not_installed",
@@ -265,74 +239,39 @@ mod tests {
         let none = IngestSignals::default();
         let st = phase_of(&s, &[], None, None, &none);
         assert_eq!(st.phase, Phase::UpgradeAvailable);
-        assert!(
-            st.next_step
-                .contains("start one Promscale Connector 0.17.0"),
-            "{}",
-            st.next_step
-        );
+        assert!(st.next_step.contains("start one Promscale Connector 0.17.0"), "{}", st.next_step);
         let failing = Check::fail("connectors_stopped", "2 sessions.", "Stop them: pids 1, 2.");
         let st = phase_of(&s, &[&failing], None, None, &none);
         assert_eq!(st.phase, Phase::NotReady);
-        assert!(
-            st.next_step.contains("connectors_stopped") && st.next_step.contains("Stop them"),
-            "{}",
-            st.next_step
-        );
+        assert!(st.next_step.contains("connectors_stopped") && st.next_step.contains("Stop them"), "{}", st.next_step);
     }
 
     #[test]
     fn a_running_update_wins() {
         let s = update_available();
-        let r = RunningUpgrade {
-            pid: 77,
-            seconds: 12.0,
-            wait_event: Some("Lock:relation".into()),
-        };
+        let r = RunningUpgrade { pid: 77, seconds: 12.0, wait_event: Some("Lock:relation".into()) };
         let st = phase_of(&s, &[], Some(&r), None, &IngestSignals::default());
         assert_eq!(st.phase, Phase::Upgrading);
-        assert!(
-            st.next_step.contains("backend 77") && st.next_step.contains("Lock:relation"),
-            "{}",
-            st.next_step
-        );
+        assert!(st.next_step.contains("backend 77") && st.next_step.contains("Lock:relation"), "{}", st.next_step);
     }
 
     #[test]
     fn after_the_upgrade_wait_for_ingest_then_start_the_rest() {
         let s = snapshot_with(Some("0.8.0"), &["0.8.0"], "0.8.0");
-        let last = LastUpgrade {
-            to_version: Some("0.8.0".into()),
-            finished_at: 1000.0,
-        };
+        let last = LastUpgrade { to_version: Some("0.8.0".into()), finished_at: 1000.0 };
         let nobody = IngestSignals::default();
         let st = phase_of(&s, &[], None, Some(&last), &nobody);
         assert_eq!(st.phase, Phase::UpgradedWaitingForIngest);
-        assert!(
-            st.next_step.starts_with("Start one Promscale Connector"),
-            "{}",
-            st.next_step
-        );
+        assert!(st.next_step.starts_with("Start one Promscale Connector"), "{}", st.next_step);
 
-        let connected_no_data = IngestSignals {
-            connectors_running: 1,
-            metadata_last_seen: Some(900.0),
-            connector_since: Some(1010.0),
-        };
+        let connected_no_data =
+            IngestSignals { connectors_running: 1, metadata_last_seen: Some(900.0), connector_since: Some(1010.0) };
         let st = phase_of(&s, &[], None, Some(&last), &connected_no_data);
         assert_eq!(st.phase, Phase::UpgradedWaitingForIngest);
-        assert!(
-            st.next_step
-                .starts_with("Wait until the new connector ingests"),
-            "{}",
-            st.next_step
-        );
+        assert!(st.next_step.starts_with("Wait until the new connector ingests"), "{}", st.next_step);
 
-        let ingesting = IngestSignals {
-            connectors_running: 1,
-            metadata_last_seen: Some(1100.0),
-            connector_since: Some(1010.0),
-        };
+        let ingesting =
+            IngestSignals { connectors_running: 1, metadata_last_seen: Some(1100.0), connector_since: Some(1010.0) };
         assert_eq!(ingesting.resumed_after(1000.0), Some(1010.0));
         let st = phase_of(&s, &[], None, Some(&last), &ingesting);
         assert_eq!(st.phase, Phase::UpToDate);
@@ -342,10 +281,7 @@ mod tests {
     #[test]
     fn not_installed_and_legacy() {
         let s = snapshot_with(None, &["0.8.0"], "0.8.0");
-        assert_eq!(
-            phase_of(&s, &[], None, None, &IngestSignals::default()).phase,
-            Phase::NotInstalled
-        );
+        assert_eq!(phase_of(&s, &[], None, None, &IngestSignals::default()).phase, Phase::NotInstalled);
         let mut legacy = snapshot_with(None, &["0.0.0", "0.8.0"], "0.8.0");
         legacy.legacy_schema = Some("public".into());
         let st = phase_of(&legacy, &[], None, None, &IngestSignals::default());

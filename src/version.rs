@@ -28,9 +28,7 @@ impl ExtVersion {
         let parts: Vec<&str> = core.split('.').collect();
         if parts.is_empty()
             || parts.len() > 3
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+            || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
         {
             return None;
         }
@@ -42,10 +40,7 @@ impl ExtVersion {
             padded.push('-');
             padded.push_str(pre);
         }
-        Version::parse(&padded).ok().map(|semver| ExtVersion {
-            text: trimmed.to_string(),
-            semver,
-        })
+        Version::parse(&padded).ok().map(|semver| ExtVersion { text: trimmed.to_string(), semver })
     }
 
     pub fn is_prerelease(&self) -> bool {
@@ -125,9 +120,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed_versions() {
-        for bad in [
-            "", "abc", "0.5.x", "1.2.3.4", "1..2", "-1.0", "0.5.0-", "v0.5.0",
-        ] {
+        for bad in ["", "abc", "0.5.x", "1.2.3.4", "1..2", "-1.0", "0.5.0-", "v0.5.0"] {
             assert!(ExtVersion::parse(bad).is_none(), "{bad:?} should not parse");
         }
     }
@@ -147,10 +140,7 @@ mod tests {
 
     #[test]
     fn range_is_half_open_and_admits_prereleases_of_min() {
-        let r = VersionRange {
-            min: v("0.5.0"),
-            below: v("0.6.0"),
-        };
+        let r = VersionRange { min: v("0.5.0"), below: v("0.6.0") };
         assert!(r.contains(&v("0.5.0")));
         assert!(r.contains(&v("0.5.0-alpha")));
         assert!(r.contains(&v("0.5.4")));

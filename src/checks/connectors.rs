@@ -85,18 +85,8 @@ mod tests {
         });
         let c = run_named(&s, None, "connectors_stopped");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail
-                .starts_with("2 Promscale Connector sessions are connected"),
-            "{}",
-            c.detail
-        );
-        assert!(
-            c.detail
-                .contains("pid 4242 (application_name promscale@0.16.0, client 10.1.2.3"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.starts_with("2 Promscale Connector sessions are connected"), "{}", c.detail);
+        assert!(c.detail.contains("pid 4242 (application_name promscale@0.16.0, client 10.1.2.3"), "{}", c.detail);
         assert!(c.hint.unwrap().contains("ARRAY[4242, 4243]"));
     }
 }

@@ -8,21 +8,12 @@ use crate::snapshot::Snapshot;
 use crate::version::{postgres_major, ExtVersion};
 
 fn available_text(s: &Snapshot) -> String {
-    let mut versions: Vec<ExtVersion> = s
-        .promscale
-        .available
-        .iter()
-        .filter_map(|v| ExtVersion::parse(v))
-        .collect();
+    let mut versions: Vec<ExtVersion> = s.promscale.available.iter().filter_map(|v| ExtVersion::parse(v)).collect();
     versions.sort();
     if versions.is_empty() {
         "none".to_string()
     } else {
-        versions
-            .iter()
-            .map(|v| v.text.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        versions.iter().map(|v| v.text.as_str()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -74,11 +65,7 @@ pub fn extension_available(s: &Snapshot, plan: &Plan) -> Check {
 pub fn update_path(s: &Snapshot, plan: &Plan) -> Check {
     const NAME: &str = "update_path";
     let paths_from = |from: &str| -> Vec<String> {
-        s.promscale_update_paths
-            .iter()
-            .filter(|p| p.source == from)
-            .map(|p| p.target.clone())
-            .collect()
+        s.promscale_update_paths.iter().filter(|p| p.source == from).map(|p| p.target.clone()).collect()
     };
     let target = plan.target_extension.as_ref();
     match (plan.kind, &plan.installed, target) {
@@ -172,30 +159,20 @@ pub fn withdrawn_version(s: &Snapshot, plan: &Plan, rules: &Rules) -> Check {
     }
     if let Installed::Extension(v) = &plan.installed {
         if let Some(w) = rules.withdrawn(v) {
-            let reachable: Vec<String> = s
-                .promscale_update_paths
-                .iter()
-                .filter(|p| p.source == v.text)
-                .map(|p| p.target.clone())
-                .collect();
+            let reachable: Vec<String> =
+                s.promscale_update_paths.iter().filter(|p| p.source == v.text).map(|p| p.target.clone()).collect();
             return Check::warning(
                 NAME,
                 format!("The installed promscale {v} was withdrawn: {}.", w.reason),
                 if reachable.is_empty() {
                     format!("No update path from {v} is on disk; install a promscale extension package that ships one.")
                 } else {
-                    format!(
-                        "Update to a version with a path from {v}: {}.",
-                        list_some(&reachable, 8)
-                    )
+                    format!("Update to a version with a path from {v}: {}.", list_some(&reachable, 8))
                 },
             );
         }
     }
-    Check::ok(
-        NAME,
-        "Neither the installed nor the target promscale version is a withdrawn release.",
-    )
+    Check::ok(NAME, "Neither the installed nor the target promscale version is a withdrawn release.")
 }
 
 #[cfg(test)]
@@ -206,28 +183,17 @@ mod tests {
     use crate::snapshot::UpdatePath;
 
     fn path(source: &str, target: &str) -> UpdatePath {
-        UpdatePath {
-            source: source.into(),
-            target: target.into(),
-            path: format!("{source}--{target}"),
-        }
+        UpdatePath { source: source.into(), target: target.into(), path: format!("{source}--{target}") }
     }
 
     #[test]
     fn available_target_is_ok_and_missing_target_fails() {
         let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
-        assert_eq!(
-            run_named(&s, Some("0.17.0"), "extension_available").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, Some("0.17.0"), "extension_available").status, Status::Ok);
         let s = snapshot_with(Some("0.7.0"), &["0.7.0"], "0.7.0");
         let c = run_named(&s, Some("0.17.0"), "extension_available");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail.contains("available versions: 0.7.0"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("available versions: 0.7.0"), "{}", c.detail);
     }
 
     #[test]
@@ -235,11 +201,7 @@ mod tests {
         let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.7.0");
         let c = run_named(&s, Some("0.17.0"), "extension_available");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail.contains("above default_version 0.7.0"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("above default_version 0.7.0"), "{}", c.detail);
     }
 
     #[test]
@@ -271,10 +233,7 @@ mod tests {
         let c = run_named(&s, Some("0.13.0"), "update_path");
         assert_eq!(c.status, Status::Fail);
         assert!(c.hint.unwrap().contains("reach only 0.6.0"));
-        assert_eq!(
-            run_named(&s, Some("0.13.0"), "withdrawn_version").status,
-            Status::Warning
-        );
+        assert_eq!(run_named(&s, Some("0.13.0"), "withdrawn_version").status, Status::Warning);
     }
 
     #[test]

@@ -11,10 +11,7 @@ use crate::snapshot::Snapshot;
 fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release, &'r str)> {
     // A fresh install has no data to lose and no user objects in the way.
     if plan.installed == Installed::Nothing
-        || !matches!(
-            plan.kind,
-            PathKind::Update | PathKind::Takeover | PathKind::NoTarget
-        )
+        || !matches!(plan.kind, PathKind::Update | PathKind::Takeover | PathKind::NoTarget)
     {
         return None;
     }
@@ -33,10 +30,7 @@ fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release,
 }
 
 fn not_applicable(name: &'static str, what: &str) -> Check {
-    Check::ok(
-        name,
-        format!("Not applicable: this upgrade does not {what}."),
-    )
+    Check::ok(name, format!("Not applicable: this upgrade does not {what}."))
 }
 
 fn human_bytes(bytes: i64) -> String {
@@ -85,24 +79,17 @@ pub fn tracing_data_dropped(s: &Snapshot, plan: &Plan) -> Check {
 
 pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
     const NAME: &str = "prom_info_metric_dependents";
-    let Some((release, summary)) = hazard_release(plan, HazardKind::PromInfoMetricDependents)
-    else {
+    let Some((release, summary)) = hazard_release(plan, HazardKind::PromInfoMetricDependents) else {
         return not_applicable(NAME, "recreate the view prom_info.metric");
     };
     let deps = &s.prom_info_metric_dependents;
     if deps.is_empty() {
         return Check::ok(
             NAME,
-            format!(
-                "No user object depends on prom_info.metric, which Promscale {} recreates.",
-                release.version
-            ),
+            format!("No user object depends on prom_info.metric, which Promscale {} recreates.", release.version),
         );
     }
-    let named: Vec<String> = deps
-        .iter()
-        .map(|d| format!("{} {}", d.kind, d.identity))
-        .collect();
+    let named: Vec<String> = deps.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect();
     let save: Vec<String> = deps.iter().take(5).map(|d| d.definition_sql()).collect();
     let drop: Vec<String> = deps.iter().take(5).map(|d| d.drop_sql()).collect();
     Check::fail(
@@ -123,21 +110,14 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
 
 pub fn non_metric_tables_in_prom_data(s: &Snapshot, plan: &Plan) -> Check {
     const NAME: &str = "non_metric_tables_in_prom_data";
-    let Some((release, summary)) = hazard_release(plan, HazardKind::NonMetricTablesInPromData)
-    else {
-        return not_applicable(
-            NAME,
-            "install a promscale extension version that rejects foreign tables in prom_data",
-        );
+    let Some((release, summary)) = hazard_release(plan, HazardKind::NonMetricTablesInPromData) else {
+        return not_applicable(NAME, "install a promscale extension version that rejects foreign tables in prom_data");
     };
     let tables = &s.non_metric_tables_in_prom_data;
     if tables.is_empty() {
         return Check::ok(
             NAME,
-            format!(
-                "Schema prom_data holds only metric tables, as Promscale {} requires.",
-                release.version
-            ),
+            format!("Schema prom_data holds only metric tables, as Promscale {} requires.", release.version),
         );
     }
     Check::fail(
@@ -169,32 +149,19 @@ mod tests {
         let mut s = snapshot_with(None, &["0.0.0", "0.5.4", "0.8.0"], "0.8.0");
         s.legacy_schema = Some("public".into());
         s.tracing.tables = 8;
-        assert_eq!(
-            run_named(&s, None, "tracing_data_dropped").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, None, "tracing_data_dropped").status, Status::Ok);
         s.tracing.rows_estimate = 12345;
         s.tracing.bytes = 3 * 1024 * 1024;
         let c = run_named(&s, None, "tracing_data_dropped");
         assert_eq!(c.status, Status::Warning);
-        assert!(
-            c.detail
-                .contains("About 12345 rows (3.0 MB) in 8 tracing tables"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("About 12345 rows (3.0 MB) in 8 tracing tables"), "{}", c.detail);
         assert!(c.detail.contains("0.11.0"));
 
         // Already past 0.11: the same data is safe.
         let mut s = snapshot_with(Some("0.5.4"), &["0.5.4", "0.8.0"], "0.8.0");
         s.tracing.rows_estimate = 12345;
-        assert_eq!(
-            run_named(&s, None, "tracing_data_dropped").status,
-            Status::Ok
-        );
-        assert!(run_named(&s, None, "tracing_data_dropped")
-            .detail
-            .starts_with("Not applicable"));
+        assert_eq!(run_named(&s, None, "tracing_data_dropped").status, Status::Ok);
+        assert!(run_named(&s, None, "tracing_data_dropped").detail.starts_with("Not applicable"));
     }
 
     #[test]
@@ -211,28 +178,15 @@ mod tests {
         ];
         let c = run_named(&s, None, "prom_info_metric_dependents");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail
-                .contains("view public.my_metrics, function public.f(integer)"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("view public.my_metrics, function public.f(integer)"), "{}", c.detail);
         let hint = c.hint.unwrap();
         assert!(
             hint.contains("save their definitions (SELECT pg_get_viewdef('public.my_metrics'::regclass); SELECT pg_get_functiondef('public.f(integer)'::regprocedure))"),
             "{hint}"
         );
-        assert!(
-            hint.contains(
-                "drop them (DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer))"
-            ),
-            "{hint}"
-        );
+        assert!(hint.contains("drop them (DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer))"), "{hint}");
         // Staying on 0.16 never touches the view.
-        assert_eq!(
-            run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status, Status::Ok);
     }
 
     #[test]
@@ -241,17 +195,9 @@ mod tests {
         s.non_metric_tables_in_prom_data = vec!["prom_data.my_table".into()];
         let c = run_named(&s, Some("0.14.0"), "non_metric_tables_in_prom_data");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail
-                .contains("holds 1 table that is not a metric table: prom_data.my_table"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("holds 1 table that is not a metric table: prom_data.my_table"), "{}", c.detail);
         assert!(c.hint.unwrap().contains("Move it to another schema before the upgrade, for example: ALTER TABLE prom_data.my_table SET SCHEMA public;"));
-        assert_eq!(
-            run_named(&s, Some("0.16.0"), "non_metric_tables_in_prom_data").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, Some("0.16.0"), "non_metric_tables_in_prom_data").status, Status::Ok);
     }
 
     #[test]
@@ -259,11 +205,7 @@ mod tests {
         let mut s = snapshot_with(None, &["0.8.0"], "0.8.0");
         s.tracing.rows_estimate = 10;
         s.prom_info_metric_dependents = vec![DependentObject::new("view", "public.v")];
-        for name in [
-            "tracing_data_dropped",
-            "prom_info_metric_dependents",
-            "non_metric_tables_in_prom_data",
-        ] {
+        for name in ["tracing_data_dropped", "prom_info_metric_dependents", "non_metric_tables_in_prom_data"] {
             let c = run_named(&s, None, name);
             assert_eq!(c.status, Status::Ok, "{c:?}");
             assert!(c.detail.starts_with("Not applicable"), "{c:?}");

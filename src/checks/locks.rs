@@ -18,10 +18,7 @@ fn restart_hint(a: &LockAssessment) -> String {
 pub fn lock_capacity(a: &LockAssessment) -> Check {
     const NAME: &str = "lock_capacity";
     if a.estimate.path == LockPath::Nothing {
-        return Check::ok(
-            NAME,
-            "The upgrade runs no extension script, so it needs no extra locks.",
-        );
+        return Check::ok(NAME, "The upgrade runs no extension script, so it needs no extra locks.");
     }
     let c = &a.capacity;
     let numbers = format!(
@@ -33,26 +30,17 @@ pub fn lock_capacity(a: &LockAssessment) -> Check {
         c.available()
     );
     match a.fit {
-        Fit::Comfortable => Check::ok(
-            NAME,
-            format!(
-                "{numbers}, more than the {}% safety margin asks.",
-                c.margin_percent
-            ),
-        ),
+        Fit::Comfortable => {
+            Check::ok(NAME, format!("{numbers}, more than the {}% safety margin asks.", c.margin_percent))
+        }
         Fit::Thin => Check::warning(
             NAME,
-            format!(
-                "{numbers}: it fits, but with less than the {}% safety margin.",
-                c.margin_percent
-            ),
+            format!("{numbers}: it fits, but with less than the {}% safety margin.", c.margin_percent),
             restart_hint(a),
         ),
         Fit::DoesNotFit => Check::fail(
             NAME,
-            format!(
-                "{numbers}: the upgrade would fail with \"out of shared memory\" (SQLSTATE 53200)."
-            ),
+            format!("{numbers}: the upgrade would fail with \"out of shared memory\" (SQLSTATE 53200)."),
             restart_hint(a),
         ),
     }
@@ -66,10 +54,7 @@ pub fn standby_lock_capacity(s: &Snapshot, a: &LockAssessment) -> Check {
     if a.estimate.path == LockPath::Nothing {
         return Check::ok(
             NAME,
-            format!(
-                "{} streaming standby(s) connected; the upgrade runs no extension script.",
-                s.streaming_standbys
-            ),
+            format!("{} streaming standby(s) connected; the upgrade runs no extension script.", s.streaming_standbys),
         );
     }
     Check::warning(
@@ -104,11 +89,8 @@ mod tests {
         s.objects.insert("metric_tables".into(), metrics);
         s.objects.insert("chunks".into(), metrics * 10);
         s.objects.insert("routines".into(), 200);
-        s.lock_table = LockTableSize {
-            max_backends: 122,
-            max_locks_per_transaction: max_locks,
-            max_prepared_transactions: 0,
-        };
+        s.lock_table =
+            LockTableSize { max_backends: 122, max_locks_per_transaction: max_locks, max_prepared_transactions: 0 };
         s.lock_margin_percent = 20;
         s
     }
@@ -119,14 +101,8 @@ mod tests {
         assert_eq!(c.status, Status::Fail, "{c:?}");
         assert!(c.detail.contains("the lock table has 7808"), "{}", c.detail);
         assert!(c.detail.contains("out of shared memory"), "{}", c.detail);
-        assert!(c
-            .hint
-            .unwrap()
-            .contains("ALTER SYSTEM SET max_locks_per_transaction = "));
-        assert_eq!(
-            run_named(&legacy(10_000, 2000), None, "lock_capacity").status,
-            Status::Ok
-        );
+        assert!(c.hint.unwrap().contains("ALTER SYSTEM SET max_locks_per_transaction = "));
+        assert_eq!(run_named(&legacy(10_000, 2000), None, "lock_capacity").status, Status::Ok);
     }
 
     #[test]
@@ -142,18 +118,11 @@ mod tests {
     #[test]
     fn standbys_get_a_warning_with_numbers() {
         let mut s = legacy(100, 64);
-        assert_eq!(
-            run_named(&s, None, "standby_lock_capacity").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, None, "standby_lock_capacity").status, Status::Ok);
         s.streaming_standbys = 2;
         let c = run_named(&s, None, "standby_lock_capacity");
         assert_eq!(c.status, Status::Warning);
-        assert!(
-            c.detail.starts_with("2 streaming standby(s)"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.starts_with("2 streaming standby(s)"), "{}", c.detail);
         assert!(c.hint.unwrap().contains("standbys first"));
     }
 
@@ -162,9 +131,6 @@ mod tests {
         let mut s = snapshot_with(Some("0.8.0"), &["0.8.0"], "0.8.0");
         s.streaming_standbys = 1;
         assert_eq!(run_named(&s, None, "lock_capacity").status, Status::Ok);
-        assert_eq!(
-            run_named(&s, None, "standby_lock_capacity").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, None, "standby_lock_capacity").status, Status::Ok);
     }
 }

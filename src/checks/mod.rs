@@ -54,32 +54,13 @@ pub struct Check {
 
 impl Check {
     pub fn ok(name: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            name,
-            status: Status::Ok,
-            detail: detail.into(),
-            hint: None,
-        }
+        Check { name, status: Status::Ok, detail: detail.into(), hint: None }
     }
-    pub fn warning(
-        name: &'static str,
-        detail: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Check {
-        Check {
-            name,
-            status: Status::Warning,
-            detail: detail.into(),
-            hint: Some(hint.into()),
-        }
+    pub fn warning(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
+        Check { name, status: Status::Warning, detail: detail.into(), hint: Some(hint.into()) }
     }
     pub fn fail(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
-        Check {
-            name,
-            status: Status::Fail,
-            detail: detail.into(),
-            hint: Some(hint.into()),
-        }
+        Check { name, status: Status::Fail, detail: detail.into(), hint: Some(hint.into()) }
     }
 }
 
@@ -126,10 +107,7 @@ pub(crate) mod testing {
     pub fn run_named<'a>(snapshot: &Snapshot, target: Option<&str>, name: &str) -> Check {
         let rules = Rules::get();
         let p: Plan = plan(snapshot, target, rules).expect("valid target");
-        run(snapshot, &p, rules)
-            .into_iter()
-            .find(|c| c.name == name)
-            .expect("check exists")
+        run(snapshot, &p, rules).into_iter().find(|c| c.name == name).expect("check exists")
     }
 }
 

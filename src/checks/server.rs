@@ -57,13 +57,7 @@ pub fn max_locks_pending_restart(s: &Snapshot) -> Check {
             "Restart PostgreSQL before the upgrade, for example: pg_ctl restart -D <data directory>.",
         )
     } else {
-        Check::ok(
-            NAME,
-            format!(
-                "max_locks_per_transaction is {} and no change is waiting for a restart.",
-                m.current
-            ),
-        )
+        Check::ok(NAME, format!("max_locks_per_transaction is {} and no change is waiting for a restart.", m.current))
     }
 }
 
@@ -85,41 +79,23 @@ mod tests {
     fn postgres_15_needs_0_17() {
         let mut s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
         s.server_version_num = 150020;
-        assert_eq!(
-            run_named(&s, Some("0.17.0"), "postgresql_version").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, Some("0.17.0"), "postgresql_version").status, Status::Ok);
         let c = run_named(&s, Some("0.16.0"), "postgresql_version");
         assert_eq!(c.status, Status::Fail);
-        assert!(
-            c.detail
-                .contains("PostgreSQL 15 is not supported by Promscale 0.16.0"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("PostgreSQL 15 is not supported by Promscale 0.16.0"), "{}", c.detail);
         s.server_version_num = 110000;
-        assert_eq!(
-            run_named(&s, Some("0.17.0"), "postgresql_version").status,
-            Status::Fail
-        );
+        assert_eq!(run_named(&s, Some("0.17.0"), "postgresql_version").status, Status::Fail);
     }
 
     #[test]
     fn pending_max_locks_warns_with_both_values() {
         let mut s = snapshot_with(Some("0.7.0"), &["0.8.0"], "0.8.0");
         s.max_locks.current = 64;
-        assert_eq!(
-            run_named(&s, None, "max_locks_pending_restart").status,
-            Status::Ok
-        );
+        assert_eq!(run_named(&s, None, "max_locks_pending_restart").status, Status::Ok);
         s.max_locks.pending_restart = true;
         s.max_locks.configured = Some("1024".into());
         let c = run_named(&s, None, "max_locks_pending_restart");
         assert_eq!(c.status, Status::Warning);
-        assert!(
-            c.detail.contains("64 in the running server but 1024"),
-            "{}",
-            c.detail
-        );
+        assert!(c.detail.contains("64 in the running server but 1024"), "{}", c.detail);
     }
 }

@@ -28,27 +28,18 @@ pub fn timescaledb_version(s: &Snapshot, plan: &Plan) -> Check {
         .filter_map(|v| ExtVersion::parse(v))
         .filter(|v| !v.is_prerelease() && rule.range.contains(v))
         .max();
-    let needs = format!(
-        "Promscale {} needs TimescaleDB {}",
-        release.version, rule.range
-    );
+    let needs = format!("Promscale {} needs TimescaleDB {}", release.version, rule.range);
 
     let installed = match s.timescaledb.installed.as_deref() {
         None => {
             let create = match &best_available {
-                Some(v) => {
-                    format!("Run CREATE EXTENSION timescaledb VERSION '{v}'; in this database.")
-                }
-                None => format!(
-                    "{package_hint}, then run CREATE EXTENSION timescaledb; in this database."
-                ),
+                Some(v) => format!("Run CREATE EXTENSION timescaledb VERSION '{v}'; in this database."),
+                None => format!("{package_hint}, then run CREATE EXTENSION timescaledb; in this database."),
             };
             return if rule.mandatory {
                 Check::fail(
                     NAME,
-                    format!(
-                        "TimescaleDB is not installed in this database; {needs} and requires it."
-                    ),
+                    format!("TimescaleDB is not installed in this database; {needs} and requires it."),
                     create,
                 )
             } else {
@@ -98,10 +89,7 @@ pub fn timescaledb_version(s: &Snapshot, plan: &Plan) -> Check {
     }
     Check::ok(
         NAME,
-        format!(
-            "TimescaleDB {version} is installed; Promscale {} supports {}.",
-            release.version, rule.range
-        ),
+        format!("TimescaleDB {version} is installed; Promscale {} supports {}.", release.version, rule.range),
     )
 }
 
@@ -132,45 +120,24 @@ mod tests {
         assert_eq!(status(&s, "0.17.0"), Status::Fail);
         assert_eq!(status(&s, "0.13.0"), Status::Warning);
         let c = run_named(&s, Some("0.17.0"), "timescaledb_version");
-        assert!(c
-            .hint
-            .unwrap()
-            .contains("CREATE EXTENSION timescaledb VERSION '2.9.3'"));
+        assert!(c.hint.unwrap().contains("CREATE EXTENSION timescaledb VERSION '2.9.3'"));
     }
 
     #[test]
     fn too_old_warns_when_a_newer_version_is_on_disk() {
-        assert_eq!(
-            status(&with_tsdb(Some("2.5.0"), &["2.5.0", "2.9.3"]), "0.17.0"),
-            Status::Warning
-        );
-        assert_eq!(
-            status(&with_tsdb(Some("2.5.0"), &["2.5.0", "2.6.0"]), "0.17.0"),
-            Status::Fail
-        );
+        assert_eq!(status(&with_tsdb(Some("2.5.0"), &["2.5.0", "2.9.3"]), "0.17.0"), Status::Warning);
+        assert_eq!(status(&with_tsdb(Some("2.5.0"), &["2.5.0", "2.6.0"]), "0.17.0"), Status::Fail);
     }
 
     #[test]
     fn release_note_minimum_warns() {
-        assert_eq!(
-            status(&with_tsdb(Some("2.6.1"), &["2.6.1"]), "0.17.0"),
-            Status::Warning
-        );
-        assert_eq!(
-            status(&with_tsdb(Some("2.6.1"), &["2.6.1"]), "0.13.0"),
-            Status::Ok
-        );
-        assert_eq!(
-            status(&with_tsdb(Some("2.9.3"), &["2.9.3"]), "0.17.0"),
-            Status::Ok
-        );
+        assert_eq!(status(&with_tsdb(Some("2.6.1"), &["2.6.1"]), "0.17.0"), Status::Warning);
+        assert_eq!(status(&with_tsdb(Some("2.6.1"), &["2.6.1"]), "0.13.0"), Status::Ok);
+        assert_eq!(status(&with_tsdb(Some("2.9.3"), &["2.9.3"]), "0.17.0"), Status::Ok);
     }
 
     #[test]
     fn too_new_fails() {
-        assert_eq!(
-            status(&with_tsdb(Some("3.0.0"), &["3.0.0"]), "0.17.0"),
-            Status::Fail
-        );
+        assert_eq!(status(&with_tsdb(Some("3.0.0"), &["3.0.0"]), "0.17.0"), Status::Fail);
     }
 }

@@ -34,12 +34,7 @@ pub enum Command {
     /// `ALTER EXTENSION promscale UPDATE [TO 'v']`.
     Update { to: Option<String> },
     /// `CREATE EXTENSION [IF NOT EXISTS] promscale [SCHEMA s] [VERSION 'v'] [CASCADE]`.
-    Create {
-        version: Option<String>,
-        schema: Option<String>,
-        if_not_exists: bool,
-        cascade: bool,
-    },
+    Create { version: Option<String>, schema: Option<String>, if_not_exists: bool, cascade: bool },
 }
 
 impl Command {
@@ -48,15 +43,8 @@ impl Command {
         let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
         match self {
             Command::Update { to: None } => "ALTER EXTENSION promscale UPDATE".to_string(),
-            Command::Update { to: Some(v) } => {
-                format!("ALTER EXTENSION promscale UPDATE TO {}", quote(v))
-            }
-            Command::Create {
-                version,
-                schema,
-                if_not_exists,
-                cascade,
-            } => {
+            Command::Update { to: Some(v) } => format!("ALTER EXTENSION promscale UPDATE TO {}", quote(v)),
+            Command::Create { version, schema, if_not_exists, cascade } => {
                 let mut s = String::from("CREATE EXTENSION ");
                 if *if_not_exists {
                     s.push_str("IF NOT EXISTS ");
@@ -273,13 +261,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
             if target.as_deref() == Some(installed) {
                 return Verdict::Pass; // PostgreSQL's "version ... already installed"
             }
-            guarded(
-                command,
-                facts,
-                UpgradeKind::Update,
-                Some(installed.to_string()),
-                target,
-            )
+            guarded(command, facts, UpgradeKind::Update, Some(installed.to_string()), target)
         }
         Command::Create { version, .. } => {
             if facts.installed.is_some() {
@@ -306,13 +288,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
     }
 }
 
-fn guarded(
-    command: &Command,
-    facts: &Facts,
-    kind: UpgradeKind,
-    from: Option<String>,
-    to: Option<String>,
-) -> Verdict {
+fn guarded(command: &Command, facts: &Facts, kind: UpgradeKind, from: Option<String>, to: Option<String>) -> Verdict {
     let allowed = |by, warning| {
         Verdict::Allow(Allowed {
             by,
@@ -335,10 +311,7 @@ fn guarded(
         return allowed(AllowedBy::Rehearsal, None);
     }
     if facts.allow_manual_update {
-        return allowed(
-            AllowedBy::BreakGlass,
-            Some(break_glass_warning(command, kind, facts, &from, &to)),
-        );
+        return allowed(AllowedBy::BreakGlass, Some(break_glass_warning(command, kind, facts, &from, &to)));
     }
     Verdict::Refuse(Refusal {
         reason: RefusalReason::NotTheConnector,
@@ -363,9 +336,7 @@ fn noun(kind: UpgradeKind) -> &'static str {
 
 fn version_change(kind: UpgradeKind, from: &Option<String>, to: &Option<String>) -> String {
     match (kind, from, to) {
-        (UpgradeKind::Takeover | UpgradeKind::Install, _, Some(t)) => {
-            format!("installing extension version {t}")
-        }
+        (UpgradeKind::Takeover | UpgradeKind::Install, _, Some(t)) => format!("installing extension version {t}"),
         (UpgradeKind::Takeover | UpgradeKind::Install, _, None) => {
             "installing the default extension version".to_string()
         }
@@ -393,11 +364,10 @@ fn lock_clause(facts: &Facts) -> String {
 
 /// "Session N holds that lock now ..." when another session has the lease.
 fn holder_note(facts: &Facts) -> String {
-    let holder = facts.other_connector_sessions.iter().find(|s| {
-        s.lock_mode
-            .as_deref()
-            .is_some_and(|m| m.split(", ").any(|m| m == "ExclusiveLock"))
-    });
+    let holder = facts
+        .other_connector_sessions
+        .iter()
+        .find(|s| s.lock_mode.as_deref().is_some_and(|m| m.split(", ").any(|m| m == "ExclusiveLock")));
     match holder {
         Some(h) => {
             let name = if h.application_name.is_empty() {
@@ -405,10 +375,7 @@ fn holder_note(facts: &Facts) -> String {
             } else {
                 format!("application_name {}", h.application_name)
             };
-            format!(
-                "Session {} ({name}) holds that lock now: if it is a connector, let it finish. ",
-                h.pid
-            )
+            format!("Session {} ({name}) holds that lock now: if it is a connector, let it finish. ", h.pid)
         }
         None => String::new(),
     }
@@ -422,9 +389,7 @@ fn not_the_connector(
     to: &Option<String>,
 ) -> Message {
     let statement = command.statement();
-    let break_glass = format!(
-        "To do it by hand anyway, a superuser can first run SET {ALLOW_MANUAL_UPDATE} = on."
-    );
+    let break_glass = format!("To do it by hand anyway, a superuser can first run SET {ALLOW_MANUAL_UPDATE} = on.");
     let change = version_change(kind, from, to);
     let (lock, holder) = (lock_clause(facts), holder_note(facts));
     match kind {
@@ -453,11 +418,7 @@ fn not_the_connector(
 fn legacy_list(facts: &Facts) -> String {
     format!(
         "{} {}",
-        if facts.legacy_tables.len() == 1 {
-            "table"
-        } else {
-            "tables"
-        },
+        if facts.legacy_tables.len() == 1 { "table" } else { "tables" },
         list_some(&facts.legacy_tables, 3)
     )
 }
@@ -498,10 +459,7 @@ fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
     );
     let sessions = &facts.other_connector_sessions;
     if !sessions.is_empty() {
-        let described: Vec<String> = sessions
-            .iter()
-            .map(crate::checks::describe_connector_session)
-            .collect();
+        let described: Vec<String> = sessions.iter().map(crate::checks::describe_connector_session).collect();
         let pids: Vec<String> = sessions.iter().map(|s| s.pid.to_string()).collect();
         return Some(Refusal {
             reason: RefusalReason::ConnectorsConnected,
@@ -554,9 +512,7 @@ fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
 pub fn audit_line(command: &Command, verdict: &Verdict, who: &Who) -> Option<String> {
     let outcome = match verdict {
         Verdict::Refuse(r) => format!("refused (SQLSTATE {})", r.reason.sqlstate()),
-        Verdict::Allow(a) if a.by == AllowedBy::BreakGlass => {
-            format!("allowed by {ALLOW_MANUAL_UPDATE}")
-        }
+        Verdict::Allow(a) if a.by == AllowedBy::BreakGlass => format!("allowed by {ALLOW_MANUAL_UPDATE}"),
         _ => return None,
     };
     Some(format!(
@@ -583,26 +539,15 @@ mod tests {
     const KEY: i64 = 5585198506344173278;
 
     fn update(to: Option<&str>) -> Command {
-        Command::Update {
-            to: to.map(str::to_string),
-        }
+        Command::Update { to: to.map(str::to_string) }
     }
 
     fn create(version: Option<&str>) -> Command {
-        Command::Create {
-            version: version.map(str::to_string),
-            schema: None,
-            if_not_exists: false,
-            cascade: false,
-        }
+        Command::Create { version: version.map(str::to_string), schema: None, if_not_exists: false, cascade: false }
     }
 
     fn installed(v: &str) -> Facts {
-        Facts {
-            installed: Some(v.into()),
-            default_version: Some("0.8.0".into()),
-            ..Facts::plain(KEY)
-        }
+        Facts { installed: Some(v.into()), default_version: Some("0.8.0".into()), ..Facts::plain(KEY) }
     }
 
     fn legacy() -> Facts {
@@ -643,26 +588,17 @@ mod tests {
         assert_eq!(r.reason, RefusalReason::NotTheConnector);
         assert_eq!(r.reason.sqlstate(), "55000");
         let m = &r.message;
-        assert_eq!(
-            m.message,
-            "extension \"promscale\" can only be updated by the Promscale Connector"
-        );
+        assert_eq!(m.message, "extension \"promscale\" can only be updated by the Promscale Connector");
         assert!(m.detail.starts_with("ALTER EXTENSION promscale UPDATE TO '0.8.0' would update extension \"promscale\" from version 0.7.0 to 0.8.0, but this session does not hold the Promscale Connector's migration lock"), "{}", m.detail);
         assert!(m.detail.contains("key 5585198506344173278"), "{}", m.detail);
         assert!(m.detail.contains("unable to start"), "{}", m.detail);
         assert!(
-            m.hint
-                .contains("start one connector of the new release and let it update the extension"),
+            m.hint.contains("start one connector of the new release and let it update the extension"),
             "{}",
             m.hint
         );
         assert!(m.hint.contains("update_extensions.sql"), "{}", m.hint);
-        assert!(
-            m.hint
-                .contains("SET promscale_upgrade_guard.allow_manual_update = on"),
-            "{}",
-            m.hint
-        );
+        assert!(m.hint.contains("SET promscale_upgrade_guard.allow_manual_update = on"), "{}", m.hint);
         // Style: lower-case message without a period; sentences in detail and hint.
         assert!(m.message.chars().next().unwrap().is_lowercase() && !m.message.ends_with('.'));
         assert!(m.detail.ends_with('.') && m.hint.ends_with('.'));
@@ -675,28 +611,16 @@ mod tests {
         let mut unknown_default = installed("0.7.0");
         unknown_default.default_version = None;
         let r = refusal(decide(&update(None), &unknown_default));
-        assert!(
-            r.message
-                .detail
-                .contains("from version 0.7.0 to the default version"),
-            "{}",
-            r.message.detail
-        );
+        assert!(r.message.detail.contains("from version 0.7.0 to the default version"), "{}", r.message.detail);
     }
 
     #[test]
     fn connector_lease_allows_the_update() {
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            ..installed("0.7.0")
-        };
+        let facts = Facts { connector_lock: ConnectorLock::Session, ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::ConnectorLock);
         assert_eq!(a.kind, UpgradeKind::Update);
-        assert_eq!(
-            (a.from.as_deref(), a.to.as_deref()),
-            (Some("0.7.0"), Some("0.8.0"))
-        );
+        assert_eq!((a.from.as_deref(), a.to.as_deref()), (Some("0.7.0"), Some("0.8.0")));
         assert!(a.warning.is_none());
         assert_eq!(a.locks_estimated, None);
     }
@@ -705,22 +629,12 @@ mod tests {
     fn shared_or_transaction_level_lock_is_not_the_lease() {
         for (lock, words) in [
             (ConnectorLock::SharedOnly, "only in shared mode"),
-            (
-                ConnectorLock::TransactionLevel,
-                "only at transaction level (pg_advisory_xact_lock)",
-            ),
+            (ConnectorLock::TransactionLevel, "only at transaction level (pg_advisory_xact_lock)"),
             (ConnectorLock::NotHeld, "does not hold"),
         ] {
-            let facts = Facts {
-                connector_lock: lock,
-                ..installed("0.7.0")
-            };
+            let facts = Facts { connector_lock: lock, ..installed("0.7.0") };
             let r = refusal(decide(&update(Some("0.8.0")), &facts));
-            assert!(
-                r.message.detail.contains(words),
-                "{lock:?}: {}",
-                r.message.detail
-            );
+            assert!(r.message.detail.contains(words), "{lock:?}: {}", r.message.detail);
         }
     }
 
@@ -733,9 +647,7 @@ mod tests {
         let r = refusal(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(r.reason, RefusalReason::NotTheConnector);
         assert!(
-            r.message
-                .detail
-                .contains("Session 77 (application_name promscale@0.17.0) holds that lock now"),
+            r.message.detail.contains("Session 77 (application_name promscale@0.17.0) holds that lock now"),
             "{}",
             r.message.detail
         );
@@ -743,52 +655,28 @@ mod tests {
 
     #[test]
     fn no_ops_and_missing_extension_pass() {
-        assert_eq!(
-            decide(&update(Some("0.7.0")), &installed("0.7.0")),
-            Verdict::Pass
-        );
+        assert_eq!(decide(&update(Some("0.7.0")), &installed("0.7.0")), Verdict::Pass);
         let mut at_default = installed("0.8.0");
         at_default.default_version = Some("0.8.0".into());
         assert_eq!(decide(&update(None), &at_default), Verdict::Pass);
-        assert_eq!(
-            decide(&update(Some("0.8.0")), &Facts::plain(KEY)),
-            Verdict::Pass
-        );
-        assert_eq!(
-            decide(&create(Some("0.8.0")), &installed("0.7.0")),
-            Verdict::Pass
-        );
+        assert_eq!(decide(&update(Some("0.8.0")), &Facts::plain(KEY)), Verdict::Pass);
+        assert_eq!(decide(&create(Some("0.8.0")), &installed("0.7.0")), Verdict::Pass);
     }
 
     #[test]
     fn extension_scripts_pass() {
-        let facts = Facts {
-            in_extension_script: true,
-            ..installed("0.7.0")
-        };
+        let facts = Facts { in_extension_script: true, ..installed("0.7.0") };
         assert_eq!(decide(&update(Some("0.8.0")), &facts), Verdict::Pass);
-        let facts = Facts {
-            in_extension_script: true,
-            ..legacy()
-        };
+        let facts = Facts { in_extension_script: true, ..legacy() };
         assert_eq!(decide(&create(Some("0.0.0")), &facts), Verdict::Pass);
     }
 
     #[test]
     fn fresh_install_needs_no_permission_but_is_logged() {
         let a = allowed(decide(&create(Some("0.8.0")), &Facts::plain(KEY)));
-        assert_eq!(
-            (a.by, a.kind, a.to.as_deref()),
-            (AllowedBy::NotRequired, UpgradeKind::Install, Some("0.8.0"))
-        );
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            ..Facts::plain(KEY)
-        };
-        assert_eq!(
-            allowed(decide(&create(Some("0.8.0")), &facts)).by,
-            AllowedBy::ConnectorLock
-        );
+        assert_eq!((a.by, a.kind, a.to.as_deref()), (AllowedBy::NotRequired, UpgradeKind::Install, Some("0.8.0")));
+        let facts = Facts { connector_lock: ConnectorLock::Session, ..Facts::plain(KEY) };
+        assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).by, AllowedBy::ConnectorLock);
         // Its estimate is recorded, and fail-fast does not apply to it.
         let tiny = LockEstimate {
             locks_needed: 900,
@@ -796,15 +684,8 @@ mod tests {
             locks_in_use: 0,
             recommended_max_locks_per_transaction: 64,
         };
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            lock_estimate: Some(tiny),
-            ..Facts::plain(KEY)
-        };
-        assert_eq!(
-            allowed(decide(&create(Some("0.8.0")), &facts)).locks_estimated,
-            Some(900)
-        );
+        let facts = Facts { connector_lock: ConnectorLock::Session, lock_estimate: Some(tiny), ..Facts::plain(KEY) };
+        assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).locks_estimated, Some(900));
     }
 
     #[test]
@@ -813,89 +694,46 @@ mod tests {
             create(Some("0.0.0")),
             create(Some("0.8.0")),
             create(None),
-            Command::Create {
-                version: None,
-                schema: Some("public".into()),
-                if_not_exists: true,
-                cascade: true,
-            },
+            Command::Create { version: None, schema: Some("public".into()), if_not_exists: true, cascade: true },
         ] {
             let r = refusal(decide(&command, &legacy()));
             assert_eq!(r.reason, RefusalReason::NotTheConnector, "{command:?}");
-            assert_eq!(r.message.message, "extension \"promscale\" can only be created by the Promscale Connector in this database");
+            assert_eq!(
+                r.message.message,
+                "extension \"promscale\" can only be created by the Promscale Connector in this database"
+            );
             assert!(
-                r.message
-                    .detail
-                    .contains("older than 0.11 (table public.prom_schema_migrations)"),
+                r.message.detail.contains("older than 0.11 (table public.prom_schema_migrations)"),
                 "{}",
                 r.message.detail
             );
             assert!(
-                r.message.detail.contains(&format!(
-                    "{} would take it over, installing",
-                    command.statement()
-                )),
+                r.message.detail.contains(&format!("{} would take it over, installing", command.statement())),
                 "{}",
                 r.message.detail
             );
-            assert!(
-                r.message.hint.contains("let it take over the schema"),
-                "{}",
-                r.message.hint
-            );
+            assert!(r.message.hint.contains("let it take over the schema"), "{}", r.message.hint);
         }
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            ..legacy()
-        };
+        let facts = Facts { connector_lock: ConnectorLock::Session, ..legacy() };
         let a = allowed(decide(&create(Some("0.0.0")), &facts));
         assert_eq!(
             (a.by, a.kind, a.from, a.to.as_deref()),
-            (
-                AllowedBy::ConnectorLock,
-                UpgradeKind::Takeover,
-                None,
-                Some("0.0.0")
-            )
+            (AllowedBy::ConnectorLock, UpgradeKind::Takeover, None, Some("0.0.0"))
         );
     }
 
     #[test]
     fn break_glass_allows_with_a_warning() {
-        let facts = Facts {
-            allow_manual_update: true,
-            ..installed("0.7.0")
-        };
+        let facts = Facts { allow_manual_update: true, ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::BreakGlass);
         let w = a.warning.unwrap();
-        assert_eq!(
-            w.message,
-            "extension \"promscale\" is being updated by hand"
-        );
-        assert!(
-            w.detail
-                .contains("promscale_upgrade_guard.allow_manual_update is on"),
-            "{}",
-            w.detail
-        );
-        assert!(
-            w.detail.contains("from version 0.7.0 to 0.8.0"),
-            "{}",
-            w.detail
-        );
-        assert!(
-            w.hint
-                .contains("RESET promscale_upgrade_guard.allow_manual_update"),
-            "{}",
-            w.hint
-        );
+        assert_eq!(w.message, "extension \"promscale\" is being updated by hand");
+        assert!(w.detail.contains("promscale_upgrade_guard.allow_manual_update is on"), "{}", w.detail);
+        assert!(w.detail.contains("from version 0.7.0 to 0.8.0"), "{}", w.detail);
+        assert!(w.hint.contains("RESET promscale_upgrade_guard.allow_manual_update"), "{}", w.hint);
         // The lease wins over break-glass: the log says who really did it.
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            allow_manual_update: true,
-            ..installed("0.7.0")
-        };
+        let facts = Facts { connector_lock: ConnectorLock::Session, allow_manual_update: true, ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::ConnectorLock);
         assert!(a.warning.is_none());
@@ -908,10 +746,7 @@ mod tests {
             other_connector_sessions: vec![session(9, "promscale@0.16.0", Some("ShareLock"))],
             ..installed("0.7.0")
         };
-        assert_eq!(
-            allowed(decide(&update(Some("0.8.0")), &facts)).by,
-            AllowedBy::Rehearsal
-        );
+        assert_eq!(allowed(decide(&update(Some("0.8.0")), &facts)).by, AllowedBy::Rehearsal);
     }
 
     #[test]
@@ -925,32 +760,22 @@ mod tests {
             ..installed("0.7.0")
         };
         let r = refusal(decide(&update(Some("0.8.0")), &facts));
+        assert_eq!((r.reason, r.reason.sqlstate()), (RefusalReason::ConnectorsConnected, "55006"));
         assert_eq!(
-            (r.reason, r.reason.sqlstate()),
-            (RefusalReason::ConnectorsConnected, "55006")
-        );
-        assert_eq!(r.message.message, "extension \"promscale\" cannot be updated while other Promscale Connector sessions are connected");
-        assert!(r.message.detail.starts_with("2 other connector sessions are connected: pid 41 (application_name promscale@0.16.0"), "{}", r.message.detail);
-        assert!(
-            r.message.hint.contains("ARRAY[41, 42]"),
-            "{}",
-            r.message.hint
+            r.message.message,
+            "extension \"promscale\" cannot be updated while other Promscale Connector sessions are connected"
         );
         assert!(
             r.message
-                .hint
-                .contains("promscale_upgrade_guard.fail_fast = off"),
+                .detail
+                .starts_with("2 other connector sessions are connected: pid 41 (application_name promscale@0.16.0"),
             "{}",
-            r.message.hint
+            r.message.detail
         );
-        let off = Facts {
-            fail_fast: false,
-            ..facts
-        };
-        assert_eq!(
-            allowed(decide(&update(Some("0.8.0")), &off)).by,
-            AllowedBy::ConnectorLock
-        );
+        assert!(r.message.hint.contains("ARRAY[41, 42]"), "{}", r.message.hint);
+        assert!(r.message.hint.contains("promscale_upgrade_guard.fail_fast = off"), "{}", r.message.hint);
+        let off = Facts { fail_fast: false, ..facts };
+        assert_eq!(allowed(decide(&update(Some("0.8.0")), &off)).by, AllowedBy::ConnectorLock);
     }
 
     #[test]
@@ -961,76 +786,31 @@ mod tests {
             locks_in_use: 300,
             recommended_max_locks_per_transaction: 256,
         };
-        let facts = Facts {
-            connector_lock: ConnectorLock::Session,
-            lock_estimate: Some(estimate.clone()),
-            ..legacy()
-        };
+        let facts = Facts { connector_lock: ConnectorLock::Session, lock_estimate: Some(estimate.clone()), ..legacy() };
         let r = refusal(decide(&create(Some("0.0.0")), &facts));
-        assert_eq!(
-            (r.reason, r.reason.sqlstate()),
-            (RefusalReason::LockTableTooSmall, "53400")
-        );
+        assert_eq!((r.reason, r.reason.sqlstate()), (RefusalReason::LockTableTooSmall, "53400"));
+        assert!(r.message.message.starts_with("extension \"promscale\" cannot be created: "), "{}", r.message.message);
         assert!(
-            r.message
-                .message
-                .starts_with("extension \"promscale\" cannot be created: "),
-            "{}",
-            r.message.message
-        );
-        assert!(
-            r.message.detail.contains("about 12000 locks")
-                && r.message.detail.contains("leaving 7508"),
+            r.message.detail.contains("about 12000 locks") && r.message.detail.contains("leaving 7508"),
             "{}",
             r.message.detail
         );
-        assert!(
-            r.message
-                .hint
-                .contains("ALTER SYSTEM SET max_locks_per_transaction = 256;"),
-            "{}",
-            r.message.hint
-        );
+        assert!(r.message.hint.contains("ALTER SYSTEM SET max_locks_per_transaction = 256;"), "{}", r.message.hint);
         // Break-glass is the superuser's call: recorded, not refused.
-        let glass = Facts {
-            connector_lock: ConnectorLock::NotHeld,
-            allow_manual_update: true,
-            ..facts.clone()
-        };
-        assert_eq!(
-            allowed(decide(&create(Some("0.0.0")), &glass)).locks_estimated,
-            Some(12_000)
-        );
+        let glass = Facts { connector_lock: ConnectorLock::NotHeld, allow_manual_update: true, ..facts.clone() };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &glass)).locks_estimated, Some(12_000));
         // So is fail-fast off.
-        let off = Facts {
-            fail_fast: false,
-            ..facts.clone()
-        };
-        assert_eq!(
-            allowed(decide(&create(Some("0.0.0")), &off)).by,
-            AllowedBy::ConnectorLock
-        );
+        let off = Facts { fail_fast: false, ..facts.clone() };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &off)).by, AllowedBy::ConnectorLock);
         // A fitting estimate passes and is carried into the log.
-        let fits = LockEstimate {
-            locks_needed: 5_000,
-            ..estimate
-        };
-        let facts = Facts {
-            lock_estimate: Some(fits),
-            ..facts
-        };
-        assert_eq!(
-            allowed(decide(&create(Some("0.0.0")), &facts)).locks_estimated,
-            Some(5_000)
-        );
+        let fits = LockEstimate { locks_needed: 5_000, ..estimate };
+        let facts = Facts { lock_estimate: Some(fits), ..facts };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &facts)).locks_estimated, Some(5_000));
     }
 
     #[test]
     fn statements_render_canonically() {
-        assert_eq!(
-            update(Some("0.8.0")).statement(),
-            "ALTER EXTENSION promscale UPDATE TO '0.8.0'"
-        );
+        assert_eq!(update(Some("0.8.0")).statement(), "ALTER EXTENSION promscale UPDATE TO '0.8.0'");
         assert_eq!(
             Command::Create {
                 version: Some("0.0.0".into()),
@@ -1041,41 +821,23 @@ mod tests {
             .statement(),
             "CREATE EXTENSION IF NOT EXISTS promscale SCHEMA public VERSION '0.0.0' CASCADE"
         );
-        assert_eq!(
-            update(Some("it's")).statement(),
-            "ALTER EXTENSION promscale UPDATE TO 'it''s'"
-        );
+        assert_eq!(update(Some("it's")).statement(), "ALTER EXTENSION promscale UPDATE TO 'it''s'");
     }
 
     #[test]
     fn audit_lines_name_who_and_what() {
-        let who = Who {
-            pid: 7,
-            role: "bob".into(),
-            application_name: "psql".into(),
-        };
+        let who = Who { pid: 7, role: "bob".into(), application_name: "psql".into() };
         let refused = decide(&update(Some("0.8.0")), &installed("0.7.0"));
         assert_eq!(
             audit_line(&update(Some("0.8.0")), &refused, &who).unwrap(),
             "promscale_upgrade_guard: ALTER EXTENSION promscale UPDATE TO '0.8.0' by role \"bob\" (pid 7, application_name \"psql\") refused (SQLSTATE 55000)"
         );
-        let glass = decide(
-            &update(Some("0.8.0")),
-            &Facts {
-                allow_manual_update: true,
-                ..installed("0.7.0")
-            },
-        );
+        let glass = decide(&update(Some("0.8.0")), &Facts { allow_manual_update: true, ..installed("0.7.0") });
         assert!(audit_line(&update(Some("0.8.0")), &glass, &who)
             .unwrap()
             .ends_with("allowed by promscale_upgrade_guard.allow_manual_update"));
-        let lease = decide(
-            &update(Some("0.8.0")),
-            &Facts {
-                connector_lock: ConnectorLock::Session,
-                ..installed("0.7.0")
-            },
-        );
+        let lease =
+            decide(&update(Some("0.8.0")), &Facts { connector_lock: ConnectorLock::Session, ..installed("0.7.0") });
         assert_eq!(audit_line(&update(Some("0.8.0")), &lease, &who), None);
     }
 }

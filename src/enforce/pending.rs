@@ -57,9 +57,7 @@ impl Pending {
     }
 
     pub fn has_estimate(&self) -> bool {
-        self.commands
-            .iter()
-            .any(|c| c.allowed.locks_estimated.is_some())
+        self.commands.iter().any(|c| c.allowed.locks_estimated.is_some())
     }
 
     /// A subtransaction committed into its parent.
@@ -85,20 +83,12 @@ impl Pending {
         Some(LogRow {
             // A transaction that takes a schema over is a takeover, whatever
             // else it does; one that updates is an update.
-            kind: commands
-                .iter()
-                .map(|c| c.allowed.kind)
-                .max()
-                .unwrap_or(UpgradeKind::Install),
+            kind: commands.iter().map(|c| c.allowed.kind).max().unwrap_or(UpgradeKind::Install),
             from_version: first.allowed.from.clone(),
             started_at: first.started_at,
             // The most notable permission: break-glass over rehearsal over
             // the connector's lock over none needed.
-            allowed_by: commands
-                .iter()
-                .map(|c| c.allowed.by)
-                .max()
-                .unwrap_or(AllowedBy::NotRequired),
+            allowed_by: commands.iter().map(|c| c.allowed.by).max().unwrap_or(AllowedBy::NotRequired),
             locks_estimated: commands.iter().find_map(|c| c.allowed.locks_estimated),
             commands: commands.iter().map(|c| c.statement.clone()).collect(),
             who: first.who.clone(),
@@ -130,11 +120,7 @@ mod tests {
                 warning: None,
             },
             started_at: at,
-            who: Who {
-                pid: 1,
-                role: "promscale".into(),
-                application_name: "promscale@0.17.0".into(),
-            },
+            who: Who { pid: 1, role: "promscale".into(), application_name: "promscale@0.17.0".into() },
         }
     }
 
@@ -171,30 +157,9 @@ mod tests {
     #[test]
     fn rolled_back_subtransactions_are_forgotten() {
         let mut p = Pending::default();
-        p.record(cmd(
-            1,
-            "a",
-            UpgradeKind::Update,
-            AllowedBy::ConnectorLock,
-            Some("0.7.0"),
-            1,
-        ));
-        p.record(cmd(
-            3,
-            "b",
-            UpgradeKind::Update,
-            AllowedBy::BreakGlass,
-            Some("0.7.0"),
-            2,
-        ));
-        p.record(cmd(
-            4,
-            "c",
-            UpgradeKind::Update,
-            AllowedBy::Rehearsal,
-            Some("0.7.0"),
-            3,
-        ));
+        p.record(cmd(1, "a", UpgradeKind::Update, AllowedBy::ConnectorLock, Some("0.7.0"), 1));
+        p.record(cmd(3, "b", UpgradeKind::Update, AllowedBy::BreakGlass, Some("0.7.0"), 2));
+        p.record(cmd(4, "c", UpgradeKind::Update, AllowedBy::Rehearsal, Some("0.7.0"), 3));
         // 4 commits into 3, then 3 rolls back: b and c never happened.
         p.subxact_committed(4, 3);
         assert!(p.contains(AllowedBy::Rehearsal));
@@ -208,26 +173,9 @@ mod tests {
     #[test]
     fn break_glass_is_what_the_row_says_when_any_command_needed_it() {
         let mut p = Pending::default();
-        p.record(cmd(
-            1,
-            "a",
-            UpgradeKind::Update,
-            AllowedBy::ConnectorLock,
-            Some("0.6.0"),
-            1,
-        ));
-        p.record(cmd(
-            1,
-            "b",
-            UpgradeKind::Update,
-            AllowedBy::BreakGlass,
-            Some("0.7.0"),
-            2,
-        ));
+        p.record(cmd(1, "a", UpgradeKind::Update, AllowedBy::ConnectorLock, Some("0.6.0"), 1));
+        p.record(cmd(1, "b", UpgradeKind::Update, AllowedBy::BreakGlass, Some("0.7.0"), 2));
         let row = p.take_row().unwrap();
-        assert_eq!(
-            (row.allowed_by, row.from_version.as_deref()),
-            (AllowedBy::BreakGlass, Some("0.6.0"))
-        );
+        assert_eq!((row.allowed_by, row.from_version.as_deref()), (AllowedBy::BreakGlass, Some("0.6.0")));
     }
 }

@@ -73,10 +73,8 @@ unsafe fn holds_by_owner(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> (i64,
         let mut session = 0;
         let mut transaction = 0;
         if !locallock.is_null() && !(*locallock).lockOwners.is_null() {
-            let owners = std::slice::from_raw_parts(
-                (*locallock).lockOwners,
-                (*locallock).numLockOwners.max(0) as usize,
-            );
+            let owners =
+                std::slice::from_raw_parts((*locallock).lockOwners, (*locallock).numLockOwners.max(0) as usize);
             for owner in owners {
                 if owner.owner.is_null() {
                     session += owner.nLocks;
@@ -98,11 +96,7 @@ pub fn connector_lock(key: i64) -> ConnectorLock {
     unsafe {
         if held_by_me(&tag, exclusive) {
             let (session, _transaction) = holds_by_owner(&tag, exclusive);
-            return if session > 0 {
-                ConnectorLock::Session
-            } else {
-                ConnectorLock::TransactionLevel
-            };
+            return if session > 0 { ConnectorLock::Session } else { ConnectorLock::TransactionLevel };
         }
         if held_by_me(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE) {
             return ConnectorLock::SharedOnly;
@@ -155,8 +149,7 @@ mod tests {
         // a single session-level hold completely.
         run("SELECT pg_advisory_lock(5585198506344173278)");
         assert_eq!(state(), ConnectorLock::Session);
-        let released =
-            Spi::get_one::<bool>("SELECT pg_advisory_unlock(5585198506344173278)").unwrap();
+        let released = Spi::get_one::<bool>("SELECT pg_advisory_unlock(5585198506344173278)").unwrap();
         assert_eq!(released, Some(true));
         let again = Spi::get_one::<bool>("SELECT pg_advisory_unlock(5585198506344173278)").unwrap();
         assert_eq!(again, Some(false));

@@ -11,9 +11,7 @@ use std::ffi::{c_char, CStr};
 use pgrx::pg_sys::{self, panic::ErrorReport};
 use pgrx::prelude::*;
 
-use super::decision::{
-    audit_line, decide, Command, Facts, LockEstimate, RefusalReason, UpgradeKind, Verdict, Who,
-};
+use super::decision::{audit_line, decide, Command, Facts, LockEstimate, RefusalReason, UpgradeKind, Verdict, Who};
 use super::pending::PendingCommand;
 use super::{session_lock, settings, upgrade_log};
 use crate::locks::capacity::Capacity;
@@ -77,11 +75,7 @@ fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
 /// The promscale command this event is about; None for anything else.
 unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command> {
     unsafe {
-        let context = if fcinfo.is_null() {
-            std::ptr::null_mut()
-        } else {
-            (*fcinfo).context
-        };
+        let context = if fcinfo.is_null() { std::ptr::null_mut() } else { (*fcinfo).context };
         if context.is_null() || !pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) {
             ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED,
@@ -122,12 +116,7 @@ unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command>
                     _ => {}
                 }
             }
-            return Some(Command::Create {
-                version,
-                schema,
-                if_not_exists: (*stmt).if_not_exists,
-                cascade,
-            });
+            return Some(Command::Create { version, schema, if_not_exists: (*stmt).if_not_exists, cascade });
         }
         // ALTER EXTENSION ... ADD/DROP (AlterExtensionContentsStmt), ... SET
         // SCHEMA (AlterObjectSchemaStmt), ... OWNER and the like.
@@ -147,9 +136,7 @@ unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<*mut pg_sys::DefElem> {
         let len = (*list).length.max(0) as usize;
         (0..len)
             .map(|i| (*(*list).elements.add(i)).ptr_value as *mut pg_sys::DefElem)
-            .filter(|d| {
-                !d.is_null() && pgrx::is_a(*d as *mut pg_sys::Node, pg_sys::NodeTag::T_DefElem)
-            })
+            .filter(|d| !d.is_null() && pgrx::is_a(*d as *mut pg_sys::Node, pg_sys::NodeTag::T_DefElem))
             .collect()
     }
 }
@@ -166,11 +153,7 @@ unsafe fn def_name(def: *mut pg_sys::DefElem) -> String {
 }
 
 unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
-    unsafe {
-        CStr::from_ptr(pg_sys::defGetString(def))
-            .to_string_lossy()
-            .into_owned()
-    }
+    unsafe { CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned() }
 }
 
 /// The lock estimate for the update about to run (issue 3's
@@ -181,11 +164,7 @@ unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
 /// scripts from 0.0.0 do most of its work, whether they run in the same
 /// transaction (0.15+) or the next one (0.11-0.14), so an update from 0.0.0
 /// is estimated as a takeover too. None when there is nothing to estimate.
-fn lock_estimate_for(
-    command: &Command,
-    kind: UpgradeKind,
-    ext: &PromscaleCommandFacts,
-) -> Option<LockEstimate> {
+fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<LockEstimate> {
     let rules = Rules::get();
     let snapshot = read::read(rules);
     let version = |v: &str| ExtVersion::parse(v);
@@ -193,32 +172,20 @@ fn lock_estimate_for(
         Command::Create { version: asked, .. } => {
             let asked = asked.as_deref().or(ext.default_version.as_deref());
             if kind == UpgradeKind::Install {
-                LockPath::Fresh {
-                    target: asked.and_then(version),
-                }
+                LockPath::Fresh { target: asked.and_then(version) }
             } else {
                 let target = asked
                     .filter(|v| *v != "0.0.0")
                     .and_then(version)
-                    .or_else(|| {
-                        crate::plan::plan(&snapshot, None, rules)
-                            .ok()
-                            .and_then(|p| p.target_extension)
-                    });
+                    .or_else(|| crate::plan::plan(&snapshot, None, rules).ok().and_then(|p| p.target_extension));
                 LockPath::Takeover { target }
             }
         }
         Command::Update { to } => {
-            let target = to
-                .as_deref()
-                .or(ext.default_version.as_deref())
-                .and_then(version);
+            let target = to.as_deref().or(ext.default_version.as_deref()).and_then(version);
             match ext.installed.as_deref() {
                 Some("0.0.0") => LockPath::Takeover { target },
-                Some(from) => LockPath::Update {
-                    from: version(from)?,
-                    target,
-                },
+                Some(from) => LockPath::Update { from: version(from)?, target },
                 None => return None,
             }
         }
@@ -244,9 +211,7 @@ fn lock_estimate_for(
 /// off every catalog read beyond the few the rule itself needs.
 fn allowed_kind_needing_estimate(verdict: &Verdict, facts: &Facts) -> Option<UpgradeKind> {
     match verdict {
-        Verdict::Allow(a) if facts.fail_fast && !upgrade_log::transaction_has_estimate() => {
-            Some(a.kind)
-        }
+        Verdict::Allow(a) if facts.fail_fast && !upgrade_log::transaction_has_estimate() => Some(a.kind),
         _ => None,
     }
 }
@@ -260,11 +225,7 @@ fn who() -> Who {
             CStr::from_ptr(name).to_string_lossy().into_owned()
         }
     };
-    Who {
-        pid: unsafe { pg_sys::MyProcPid },
-        role: upgrade_log::current_role_name(),
-        application_name,
-    }
+    Who { pid: unsafe { pg_sys::MyProcPid }, role: upgrade_log::current_role_name(), application_name }
 }
 
 /// Runs `read` in an internal subtransaction that is then rolled back: the
@@ -289,12 +250,7 @@ fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
 fn judge(command: &Command) {
     let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
     let rules = Rules::get();
-    let (ext, sessions) = without_keeping_locks(|| {
-        (
-            read::promscale_command_facts(),
-            read::connector_sessions(rules),
-        )
-    });
+    let (ext, sessions) = without_keeping_locks(|| (read::promscale_command_facts(), read::connector_sessions(rules)));
     let mut facts = Facts {
         in_extension_script: false,
         connector_lock: session_lock::connector_lock(rules.connector_lock_key),
@@ -315,25 +271,17 @@ fn judge(command: &Command) {
     }
     let who = who();
     if let Some(line) = audit_line(command, &verdict, &who) {
-        ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-            line,
-            function_name!(),
-        )
-        .report(PgLogLevel::LOG_SERVER_ONLY);
+        ErrorReport::new(PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, line, function_name!())
+            .report(PgLogLevel::LOG_SERVER_ONLY);
     }
     match verdict {
         Verdict::Pass => {}
         Verdict::Allow(allowed) => {
             if let Some(w) = &allowed.warning {
-                ErrorReport::new(
-                    PgSqlErrorCode::ERRCODE_WARNING,
-                    w.message.clone(),
-                    function_name!(),
-                )
-                .set_detail(w.detail.clone())
-                .set_hint(w.hint.clone())
-                .report(PgLogLevel::WARNING);
+                ErrorReport::new(PgSqlErrorCode::ERRCODE_WARNING, w.message.clone(), function_name!())
+                    .set_detail(w.detail.clone())
+                    .set_hint(w.hint.clone())
+                    .report(PgLogLevel::WARNING);
             }
             upgrade_log::record(PendingCommand {
                 subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
@@ -348,13 +296,9 @@ fn judge(command: &Command) {
                 count_refusal();
             }
             let code = match refusal.reason {
-                RefusalReason::NotTheConnector => {
-                    PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
-                }
+                RefusalReason::NotTheConnector => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 RefusalReason::ConnectorsConnected => PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
-                RefusalReason::LockTableTooSmall => {
-                    PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED
-                }
+                RefusalReason::LockTableTooSmall => PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
             };
             ErrorReport::new(code, refusal.message.message, function_name!())
                 .set_detail(refusal.message.detail)
@@ -382,19 +326,14 @@ fn count_refusal() {
             .first()
             .get_two::<pg_sys::Oid, pg_sys::Oid>()
     });
-    let Ok((Some(sequence), Some(owner))) = found else {
-        return;
-    };
+    let Ok((Some(sequence), Some(owner))) = found else { return };
     let (mut user, mut context) = (pg_sys::Oid::INVALID, 0);
     // SAFETY: the same user switch SECURITY DEFINER functions make; the ERROR
     // that follows (or any error in between) aborts the transaction, which
     // restores the user as well.
     unsafe {
         pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-        pg_sys::SetUserIdAndSecContext(
-            owner,
-            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
-        );
+        pg_sys::SetUserIdAndSecContext(owner, context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32);
     }
     // The first refusal since the server started records the start and the
     // count before it, so that the view can say "since start".

@@ -49,10 +49,7 @@ pub fn transaction_has_estimate() -> bool {
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn xact_callback(
-    event: pg_sys::XactEvent::Type,
-    _arg: *mut std::ffi::c_void,
-) {
+unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
     use pg_sys::XactEvent::*;
     match event {
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
@@ -64,7 +61,9 @@ unsafe extern "C-unwind" fn xact_callback(
                     "cannot commit an extension command allowed as a rehearsal",
                     function_name!(),
                 )
-                .set_detail("A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.")
+                .set_detail(
+                    "A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.",
+                )
                 .set_hint("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.")
                 .report(PgLogLevel::ERROR);
             }
@@ -148,9 +147,7 @@ fn write(row: LogRow) {
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
         pg_sys::SetUserIdAndSecContext(
             owner,
-            saved_context
-                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
-                | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
         );
     }
     Spi::connect_mut(|client| {

@@ -110,15 +110,8 @@ fn div_ceil(a: i64, b: i64) -> i64 {
 /// `backup-upgrade-oom`): `(400 + relations outside pg_catalog, pg_toast*
 /// and information_schema) / (max_connections + max_prepared_transactions)`,
 /// rounded up. Shown beside the guard's number, for comparison.
-pub fn published_formula(
-    relations: i64,
-    max_connections: i64,
-    max_prepared_transactions: i64,
-) -> i64 {
-    div_ceil(
-        400 + relations,
-        (max_connections + max_prepared_transactions).max(1),
-    )
+pub fn published_formula(relations: i64, max_connections: i64, max_prepared_transactions: i64) -> i64 {
+    div_ceil(400 + relations, (max_connections + max_prepared_transactions).max(1))
 }
 
 /// The number of lock-table entries the published formula's setting gives:
@@ -134,11 +127,7 @@ mod tests {
     /// PostgreSQL 15 defaults: max_connections 100, autovacuum_max_workers 3,
     /// max_worker_processes 8, max_wal_senders 10: MaxBackends 122.
     fn pg15_defaults() -> LockTableSize {
-        LockTableSize {
-            max_backends: 122,
-            max_locks_per_transaction: 64,
-            max_prepared_transactions: 0,
-        }
+        LockTableSize { max_backends: 122, max_locks_per_transaction: 64, max_prepared_transactions: 0 }
     }
 
     #[test]
@@ -149,20 +138,13 @@ mod tests {
 
     #[test]
     fn prepared_transactions_get_slots_too() {
-        let size = LockTableSize {
-            max_prepared_transactions: 10,
-            ..pg15_defaults()
-        };
+        let size = LockTableSize { max_prepared_transactions: 10, ..pg15_defaults() };
         assert_eq!(size.nominal_entries(), 64 * 132);
     }
 
     #[test]
     fn fit_accounts_for_locks_in_use_and_margin() {
-        let c = Capacity {
-            size: pg15_defaults(),
-            in_use: 800,
-            margin_percent: 20,
-        };
+        let c = Capacity { size: pg15_defaults(), in_use: 800, margin_percent: 20 };
         assert_eq!(c.available(), 7008);
         assert_eq!(c.fit(5000), Fit::Comfortable); // 6000 with margin
         assert_eq!(c.fit(6000), Fit::Thin); // 7200 with margin
@@ -172,47 +154,26 @@ mod tests {
 
     #[test]
     fn recommendation_covers_needed_margin_and_in_use() {
-        let c = Capacity {
-            size: pg15_defaults(),
-            in_use: 800,
-            margin_percent: 20,
-        };
+        let c = Capacity { size: pg15_defaults(), in_use: 800, margin_percent: 20 };
         // (250_000 * 1.2 + 800) / 122 = 2465.57 -> 2466
         assert_eq!(c.recommended_max_locks(250_000), 2466);
         let m = c.recommended_max_locks(250_000);
-        let bigger = LockTableSize {
-            max_locks_per_transaction: m,
-            ..pg15_defaults()
-        };
+        let bigger = LockTableSize { max_locks_per_transaction: m, ..pg15_defaults() };
         let after = Capacity { size: bigger, ..c };
         assert_eq!(after.fit(250_000), Fit::Comfortable);
-        let smaller = LockTableSize {
-            max_locks_per_transaction: m - 1,
-            ..pg15_defaults()
-        };
-        assert_ne!(
-            Capacity { size: smaller, ..c }.fit(250_000),
-            Fit::Comfortable
-        );
+        let smaller = LockTableSize { max_locks_per_transaction: m - 1, ..pg15_defaults() };
+        assert_ne!(Capacity { size: smaller, ..c }.fit(250_000), Fit::Comfortable);
     }
 
     #[test]
     fn recommendation_never_lowers_the_setting() {
-        let c = Capacity {
-            size: pg15_defaults(),
-            in_use: 0,
-            margin_percent: 20,
-        };
+        let c = Capacity { size: pg15_defaults(), in_use: 0, margin_percent: 20 };
         assert_eq!(c.recommended_max_locks(10), 64);
     }
 
     #[test]
     fn zero_margin_is_exact() {
-        let c = Capacity {
-            size: pg15_defaults(),
-            in_use: 0,
-            margin_percent: 0,
-        };
+        let c = Capacity { size: pg15_defaults(), in_use: 0, margin_percent: 0 };
         assert_eq!(c.fit(7808), Fit::Comfortable);
         assert_eq!(c.fit(7809), Fit::DoesNotFit);
     }

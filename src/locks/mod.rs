@@ -35,10 +35,7 @@ impl LockAssessment {
     }
 
     pub fn alter_system(&self) -> String {
-        format!(
-            "ALTER SYSTEM SET max_locks_per_transaction = {};",
-            self.recommended_max_locks
-        )
+        format!("ALTER SYSTEM SET max_locks_per_transaction = {};", self.recommended_max_locks)
     }
 }
 
@@ -50,11 +47,7 @@ pub fn assess(snapshot: &Snapshot, plan: &Plan) -> LockAssessment {
         margin_percent: snapshot.lock_margin_percent,
     };
     let needed = estimate.locks_needed;
-    let relations = snapshot
-        .objects
-        .get("relations_outside_system_schemas")
-        .copied()
-        .unwrap_or(0);
+    let relations = snapshot.objects.get("relations_outside_system_schemas").copied().unwrap_or(0);
     LockAssessment {
         fit: capacity.fit(needed),
         recommended_max_locks: capacity.recommended_max_locks(needed),

@@ -184,10 +184,7 @@ impl Rules {
     }
 
     pub fn release_names(&self) -> Vec<String> {
-        self.releases
-            .iter()
-            .map(|r| r.version.text.clone())
-            .collect()
+        self.releases.iter().map(|r| r.version.text.clone()).collect()
     }
 
     pub fn latest(&self) -> &Release {
@@ -197,33 +194,23 @@ impl Rules {
     /// The newest release whose connector accepts this extension version:
     /// the release a given extension version implies.
     pub fn newest_release_for_extension(&self, ext: &ExtVersion) -> Option<&Release> {
-        self.releases
-            .iter()
-            .rev()
-            .find(|r| r.extension.range.contains(ext))
+        self.releases.iter().rev().find(|r| r.extension.range.contains(ext))
     }
 
     /// The oldest release whose connector accepts this extension version:
     /// where a database running it stands on the release line.
     pub fn oldest_release_for_extension(&self, ext: &ExtVersion) -> Option<&Release> {
-        self.releases
-            .iter()
-            .find(|r| r.extension.range.contains(ext))
+        self.releases.iter().find(|r| r.extension.range.contains(ext))
     }
 
     /// Releases after `from` up to and including `to`: the ones an upgrade
     /// passes through. `from = None` means nothing is installed yet.
     pub fn crossed<'a>(&'a self, from: Option<&ExtVersion>, to: &ExtVersion) -> Vec<&'a Release> {
-        self.releases
-            .iter()
-            .filter(|r| from.is_none_or(|f| r.version > *f) && r.version <= *to)
-            .collect()
+        self.releases.iter().filter(|r| from.is_none_or(|f| r.version > *f) && r.version <= *to).collect()
     }
 
     pub fn withdrawn(&self, ext: &ExtVersion) -> Option<&Withdrawn> {
-        self.withdrawn
-            .iter()
-            .find(|w| ExtVersion::parse(&w.version).as_ref() == Some(ext))
+        self.withdrawn.iter().find(|w| ExtVersion::parse(&w.version).as_ref() == Some(ext))
     }
 
     /// The compatibility table of the README, rendered from the rules so the
@@ -234,15 +221,7 @@ impl Rules {
         );
         for r in &self.releases {
             let tsdb = &r.timescaledb;
-            let mut tsdb_text = format!(
-                "{}{}",
-                tsdb.range,
-                if tsdb.mandatory {
-                    ", required"
-                } else {
-                    ", optional"
-                }
-            );
+            let mut tsdb_text = format!("{}{}", tsdb.range, if tsdb.mandatory { ", required" } else { ", optional" });
             if let Some(rec) = &tsdb.recommended_min {
                 tsdb_text.push_str(&format!(" (release notes: >= {rec})"));
             }
@@ -254,16 +233,8 @@ impl Rules {
                 r.postgresql.min_major,
                 r.postgresql.max_major,
                 ext.range,
-                if ext.mandatory {
-                    ", required"
-                } else {
-                    ", optional"
-                },
-                if hazards.is_empty() {
-                    "-".to_string()
-                } else {
-                    hazards.join("; ")
-                }
+                if ext.mandatory { ", required" } else { ", optional" },
+                if hazards.is_empty() { "-".to_string() } else { hazards.join("; ") }
             ));
         }
         out
@@ -290,10 +261,7 @@ mod tests {
         let rules = Rules::get();
         assert_eq!(rules.releases.first().unwrap().version.text, "0.10.0");
         assert_eq!(rules.latest().version.text, "0.17.0");
-        assert!(rules
-            .releases
-            .windows(2)
-            .all(|w| w[0].version < w[1].version));
+        assert!(rules.releases.windows(2).all(|w| w[0].version < w[1].version));
     }
 
     #[test]
@@ -304,11 +272,7 @@ mod tests {
     #[test]
     fn extension_version_implies_newest_release() {
         let rules = Rules::get();
-        let name = |e: &str| {
-            rules
-                .newest_release_for_extension(&v(e))
-                .map(|r| r.version.text.as_str())
-        };
+        let name = |e: &str| rules.newest_release_for_extension(&v(e)).map(|r| r.version.text.as_str());
         assert_eq!(name("0.8.0"), Some("0.17.0"));
         assert_eq!(name("0.7.0"), Some("0.16.0"));
         assert_eq!(name("0.6.0"), Some("0.14.0"));
@@ -324,15 +288,9 @@ mod tests {
         let rules = Rules::get();
         let crossed = rules.crossed(Some(&v("0.10.0")), &v("0.17.0"));
         assert_eq!(crossed.first().unwrap().version.text, "0.11.0");
-        assert!(crossed
-            .iter()
-            .flat_map(|r| &r.hazards)
-            .any(|h| h.kind == HazardKind::TracingDataDropped));
+        assert!(crossed.iter().flat_map(|r| &r.hazards).any(|h| h.kind == HazardKind::TracingDataDropped));
         let later = rules.crossed(Some(&v("0.11.0")), &v("0.17.0"));
-        assert!(!later
-            .iter()
-            .flat_map(|r| &r.hazards)
-            .any(|h| h.kind == HazardKind::TracingDataDropped));
+        assert!(!later.iter().flat_map(|r| &r.hazards).any(|h| h.kind == HazardKind::TracingDataDropped));
     }
 
     #[test]
@@ -345,10 +303,7 @@ mod tests {
     fn readme_table_is_rendered_from_the_rules() {
         let readme = include_str!("../../README.md");
         let table = Rules::get().markdown_table();
-        assert!(
-            readme.contains(&table),
-            "README.md's compatibility table is stale; replace it with:\n{table}"
-        );
+        assert!(readme.contains(&table), "README.md's compatibility table is stale; replace it with:\n{table}");
     }
 
     #[test]

@@ -30,9 +30,7 @@ impl ControlFile {
         let mut control = ControlFile::default();
         for line in text.lines() {
             let line = line.trim();
-            let Some((key, value)) = line.split_once('=') else {
-                continue;
-            };
+            let Some((key, value)) = line.split_once('=') else { continue };
             let key = key.trim();
             if key.starts_with('#') {
                 continue;
@@ -75,27 +73,16 @@ fn parse_value(raw: &str) -> String {
 
 /// The available versions of `extname` given the file names in its script
 /// directory, ordered by version.
-pub fn available_versions<'a>(
-    extname: &str,
-    file_names: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
+pub fn available_versions<'a>(extname: &str, file_names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let prefix = format!("{extname}--");
     let mut installable = BTreeSet::new();
     let mut updates: HashMap<String, Vec<String>> = HashMap::new();
     for name in file_names {
-        let Some(rest) = name
-            .strip_prefix(&prefix)
-            .and_then(|r| r.strip_suffix(".sql"))
-        else {
-            continue;
-        };
+        let Some(rest) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".sql")) else { continue };
         match rest.split_once("--") {
             // PostgreSQL skips names with a third "--" (not a script it reads).
             Some((from, to)) if !to.contains("--") && !from.is_empty() && !to.is_empty() => {
-                updates
-                    .entry(from.to_string())
-                    .or_default()
-                    .push(to.to_string());
+                updates.entry(from.to_string()).or_default().push(to.to_string());
             }
             Some(_) => {}
             None if !rest.is_empty() => {
@@ -143,24 +130,16 @@ mod tests {
         ];
         assert_eq!(
             available_versions("promscale", files),
-            ["0.0.0", "0.5.0", "0.5.1", "0.5.2", "0.7.0"]
-                .map(String::from)
-                .to_vec()
+            ["0.0.0", "0.5.0", "0.5.1", "0.5.2", "0.7.0"].map(String::from).to_vec()
         );
         assert!(available_versions("promscale", ["promscale.control"]).is_empty());
-        assert_eq!(
-            available_versions("timescaledb", files),
-            vec!["2.9.3".to_string()]
-        );
+        assert_eq!(available_versions("timescaledb", files), vec!["2.9.3".to_string()]);
     }
 
     #[test]
     fn versions_are_ordered_as_versions() {
         let files = ["x--0.10.0.sql", "x--0.9.0.sql", "x--0.1.0.sql"];
-        assert_eq!(
-            available_versions("x", files),
-            ["0.1.0", "0.9.0", "0.10.0"].map(String::from).to_vec()
-        );
+        assert_eq!(available_versions("x", files), ["0.1.0", "0.9.0", "0.10.0"].map(String::from).to_vec());
     }
 
     #[test]

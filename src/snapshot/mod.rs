@@ -67,26 +67,15 @@ pub struct DependentObject {
 
 impl DependentObject {
     pub fn new(kind: &str, identity: &str) -> DependentObject {
-        DependentObject {
-            kind: kind.to_string(),
-            identity: identity.to_string(),
-        }
+        DependentObject { kind: kind.to_string(), identity: identity.to_string() }
     }
 
     /// The SQL that prints its definition, so it can be recreated.
     pub fn definition_sql(&self) -> String {
         match self.kind.as_str() {
-            "view" | "materialized view" => {
-                format!("SELECT pg_get_viewdef('{}'::regclass)", self.identity)
-            }
-            "function" | "procedure" => format!(
-                "SELECT pg_get_functiondef('{}'::regprocedure)",
-                self.identity
-            ),
-            _ => format!(
-                "pg_dump --schema-only to save {} {}",
-                self.kind, self.identity
-            ),
+            "view" | "materialized view" => format!("SELECT pg_get_viewdef('{}'::regclass)", self.identity),
+            "function" | "procedure" => format!("SELECT pg_get_functiondef('{}'::regprocedure)", self.identity),
+            _ => format!("pg_dump --schema-only to save {} {}", self.kind, self.identity),
         }
     }
 
@@ -159,9 +148,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn has_update_path(&self, from: &str, to: &str) -> Option<&UpdatePath> {
-        self.promscale_update_paths
-            .iter()
-            .find(|p| p.source == from && p.target == to)
+        self.promscale_update_paths.iter().find(|p| p.source == from && p.target == to)
     }
 }
 

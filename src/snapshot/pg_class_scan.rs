@@ -58,14 +58,8 @@ unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, mut f: impl FnMut(&
         .report(PgLogLevel::ERROR);
     }
     let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
-    let scan = pg_sys::systable_beginscan(
-        rel,
-        pg_sys::InvalidOid,
-        false,
-        std::ptr::null_mut(),
-        0,
-        std::ptr::null_mut(),
-    );
+    let scan =
+        pg_sys::systable_beginscan(rel, pg_sys::InvalidOid, false, std::ptr::null_mut(), 0, std::ptr::null_mut());
     loop {
         let tuple = pg_sys::systable_getnext(scan);
         if tuple.is_null() {
@@ -90,18 +84,14 @@ pub fn scan_relations() -> RelationScan {
     // SAFETY: FormData_pg_namespace / FormData_pg_class are the bindings of
     // these catalogs' rows for the server version this library is built for.
     unsafe {
-        for_each_row::<pg_sys::FormData_pg_namespace>(
-            pg_sys::NamespaceRelationId,
-            "pg_namespace",
-            |n| {
-                let name = String::from_utf8_lossy(name_bytes(&n.nspname));
-                let info = SchemaInfo::of(&name);
-                if info.role == Some(SchemaRole::Metric) {
-                    data_schema = Some(n.oid);
-                }
-                schemas.insert(n.oid, info);
-            },
-        );
+        for_each_row::<pg_sys::FormData_pg_namespace>(pg_sys::NamespaceRelationId, "pg_namespace", |n| {
+            let name = String::from_utf8_lossy(name_bytes(&n.nspname));
+            let info = SchemaInfo::of(&name);
+            if info.role == Some(SchemaRole::Metric) {
+                data_schema = Some(n.oid);
+            }
+            schemas.insert(n.oid, info);
+        });
     }
     let mut tally = RelationTally::default();
     let mut metric_tables = Vec::new();
@@ -111,18 +101,10 @@ pub fn scan_relations() -> RelationScan {
         for_each_row::<pg_sys::FormData_pg_class>(pg_sys::RelationRelationId, "pg_class", |c| {
             // Rows of a schema tend to be neighbours: look up only on change.
             if c.relnamespace != last.0 {
-                last = (
-                    c.relnamespace,
-                    schemas.get(&c.relnamespace).copied().unwrap_or_default(),
-                );
+                last = (c.relnamespace, schemas.get(&c.relnamespace).copied().unwrap_or_default());
             }
             let relkind = c.relkind as u8;
-            tally.add(
-                last.1,
-                relkind,
-                c.reltoastrelid != pg_sys::InvalidOid,
-                || name_bytes(&c.relname).to_vec(),
-            );
+            tally.add(last.1, relkind, c.reltoastrelid != pg_sys::InvalidOid, || name_bytes(&c.relname).to_vec());
             if Some(c.relnamespace) == data_schema && matches!(relkind, b'r' | b'p') {
                 metric_tables.push(c.oid.to_u32());
             } else if last.1.role == Some(SchemaRole::Fixed) && !matches!(relkind, b'i' | b'I') {
@@ -130,11 +112,7 @@ pub fn scan_relations() -> RelationScan {
             }
         });
     }
-    RelationScan {
-        tally,
-        metric_tables,
-        fixed_relations,
-    }
+    RelationScan { tally, metric_tables, fixed_relations }
 }
 
 /// Rows inserted (statistics since their last reset) into the newest chunk,
@@ -146,12 +124,8 @@ pub fn newest_chunk_rows_inserted(metric_tables: &[u32]) -> i64 {
     }
     let metric_tables: HashSet<u32> = metric_tables.iter().copied().collect();
     // SAFETY: a catalog name looked up in pg_catalog.
-    let relid = unsafe {
-        pg_sys::get_relname_relid(
-            c"pg_inherits".as_ptr(),
-            pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE),
-        )
-    };
+    let relid =
+        unsafe { pg_sys::get_relname_relid(c"pg_inherits".as_ptr(), pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE)) };
     let mut newest: HashMap<u32, u32> = HashMap::with_capacity(metric_tables.len());
     // SAFETY: FormDataPgInherits is pg_inherits's row layout (four fixed-width columns).
     unsafe {
@@ -166,9 +140,7 @@ pub fn newest_chunk_rows_inserted(metric_tables: &[u32]) -> i64 {
         .values()
         // SAFETY: a statistics lookup by OID; NULL when it has none.
         .map(|chunk| unsafe {
-            pg_sys::pgstat_fetch_stat_tabentry(pg_sys::Oid::from(*chunk))
-                .as_ref()
-                .map_or(0, |s| s.tuples_inserted)
+            pg_sys::pgstat_fetch_stat_tabentry(pg_sys::Oid::from(*chunk)).as_ref().map_or(0, |s| s.tuples_inserted)
         })
         .sum()
 }
@@ -226,10 +198,7 @@ mod tests {
         )
         .unwrap();
         let before = tally_matches_sql();
-        assert!(
-            !before.tally.prom_data_matches_prom_metric(),
-            "prom_metric.mem is missing"
-        );
+        assert!(!before.tally.prom_data_matches_prom_metric(), "prom_metric.mem is missing");
         let expected_tables: Vec<u32> = Spi::get_one::<Vec<pg_sys::Oid>>(
             "SELECT array_agg(oid ORDER BY oid) FROM pg_class WHERE relnamespace = 'prom_data'::regnamespace AND relkind = 'r'",
         )
@@ -241,11 +210,7 @@ mod tests {
         let mut tables = before.metric_tables.clone();
         tables.sort_unstable();
         assert_eq!(tables, expected_tables);
-        assert_eq!(
-            before.fixed_relations.len(),
-            2,
-            "the table and its sequence"
-        );
+        assert_eq!(before.fixed_relations.len(), 2, "the table and its sequence");
 
         Spi::run("CREATE VIEW prom_metric.mem AS SELECT * FROM prom_data.mem").unwrap();
         assert!(tally_matches_sql().tally.prom_data_matches_prom_metric());

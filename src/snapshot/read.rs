@@ -31,20 +31,14 @@ const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
 /// The first column of the first row of a read-only query. `Spi::get_one`
 /// would run it as a writing statement, which assigns a transaction id: an
 /// error on a hot standby, and needless on a primary.
-pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(
-    sql: &str,
-    args: &[DatumWithOid],
-) -> Option<T> {
-    Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one::<T>())
-        .ok()
-        .flatten()
+pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
+    Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one::<T>()).ok().flatten()
 }
 
 /// Runs a query that returns one JSON object as text.
 fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
-    let text: Option<String> =
-        Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one())
-            .unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
+    let text: Option<String> = Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one())
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
     match text.map(|t| serde_json::from_str::<Value>(&t)) {
         Some(Ok(Value::Object(map))) => map,
         other => error!("promscale_upgrade_guard: catalog query returned {other:?}"),
@@ -53,11 +47,8 @@ fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
 
 /// Whether the current role may read `pg_file_settings` (superuser only by default).
 fn can_read_file_settings() -> bool {
-    select_one::<bool>(
-        "SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')",
-        &[],
-    )
-    .unwrap_or(false)
+    select_one::<bool>("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')", &[])
+        .unwrap_or(false)
 }
 
 /// Other sessions of this database that hold or wait for the connector's
@@ -78,11 +69,9 @@ pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
 
 /// What the enforcement trigger needs about promscale (one query).
 pub fn promscale_command_facts() -> PromscaleCommandFacts {
-    let mut facts: PromscaleCommandFacts =
-        serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
-            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"));
-    facts.default_version =
-        extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).1;
+    let mut facts: PromscaleCommandFacts = serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"));
+    facts.default_version = extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).1;
     facts
 }
 
@@ -92,15 +81,8 @@ fn share_directory() -> PathBuf {
     // SAFETY: my_exec_path is the server binary's path, set at start;
     // get_share_path writes at most MAXPGPATH bytes, NUL-terminated.
     unsafe {
-        pg_sys::get_share_path(
-            std::ptr::addr_of!(pg_sys::my_exec_path).cast(),
-            buf.as_mut_ptr(),
-        );
-        PathBuf::from(
-            std::ffi::CStr::from_ptr(buf.as_ptr())
-                .to_string_lossy()
-                .into_owned(),
-        )
+        pg_sys::get_share_path(std::ptr::addr_of!(pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
+        PathBuf::from(std::ffi::CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
     }
 }
 
@@ -118,22 +100,12 @@ fn extension_on_disk(
     };
     let control = ControlFile::parse(&text);
     // As PostgreSQL resolves `directory`: absolute, or under the share directory.
-    let script_dir = control
-        .directory
-        .as_ref()
-        .map_or(extension_dir, |d| share.join(d));
-    let names = listings.entry(script_dir.clone()).or_insert_with(|| {
-        match std::fs::read_dir(&script_dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect(),
-            Err(e) => error!("could not open directory \"{}\": {e}", script_dir.display()),
-        }
+    let script_dir = control.directory.as_ref().map_or(extension_dir, |d| share.join(d));
+    let names = listings.entry(script_dir.clone()).or_insert_with(|| match std::fs::read_dir(&script_dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
+        Err(e) => error!("could not open directory \"{}\": {e}", script_dir.display()),
     });
-    (
-        available_versions(extname, names.iter().map(String::as_str)),
-        control.default_version,
-    )
+    (available_versions(extname, names.iter().map(String::as_str)), control.default_version)
 }
 
 /// The snapshot every decision is made from.
@@ -160,10 +132,7 @@ pub fn read(rules: &Rules) -> Snapshot {
     ));
     facts.extend(json_object(HAZARDS, &[]));
     let relations = scan_relations();
-    let mut counts = json_object(
-        OBJECT_COUNTS,
-        &[DatumWithOid::from(relations.fixed_relations.clone())],
-    );
+    let mut counts = json_object(OBJECT_COUNTS, &[DatumWithOid::from(relations.fixed_relations.clone())]);
     // Each source counts its own part of a class (the row types of the
     // fixed relations come from the pass, the other types from SQL).
     let mut objects = relations.tally.objects();
@@ -193,10 +162,7 @@ pub fn read(rules: &Rules) -> Snapshot {
             "max_prepared_transactions": lock_table["max_prepared_transactions"],
         }),
     );
-    facts.insert(
-        "lock_margin_percent".into(),
-        crate::settings::LOCK_MARGIN_PERCENT.get().into(),
-    );
+    facts.insert("lock_margin_percent".into(), crate::settings::LOCK_MARGIN_PERCENT.get().into());
 
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));
@@ -205,17 +171,12 @@ pub fn read(rules: &Rules) -> Snapshot {
     if !snapshot.promscale.available.is_empty() {
         let installed = snapshot.promscale.installed.clone().unwrap_or_default();
         let paths = json_object(UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]);
-        snapshot.promscale_update_paths =
-            serde_json::from_value(paths["promscale_update_paths"].clone()).unwrap_or_else(|e| {
-                error!("promscale_upgrade_guard: unexpected update paths: {e}")
-            });
+        snapshot.promscale_update_paths = serde_json::from_value(paths["promscale_update_paths"].clone())
+            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected update paths: {e}"));
     }
     if snapshot.max_locks.pending_restart && can_read_file_settings() {
         let configured = json_object(MAX_LOCKS_CONFIGURED, &[]);
-        snapshot.max_locks.configured = configured
-            .get("configured")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        snapshot.max_locks.configured = configured.get("configured").and_then(Value::as_str).map(str::to_string);
     }
     snapshot
 }
@@ -245,10 +206,7 @@ fn metadata_last_seen() -> Option<f64> {
     if !lock_if_free("_prom_catalog", "metadata") {
         return None;
     }
-    select_one::<f64>(
-        "SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m",
-        &[],
-    )
+    select_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m", &[])
 }
 
 pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {

@@ -44,8 +44,8 @@ impl SchemaRole {
             "prom_data_exemplar" => SchemaRole::Exemplar,
             "prom_metric" | "prom_series" => SchemaRole::View,
             "_timescaledb_internal" => SchemaRole::Chunk,
-            "_prom_catalog" | "_prom_ext" | "_ps_catalog" | "_ps_trace" | "prom_api"
-            | "prom_info" | "ps_tag" | "ps_trace" => SchemaRole::Fixed,
+            "_prom_catalog" | "_prom_ext" | "_ps_catalog" | "_ps_trace" | "prom_api" | "prom_info" | "ps_tag"
+            | "ps_trace" => SchemaRole::Fixed,
             _ => return None,
         })
     }
@@ -54,28 +54,12 @@ impl SchemaRole {
     /// not counted for this role).
     fn keys(self) -> (&'static str, Option<&'static str>, Option<&'static str>) {
         match self {
-            SchemaRole::Metric => (
-                "metric_tables",
-                Some("metric_indexes"),
-                Some("metric_toast"),
-            ),
-            SchemaRole::Series => (
-                "series_partitions",
-                Some("series_indexes"),
-                Some("series_toast"),
-            ),
-            SchemaRole::Exemplar => (
-                "exemplar_tables",
-                Some("exemplar_indexes"),
-                Some("exemplar_toast"),
-            ),
+            SchemaRole::Metric => ("metric_tables", Some("metric_indexes"), Some("metric_toast")),
+            SchemaRole::Series => ("series_partitions", Some("series_indexes"), Some("series_toast")),
+            SchemaRole::Exemplar => ("exemplar_tables", Some("exemplar_indexes"), Some("exemplar_toast")),
             SchemaRole::View => ("metric_views", None, None),
             SchemaRole::Chunk => ("chunks", Some("chunk_indexes"), Some("chunk_toast")),
-            SchemaRole::Fixed => (
-                "fixed_relations",
-                Some("fixed_indexes"),
-                Some("fixed_toast"),
-            ),
+            SchemaRole::Fixed => ("fixed_relations", Some("fixed_indexes"), Some("fixed_toast")),
         }
     }
 
@@ -104,8 +88,7 @@ impl SchemaInfo {
     pub fn of(nspname: &str) -> SchemaInfo {
         SchemaInfo {
             role: SchemaRole::of(nspname),
-            system: matches!(nspname, "pg_catalog" | "information_schema")
-                || nspname.starts_with("pg_toast"),
+            system: matches!(nspname, "pg_catalog" | "information_schema") || nspname.starts_with("pg_toast"),
             name_side: match nspname {
                 "prom_data" => Some(NameSide::Data),
                 "prom_metric" => Some(NameSide::Metric),
@@ -157,13 +140,7 @@ impl RelationTally {
     /// One `pg_class` row: its schema, `relkind`, whether it has a toast
     /// table, and its name (read only for the two compared schemas).
     #[inline]
-    pub fn add(
-        &mut self,
-        schema: SchemaInfo,
-        relkind: u8,
-        has_toast: bool,
-        name: impl FnOnce() -> Vec<u8>,
-    ) {
+    pub fn add(&mut self, schema: SchemaInfo, relkind: u8, has_toast: bool, name: impl FnOnce() -> Vec<u8>) {
         if !schema.system {
             self.outside_system_schemas += 1;
         }
@@ -174,8 +151,7 @@ impl RelationTally {
             } else {
                 c.relations += 1;
                 c.toast += i64::from(has_toast);
-                c.row_types +=
-                    i64::from(matches!(relkind, b'r' | b'p' | b'v' | b'm' | b'c' | b'f'));
+                c.row_types += i64::from(matches!(relkind, b'r' | b'p' | b'v' | b'm' | b'c' | b'f'));
             }
         }
         if let Some(side) = schema.name_side {
@@ -205,14 +181,8 @@ impl RelationTally {
                 out.insert(k.to_string(), c.toast);
             }
         }
-        out.insert(
-            "types".into(),
-            self.roles[SchemaRole::Fixed.index()].row_types,
-        );
-        out.insert(
-            "relations_outside_system_schemas".into(),
-            self.outside_system_schemas,
-        );
+        out.insert("types".into(), self.roles[SchemaRole::Fixed.index()].row_types);
+        out.insert("relations_outside_system_schemas".into(), self.outside_system_schemas);
         out
     }
 
@@ -242,15 +212,10 @@ mod tests {
     fn schemas_play_their_parts() {
         assert_eq!(SchemaRole::of("prom_data"), Some(SchemaRole::Metric));
         assert_eq!(SchemaRole::of("prom_series"), Some(SchemaRole::View));
-        assert_eq!(
-            SchemaRole::of("_timescaledb_internal"),
-            Some(SchemaRole::Chunk)
-        );
+        assert_eq!(SchemaRole::of("_timescaledb_internal"), Some(SchemaRole::Chunk));
         assert_eq!(SchemaRole::of("ps_trace"), Some(SchemaRole::Fixed));
         assert_eq!(SchemaRole::of("public"), None);
-        assert!(
-            info("pg_toast").system && info("pg_toast_temp_3").system && info("pg_catalog").system
-        );
+        assert!(info("pg_toast").system && info("pg_toast_temp_3").system && info("pg_catalog").system);
         assert!(!info("public").system && !info("pg_temp_3").system && !info("prom_data").system);
     }
 
@@ -260,20 +225,8 @@ mod tests {
         add(&mut t, "prom_data", b'r', true, "cpu");
         add(&mut t, "prom_data", b'i', false, "cpu_idx");
         add(&mut t, "prom_data", b'I', false, "cpu_pidx");
-        add(
-            &mut t,
-            "_timescaledb_internal",
-            b'r',
-            false,
-            "_hyper_1_1_chunk",
-        );
-        add(
-            &mut t,
-            "_timescaledb_internal",
-            b'r',
-            true,
-            "_hyper_1_2_chunk",
-        );
+        add(&mut t, "_timescaledb_internal", b'r', false, "_hyper_1_1_chunk");
+        add(&mut t, "_timescaledb_internal", b'r', true, "_hyper_1_2_chunk");
         add(&mut t, "prom_metric", b'v', false, "cpu");
         add(&mut t, "prom_series", b'v', false, "cpu");
         add(&mut t, "_prom_catalog", b'r', true, "metric");
@@ -284,25 +237,11 @@ mod tests {
         add(&mut t, "pg_toast", b't', false, "pg_toast_1");
         let o = t.objects();
         let get = |k: &str| o[k];
-        assert_eq!(
-            (
-                get("metric_tables"),
-                get("metric_indexes"),
-                get("metric_toast")
-            ),
-            (1, 2, 1)
-        );
-        assert_eq!(
-            (get("chunks"), get("chunk_indexes"), get("chunk_toast")),
-            (2, 0, 1)
-        );
+        assert_eq!((get("metric_tables"), get("metric_indexes"), get("metric_toast")), (1, 2, 1));
+        assert_eq!((get("chunks"), get("chunk_indexes"), get("chunk_toast")), (2, 0, 1));
         assert_eq!(get("metric_views"), 2);
         assert_eq!((get("fixed_relations"), get("fixed_toast")), (3, 1));
-        assert_eq!(
-            get("types"),
-            2,
-            "the table and the composite type, not the sequence"
-        );
+        assert_eq!(get("types"), 2, "the table and the composite type, not the sequence");
         assert_eq!(get("relations_outside_system_schemas"), 11);
         assert_eq!(get("series_partitions") + get("exemplar_tables"), 0);
         assert!(!o.contains_key("metric_view_indexes"));
@@ -323,10 +262,7 @@ mod tests {
         assert!(!t.prom_data_matches_prom_metric(), "one view missing");
         let mut renamed = t.clone();
         add(&mut renamed, "prom_metric", b'v', false, "mem2");
-        assert!(
-            !renamed.prom_data_matches_prom_metric(),
-            "same count, another name"
-        );
+        assert!(!renamed.prom_data_matches_prom_metric(), "same count, another name");
         add(&mut t, "prom_metric", b'v', false, "mem");
         assert!(t.prom_data_matches_prom_metric(), "in any order");
     }
@@ -334,12 +270,8 @@ mod tests {
     #[test]
     fn names_are_read_only_in_the_compared_schemas() {
         let mut t = RelationTally::default();
-        t.add(info("_timescaledb_internal"), b'r', false, || {
-            panic!("name read for a chunk")
-        });
-        t.add(info("prom_data"), b'i', false, || {
-            panic!("name read for an index")
-        });
+        t.add(info("_timescaledb_internal"), b'r', false, || panic!("name read for a chunk"));
+        t.add(info("prom_data"), b'i', false, || panic!("name read for an index"));
         assert_eq!(t.objects()["chunks"], 1);
     }
 }

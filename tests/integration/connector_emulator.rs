@@ -22,35 +22,19 @@ pub struct Release {
     pub takeover_in_one_transaction: bool,
 }
 
-pub const R0_11: Release = Release {
-    version: "0.11.0",
-    extension_min: "0.5.0",
-    extension_below: "0.6.0",
-    takeover_in_one_transaction: false,
-};
-pub const R0_14: Release = Release {
-    version: "0.14.0",
-    extension_min: "0.6.0",
-    extension_below: "0.7.0",
-    takeover_in_one_transaction: false,
-};
-pub const R0_17: Release = Release {
-    version: "0.17.0",
-    extension_min: "0.8.0",
-    extension_below: "0.9.0",
-    takeover_in_one_transaction: true,
-};
+pub const R0_11: Release =
+    Release { version: "0.11.0", extension_min: "0.5.0", extension_below: "0.6.0", takeover_in_one_transaction: false };
+pub const R0_14: Release =
+    Release { version: "0.14.0", extension_min: "0.6.0", extension_below: "0.7.0", takeover_in_one_transaction: false };
+pub const R0_17: Release =
+    Release { version: "0.17.0", extension_min: "0.8.0", extension_below: "0.9.0", takeover_in_one_transaction: true };
 
 fn parse(v: &str) -> Option<(u64, u64, u64)> {
     if v.contains('-') {
         return None; // prereleases are never picked
     }
     let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
-    Some((
-        parts.next()??,
-        parts.next().flatten().unwrap_or(0),
-        parts.next().flatten().unwrap_or(0),
-    ))
+    Some((parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
 }
 
 /// What the connector found in its preflight queries.
@@ -74,49 +58,26 @@ impl Connector {
     /// the lock is not free (the connector would give up migrating).
     pub fn start(cluster: &Cluster, db: &str, release: Release) -> Connector {
         let mut lease = cluster.connect_as(db, &format!("promscale@{}", release.version));
-        let locked: bool = lease
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY])
-            .unwrap()
-            .get(0);
-        assert!(
-            locked,
-            "the emulated connector {} could not take the migration lock",
-            release.version
-        );
-        let pid = lease
-            .query_one("SELECT pg_backend_pid()", &[])
-            .unwrap()
-            .get(0);
-        Connector {
-            release,
-            lease,
-            pid,
-        }
+        let locked: bool = lease.query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
+        assert!(locked, "the emulated connector {} could not take the migration lock", release.version);
+        let pid = lease.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+        Connector { release, lease, pid }
     }
 
     pub fn preflight(&mut self) -> Preflight {
         let c = &mut self.lease;
         let available = c
-            .query(
-                "SELECT version FROM pg_available_extension_versions WHERE name = 'promscale'",
-                &[],
-            )
+            .query("SELECT version FROM pg_available_extension_versions WHERE name = 'promscale'", &[])
             .unwrap()
             .iter()
             .map(|r| r.get::<_, String>(0))
             .collect();
         let default_version = c
-            .query_opt(
-                "SELECT default_version FROM pg_available_extensions WHERE name = 'promscale'",
-                &[],
-            )
+            .query_opt("SELECT default_version FROM pg_available_extensions WHERE name = 'promscale'", &[])
             .unwrap()
             .map(|r| r.get(0));
         let installed = c
-            .query_opt(
-                "SELECT extversion FROM pg_extension WHERE extname = 'promscale'",
-                &[],
-            )
+            .query_opt("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[])
             .unwrap()
             .map(|r| r.get(0));
         let server_version_num = c.query_one("SHOW server_version_num", &[]).unwrap().get(0);
@@ -127,13 +88,7 @@ impl Connector {
             )
             .unwrap()
             .get(0);
-        Preflight {
-            available,
-            default_version,
-            installed,
-            server_version_num,
-            legacy,
-        }
+        Preflight { available, default_version, installed, server_version_num, legacy }
     }
 
     /// `getNewExtensionVersion`: the newest available version that is not a
@@ -141,11 +96,7 @@ impl Connector {
     pub fn pick_version(&self, p: &Preflight) -> String {
         let min = parse(self.release.extension_min).unwrap();
         let below = parse(self.release.extension_below).unwrap();
-        let default = p
-            .default_version
-            .as_deref()
-            .and_then(parse)
-            .unwrap_or((u64::MAX, 0, 0));
+        let default = p.default_version.as_deref().and_then(parse).unwrap_or((u64::MAX, 0, 0));
         p.available
             .iter()
             .filter_map(|v| parse(v).map(|k| (k, v)))
@@ -153,10 +104,7 @@ impl Connector {
             .max()
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| {
-                panic!(
-                    "no promscale version for connector {} in {:?}",
-                    self.release.version, p.available
-                )
+                panic!("no promscale version for connector {} in {:?}", self.release.version, p.available)
             })
     }
 
@@ -169,17 +117,9 @@ impl Connector {
     pub fn migrate(&mut self) -> Result<String, postgres::Error> {
         let p = self.preflight();
         // Every release checks the server version first (12+).
-        assert!(
-            p.server_version_num.parse::<i32>().unwrap() >= 120_000,
-            "{p:?}"
-        );
+        assert!(p.server_version_num.parse::<i32>().unwrap() >= 120_000, "{p:?}");
         let target = self.pick_version(&p);
-        if p.legacy
-            && p.installed
-                .as_deref()
-                .and_then(parse)
-                .is_none_or(|v| v < (0, 5, 0))
-        {
+        if p.legacy && p.installed.as_deref().and_then(parse).is_none_or(|v| v < (0, 5, 0)) {
             self.takeover(&p, &target)?;
         } else if p.installed.is_some() {
             self.update(&target)?;
@@ -218,20 +158,14 @@ impl Connector {
 
     pub fn fresh_install(&mut self, target: &str) -> Result<(), postgres::Error> {
         self.exec("BEGIN")?;
-        let result = self.exec(&format!(
-            "CREATE EXTENSION IF NOT EXISTS promscale VERSION '{target}'"
-        ));
+        let result = self.exec(&format!("CREATE EXTENSION IF NOT EXISTS promscale VERSION '{target}'"));
         self.exec(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
         result
     }
 
     /// Releases the migration lock, as the connector does after migrating.
     pub fn finish(mut self) {
-        let released: bool = self
-            .lease
-            .query_one("SELECT pg_advisory_unlock($1)", &[&CONNECTOR_KEY])
-            .unwrap()
-            .get(0);
+        let released: bool = self.lease.query_one("SELECT pg_advisory_unlock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
         assert!(released);
     }
 }

@@ -10,34 +10,16 @@ fn shared_lock_holder_is_a_running_connector() {
     assert_eq!(check(&mut me, None, "connectors_stopped").status, "ok");
 
     let mut connector = cluster.connect_as(&db, "promscale@0.16.0");
-    connector
-        .execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    connector.execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY]).unwrap();
     let pid = backend_pid(&mut connector);
     let c = check(&mut me, None, "connectors_stopped");
     assert_eq!(c.status, "fail", "{c:?}");
-    assert!(
-        c.detail
-            .contains(&format!("pid {pid} (application_name promscale@0.16.0")),
-        "{c:?}"
-    );
-    assert!(
-        c.detail.contains("holds ShareLock on the connector lock"),
-        "{c:?}"
-    );
-    assert!(
-        c.hint
-            .as_deref()
-            .unwrap()
-            .contains(&format!("ARRAY[{pid}]")),
-        "{c:?}"
-    );
+    assert!(c.detail.contains(&format!("pid {pid} (application_name promscale@0.16.0")), "{c:?}");
+    assert!(c.detail.contains("holds ShareLock on the connector lock"), "{c:?}");
+    assert!(c.hint.as_deref().unwrap().contains(&format!("ARRAY[{pid}]")), "{c:?}");
 
     // ready() says no, with a NOTICE naming the check.
-    let ready: bool = me
-        .query_one("SELECT promscale_upgrade_ready()", &[])
-        .unwrap()
-        .get(0);
+    let ready: bool = me.query_one("SELECT promscale_upgrade_ready()", &[]).unwrap().get(0);
     assert!(!ready);
 
     drop(connector);
@@ -59,17 +41,11 @@ fn exclusive_lock_holder_under_any_name_is_a_connector() {
     let db = cluster.fresh_db("conn_exclusive");
     let mut me = cluster.connect(&db);
     let mut migrator = cluster.connect_as(&db, "some-tool");
-    migrator
-        .execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    migrator.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
     let pid = backend_pid(&mut migrator);
     let c = check(&mut me, None, "connectors_stopped");
     assert_eq!(c.status, "fail", "{c:?}");
-    assert!(
-        c.detail
-            .contains(&format!("pid {pid} (application_name some-tool")),
-        "{c:?}"
-    );
+    assert!(c.detail.contains(&format!("pid {pid} (application_name some-tool")), "{c:?}");
     assert!(c.detail.contains("ExclusiveLock"), "{c:?}");
 }
 
@@ -79,9 +55,7 @@ fn waiting_for_the_lock_counts_too() {
     let db = cluster.fresh_db("conn_waiting");
     let mut me = cluster.connect(&db);
     let mut holder = cluster.connect_as(&db, "promscale@0.17.0");
-    holder
-        .execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    holder.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
     let waiter_info = cluster.conninfo(&db, "second-connector");
     let waiter = std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&waiter_info, postgres::NoTls).unwrap();
@@ -90,11 +64,7 @@ fn waiting_for_the_lock_counts_too() {
     });
     std::thread::sleep(std::time::Duration::from_millis(500));
     let c = check(&mut me, None, "connectors_stopped");
-    assert!(
-        c.detail
-            .contains("2 Promscale Connector sessions are connected"),
-        "{c:?}"
-    );
+    assert!(c.detail.contains("2 Promscale Connector sessions are connected"), "{c:?}");
     assert!(c.detail.contains("ShareLock (waiting)"), "{c:?}");
     waiter.join().unwrap();
 }
@@ -107,10 +77,7 @@ fn connector_named_session_without_lock_is_listed() {
     let _idle = cluster.connect_as(&db, "promscale@0.17.0");
     let c = check(&mut me, None, "connectors_stopped");
     assert_eq!(c.status, "fail", "{c:?}");
-    assert!(
-        c.detail.contains("application_name promscale@0.17.0"),
-        "{c:?}"
-    );
+    assert!(c.detail.contains("application_name promscale@0.17.0"), "{c:?}");
     assert!(c.detail.contains("no connector lock"), "{c:?}");
 }
 
@@ -120,17 +87,12 @@ fn calling_session_and_other_databases_are_not_counted() {
     let db = cluster.fresh_db("conn_self");
     let other = cluster.fresh_db("conn_self_other");
     let mut me = cluster.connect_as(&db, "promscale@0.17.0");
-    me.execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    me.execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY]).unwrap();
     let mut elsewhere = cluster.connect_as(&other, "promscale@0.17.0");
-    elsewhere
-        .execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    elsewhere.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
     // A different key in this database is not the connector's.
     let mut unrelated = cluster.connect_as(&db, "app");
-    unrelated
-        .execute("SELECT pg_advisory_lock($1)", &[&(CONNECTOR_KEY - 1)])
-        .unwrap();
+    unrelated.execute("SELECT pg_advisory_lock($1)", &[&(CONNECTOR_KEY - 1)]).unwrap();
     let c = check(&mut me, None, "connectors_stopped");
     assert_eq!(c.status, "ok", "{c:?}");
 }

@@ -23,10 +23,7 @@ fn standin_roles_ready(cluster: &Cluster) {
     // table for a full install).
     if cluster.name == "it" && !ready.contains(&cluster.port) {
         let db = cluster.fresh_db("enf_roles");
-        cluster
-            .connect(&db)
-            .batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale")
-            .unwrap();
+        cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale").unwrap();
         ready.push(cluster.port);
     }
 }
@@ -38,9 +35,7 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
     let db = cluster.fresh_db(db);
     cluster
         .connect(&db)
-        .batch_execute(&format!(
-            "CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '{version}'"
-        ))
+        .batch_execute(&format!("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '{version}'"))
         .unwrap();
     db
 }
@@ -50,39 +45,20 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
 fn legacy(cluster: &Cluster, db: &str, old_extension: &str) -> String {
     standin_roles_ready(cluster);
     let mut admin = cluster.connect("postgres");
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0"))
-        .unwrap();
-    cluster
-        .connect(db)
-        .batch_execute("CREATE EXTENSION timescaledb")
-        .unwrap();
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+    cluster.connect(db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
     cluster.psql_file(
         db,
         "pg_test/fixtures/legacy-0.10.sql",
-        &[
-            ("old_extension", old_extension),
-            ("metrics", "3"),
-            ("spans", "20"),
-        ],
+        &[("old_extension", old_extension), ("metrics", "3"), ("spans", "20")],
     );
-    cluster
-        .connect(db)
-        .batch_execute("CREATE EXTENSION promscale_upgrade_guard")
-        .unwrap();
+    cluster.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
     db.to_string()
 }
 
 fn installed(c: &mut Client) -> Option<String> {
-    c.query_opt(
-        "SELECT extversion FROM pg_extension WHERE extname = 'promscale'",
-        &[],
-    )
-    .unwrap()
-    .map(|r| r.get(0))
+    c.query_opt("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[]).unwrap().map(|r| r.get(0))
 }
 
 /// Every relation, function, type and extension version of the database,
@@ -103,10 +79,7 @@ fn fingerprint(c: &mut Client) -> String {
 fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
     match result {
         Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e
-            .as_db_error()
-            .unwrap_or_else(|| panic!("not a server error: {e}"))
-            .clone(),
+        Err(e) => e.as_db_error().unwrap_or_else(|| panic!("not a server error: {e}")).clone(),
     }
 }
 
@@ -114,11 +87,7 @@ fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
 fn assert_refused(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
     let e = db_error(result);
     assert_eq!(e.code().code(), "55000", "{e:?}");
-    assert!(
-        e.message()
-            .starts_with("extension \"promscale\" can only be"),
-        "{e:?}"
-    );
+    assert!(e.message().starts_with("extension \"promscale\" can only be"), "{e:?}");
     e
 }
 
@@ -164,10 +133,7 @@ fn log_rows(c: &mut Client) -> Vec<LogRow> {
 }
 
 fn updates_logged(c: &mut Client) -> Vec<LogRow> {
-    log_rows(c)
-        .into_iter()
-        .filter(|r| r.kind != "install")
-        .collect()
+    log_rows(c).into_iter().filter(|r| r.kind != "install").collect()
 }
 
 /// A client that keeps every NOTICE/WARNING it receives.
@@ -220,36 +186,19 @@ fn connector_takeover_in_autocommit_0_11() {
     let rows = updates_logged(&mut me);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(
-        (
-            rows[0].kind.as_str(),
-            rows[0].from_version.as_deref(),
-            rows[0].to_version.as_deref()
-        ),
+        (rows[0].kind.as_str(), rows[0].from_version.as_deref(), rows[0].to_version.as_deref()),
         ("takeover", None, Some("0.0.0"))
     );
+    assert_eq!(rows[0].commands, vec!["CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'".to_string()]);
     assert_eq!(
-        rows[0].commands,
-        vec!["CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'".to_string()]
-    );
-    assert_eq!(
-        (
-            rows[1].kind.as_str(),
-            rows[1].from_version.as_deref(),
-            rows[1].to_version.as_deref()
-        ),
+        (rows[1].kind.as_str(), rows[1].from_version.as_deref(), rows[1].to_version.as_deref()),
         ("update", Some("0.0.0"), Some("0.5.4"))
     );
     for r in &rows {
         assert_eq!(r.allowed_by, "connector_lock");
-        assert_eq!(
-            (r.pid, r.application_name.as_str(), r.role_name.as_str()),
-            (pid, "promscale@0.11.0", "postgres")
-        );
+        assert_eq!((r.pid, r.application_name.as_str(), r.role_name.as_str()), (pid, "promscale@0.11.0", "postgres"));
         // Both transactions were estimated as the takeover they are part of.
-        assert!(
-            r.locks_held > 0 && r.duration_consistent && r.locks_estimated.is_some(),
-            "{r:?}"
-        );
+        assert!(r.locks_held > 0 && r.duration_consistent && r.locks_estimated.is_some(), "{r:?}");
     }
 }
 
@@ -264,23 +213,9 @@ fn connector_takeover_in_autocommit_0_14_drops_the_old_extension() {
     connector.finish();
     assert_eq!(installed(&mut me).as_deref(), Some("0.6.0"));
     let rows = updates_logged(&mut me);
-    let kinds: Vec<(&str, Option<&str>, Option<&str>)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.kind.as_str(),
-                r.from_version.as_deref(),
-                r.to_version.as_deref(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        kinds,
-        vec![
-            ("takeover", None, Some("0.0.0")),
-            ("update", Some("0.0.0"), Some("0.6.0"))
-        ]
-    );
+    let kinds: Vec<(&str, Option<&str>, Option<&str>)> =
+        rows.iter().map(|r| (r.kind.as_str(), r.from_version.as_deref(), r.to_version.as_deref())).collect();
+    assert_eq!(kinds, vec![("takeover", None, Some("0.0.0")), ("update", Some("0.0.0"), Some("0.6.0"))]);
 }
 
 #[test]
@@ -296,11 +231,7 @@ fn connector_takeover_in_one_transaction_0_15_plus() {
     assert_eq!(rows.len(), 1, "one transaction, one row: {rows:?}");
     let r = &rows[0];
     assert_eq!(
-        (
-            r.kind.as_str(),
-            r.from_version.as_deref(),
-            r.to_version.as_deref()
-        ),
+        (r.kind.as_str(), r.from_version.as_deref(), r.to_version.as_deref()),
         ("takeover", None, Some("0.8.0"))
     );
     assert_eq!(
@@ -310,19 +241,12 @@ fn connector_takeover_in_one_transaction_0_15_plus() {
             "ALTER EXTENSION promscale UPDATE TO '0.8.0'".to_string()
         ]
     );
-    assert_eq!(
-        (r.allowed_by.as_str(), r.application_name.as_str()),
-        ("connector_lock", "promscale@0.17.0")
-    );
+    assert_eq!((r.allowed_by.as_str(), r.application_name.as_str()), ("connector_lock", "promscale@0.17.0"));
     // The takeover holds many locks until commit; the log has them, beside
     // the estimate fail-fast made before the first command.
     assert!(r.locks_held > 300, "{r:?}");
     let estimated = r.locks_estimated.expect("estimated");
-    assert!(
-        estimated >= r.locks_held,
-        "the estimate ({estimated}) is below the locks held ({}): {r:?}",
-        r.locks_held
-    );
+    assert!(estimated >= r.locks_held, "the estimate ({estimated}) is below the locks held ({}): {r:?}", r.locks_held);
 }
 
 #[test]
@@ -337,17 +261,10 @@ fn connector_plain_update() {
     let rows = updates_logged(&mut me);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        (
-            rows[0].kind.as_str(),
-            rows[0].from_version.as_deref(),
-            rows[0].to_version.as_deref()
-        ),
+        (rows[0].kind.as_str(), rows[0].from_version.as_deref(), rows[0].to_version.as_deref()),
         ("update", Some("0.7.0"), Some("0.8.0"))
     );
-    assert_eq!(
-        rows[0].commands,
-        vec!["ALTER EXTENSION promscale UPDATE TO '0.8.0'".to_string()]
-    );
+    assert_eq!(rows[0].commands, vec!["ALTER EXTENSION promscale UPDATE TO '0.8.0'".to_string()]);
     assert_eq!(rows[0].allowed_by, "connector_lock");
 }
 
@@ -355,10 +272,7 @@ fn connector_plain_update() {
 fn connector_fresh_install() {
     let cluster = Cluster::shared();
     let db = cluster.fresh_db("enf_fresh");
-    cluster
-        .connect(&db)
-        .batch_execute("CREATE EXTENSION timescaledb")
-        .unwrap();
+    cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
     let mut me = cluster.connect(&db);
     let mut connector = Connector::start(cluster, &db, R0_17);
     assert_eq!(connector.migrate().unwrap(), "0.8.0");
@@ -367,17 +281,10 @@ fn connector_fresh_install() {
     let rows = log_rows(&mut me);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        (
-            rows[0].kind.as_str(),
-            rows[0].from_version.as_deref(),
-            rows[0].to_version.as_deref()
-        ),
+        (rows[0].kind.as_str(), rows[0].from_version.as_deref(), rows[0].to_version.as_deref()),
         ("install", None, Some("0.8.0"))
     );
-    assert_eq!(
-        rows[0].commands,
-        vec!["CREATE EXTENSION IF NOT EXISTS promscale VERSION '0.8.0'".to_string()]
-    );
+    assert_eq!(rows[0].commands, vec!["CREATE EXTENSION IF NOT EXISTS promscale VERSION '0.8.0'".to_string()]);
     assert_eq!(rows[0].allowed_by, "connector_lock");
 }
 
@@ -387,8 +294,7 @@ fn failed_update_leaves_no_log_row() {
     let db = promscale_at(cluster, "enf_failed", "0.7.0");
     let mut me = cluster.connect(&db);
     // Extension 0.8.0 fails while a user view depends on prom_info.metric.
-    me.batch_execute("CREATE VIEW public.metric_inventory AS SELECT * FROM prom_info.metric")
-        .unwrap();
+    me.batch_execute("CREATE VIEW public.metric_inventory AS SELECT * FROM prom_info.metric").unwrap();
     let mut connector = Connector::start(cluster, &db, R0_17);
     let e = db_error(connector.migrate());
     assert_eq!(e.code().code(), "2BP01", "{e:?}");
@@ -413,11 +319,7 @@ fn refused_and_unchanged(
     let e = assert_refused(attempt(cluster, &mut session));
     let mut check = cluster.connect(db);
     assert_eq!(installed(&mut check).as_deref(), Some("0.7.0"), "{what}");
-    assert_eq!(
-        fingerprint(&mut check),
-        before,
-        "{what}: the catalog changed"
-    );
+    assert_eq!(fingerprint(&mut check), before, "{what}: the catalog changed");
     assert!(updates_logged(&mut check).is_empty(), "{what}");
     e
 }
@@ -464,18 +366,11 @@ fn bypass_matrix_functions() {
              BEGIN COMMIT; EXECUTE 'ALTER EXTENSION promscale UPDATE'; END $$;",
         )
         .unwrap();
-    refused_and_unchanged(&db, "plpgsql EXECUTE", |_, s| {
-        s.batch_execute("SELECT public.sneaky_update('0.8.0')")
-    });
-    refused_and_unchanged(&db, "SECURITY DEFINER", |_, s| {
-        s.batch_execute("SELECT public.definer_update()")
-    });
-    refused_and_unchanged(&db, "procedure after COMMIT", |_, s| {
-        s.batch_execute("CALL public.proc_update()")
-    });
+    refused_and_unchanged(&db, "plpgsql EXECUTE", |_, s| s.batch_execute("SELECT public.sneaky_update('0.8.0')"));
+    refused_and_unchanged(&db, "SECURITY DEFINER", |_, s| s.batch_execute("SELECT public.definer_update()"));
+    refused_and_unchanged(&db, "procedure after COMMIT", |_, s| s.batch_execute("CALL public.proc_update()"));
     refused_and_unchanged(&db, "extended protocol", |_, s| {
-        s.execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'", &[])
-            .map(|_| ())
+        s.execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'", &[]).map(|_| ())
     });
 }
 
@@ -486,7 +381,9 @@ fn bypass_matrix_roles_and_settings() {
     create_role(cluster, "enf_ext_owner", "");
     cluster
         .connect(&db)
-        .batch_execute("UPDATE pg_catalog.pg_extension SET extowner = 'enf_ext_owner'::regrole WHERE extname = 'promscale'")
+        .batch_execute(
+            "UPDATE pg_catalog.pg_extension SET extowner = 'enf_ext_owner'::regrole WHERE extname = 'promscale'",
+        )
         .unwrap();
     // The owner may update the extension as far as PostgreSQL is concerned;
     // the guard refuses it (and a holder of only the shared lock likewise).
@@ -500,9 +397,7 @@ fn bypass_matrix_roles_and_settings() {
         owner.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
     });
     let e = refused_and_unchanged(&db, "session_replication_role = replica", |_, s| {
-        s.batch_execute(
-            "SET session_replication_role = replica; ALTER EXTENSION promscale UPDATE TO '0.8.0'",
-        )
+        s.batch_execute("SET session_replication_role = replica; ALTER EXTENSION promscale UPDATE TO '0.8.0'")
     });
     assert!(e.detail().unwrap().contains("does not hold"), "{e:?}");
 }
@@ -524,18 +419,11 @@ fn bypass_matrix_advisory_locks() {
         s.execute("SELECT pg_advisory_xact_lock($1)", &[&key])?;
         s.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
     });
-    assert!(
-        e.detail()
-            .unwrap()
-            .contains("only at transaction level (pg_advisory_xact_lock)"),
-        "{e:?}"
-    );
+    assert!(e.detail().unwrap().contains("only at transaction level (pg_advisory_xact_lock)"), "{e:?}");
 
     refused_and_unchanged(&db, "pg_try_advisory_xact_lock", |_, s| {
         s.batch_execute("BEGIN")?;
-        let got: bool = s
-            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])?
-            .get(0);
+        let got: bool = s.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])?.get(0);
         assert!(got);
         s.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
     });
@@ -548,17 +436,15 @@ fn bypass_matrix_advisory_locks() {
 
     // Another session holds the lease: not this one's.
     let mut holder = cluster.connect_as(&db, "promscale@0.17.0");
-    holder
-        .execute("SELECT pg_advisory_lock($1)", &[&key])
-        .unwrap();
+    holder.execute("SELECT pg_advisory_lock($1)", &[&key]).unwrap();
     let holder_pid = backend_pid(&mut holder);
     let e = refused_and_unchanged(&db, "lock held by another session", |_, s| {
         s.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
     });
     assert!(
-        e.detail().unwrap().contains(&format!(
-            "Session {holder_pid} (application_name promscale@0.17.0) holds that lock now"
-        )),
+        e.detail()
+            .unwrap()
+            .contains(&format!("Session {holder_pid} (application_name promscale@0.17.0) holds that lock now")),
         "{e:?}"
     );
     drop(holder);
@@ -608,29 +494,18 @@ fn fail_fast_refuses_the_connector_while_other_connectors_are_connected() {
     let mut connector = Connector::start(cluster, &db, R0_17);
     let e = db_error(connector.migrate());
     assert_eq!(e.code().code(), "55006", "{e:?}");
-    assert_eq!(e.message(), "extension \"promscale\" cannot be updated while other Promscale Connector sessions are connected");
-    assert!(
-        e.detail()
-            .unwrap()
-            .contains(&format!("pid {old_pid} (application_name promscale@0.16.0")),
-        "{e:?}"
+    assert_eq!(
+        e.message(),
+        "extension \"promscale\" cannot be updated while other Promscale Connector sessions are connected"
     );
-    assert!(
-        e.hint().unwrap().contains(&format!("ARRAY[{old_pid}]")),
-        "{e:?}"
-    );
+    assert!(e.detail().unwrap().contains(&format!("pid {old_pid} (application_name promscale@0.16.0")), "{e:?}");
+    assert!(e.hint().unwrap().contains(&format!("ARRAY[{old_pid}]")), "{e:?}");
     assert_eq!(installed(&mut me).as_deref(), Some("0.7.0"));
 
     // A session waiting for the shared lock counts too.
     drop(old);
     assert!(wait_for(|| {
-        me.query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
-            &[&old_pid],
-        )
-        .unwrap()
-        .get::<_, i64>(0)
-            == 0
+        me.query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", &[&old_pid]).unwrap().get::<_, i64>(0) == 0
     }));
     let waiter_info = cluster.conninfo(&db, "reader");
     let waiter = std::thread::spawn(move || {
@@ -653,10 +528,7 @@ fn fail_fast_refuses_the_connector_while_other_connectors_are_connected() {
     assert!(e.detail().unwrap().contains("ShareLock (waiting)"), "{e:?}");
 
     // A superuser turns fail-fast off for the connector's role or database.
-    connector
-        .lease
-        .batch_execute("SET promscale_upgrade_guard.fail_fast = off")
-        .unwrap();
+    connector.lease.batch_execute("SET promscale_upgrade_guard.fail_fast = off").unwrap();
     assert_eq!(connector.migrate().unwrap(), "0.8.0");
     connector.finish();
     waiter.join().unwrap();
@@ -670,46 +542,22 @@ fn fail_fast_refuses_the_connector_while_other_connectors_are_connected() {
 fn break_glass_as_superuser_warns_logs_and_records() {
     let cluster = Cluster::shared();
     let db = promscale_at(cluster, "enf_break_glass", "0.7.0");
-    let (mut su, notices) =
-        connect_with_notices(cluster, &db, "enf-break-glass-superuser", "postgres");
-    su.batch_execute("SET promscale_upgrade_guard.allow_manual_update = on")
-        .unwrap();
-    su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
-        .unwrap();
+    let (mut su, notices) = connect_with_notices(cluster, &db, "enf-break-glass-superuser", "postgres");
+    su.batch_execute("SET promscale_upgrade_guard.allow_manual_update = on").unwrap();
+    su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
     assert_eq!(installed(&mut su).as_deref(), Some("0.8.0"));
-    let warning = notices
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|n| n.severity() == "WARNING")
-        .cloned()
-        .expect("a WARNING");
-    assert_eq!(
-        warning.message(),
-        "extension \"promscale\" is being updated by hand"
-    );
+    let warning = notices.lock().unwrap().iter().find(|n| n.severity() == "WARNING").cloned().expect("a WARNING");
+    assert_eq!(warning.message(), "extension \"promscale\" is being updated by hand");
     assert_eq!(warning.code().code(), "01000");
-    assert!(
-        warning
-            .detail()
-            .unwrap()
-            .contains("from version 0.7.0 to 0.8.0"),
-        "{warning:?}"
-    );
+    assert!(warning.detail().unwrap().contains("from version 0.7.0 to 0.8.0"), "{warning:?}");
     let rows = updates_logged(&mut su);
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        (
-            rows[0].allowed_by.as_str(),
-            rows[0].application_name.as_str()
-        ),
+        (rows[0].allowed_by.as_str(), rows[0].application_name.as_str()),
         ("break_glass", "enf-break-glass-superuser")
     );
     let log = cluster.server_log();
-    assert!(
-        log.contains("WARNING:  extension \"promscale\" is being updated by hand"),
-        "server log lacks the WARNING"
-    );
+    assert!(log.contains("WARNING:  extension \"promscale\" is being updated by hand"), "server log lacks the WARNING");
     assert!(
         log.contains("by role \"postgres\"") && log.contains("application_name \"enf-break-glass-superuser\") allowed by promscale_upgrade_guard.allow_manual_update"),
         "server log lacks the audit line"
@@ -740,41 +588,33 @@ fn break_glass_cannot_be_set_by_a_non_superuser() {
 
     // Library already loaded in this session: SET is refused outright.
     let (mut plain, _) = connect_with_notices(cluster, &db, "psql", "enf_plain");
-    plain
-        .batch_execute("SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension")
-        .unwrap();
+    plain.batch_execute("SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension").unwrap();
     assert_refused(plain.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")); // loads the library
     let e = db_error(plain.batch_execute("SET promscale_upgrade_guard.allow_manual_update = on"));
     assert_eq!(e.code().code(), "42501", "{e:?}");
-    let e = db_error(plain.batch_execute(
-        "SELECT set_config('promscale_upgrade_guard.allow_manual_update', 'on', false)",
-    ));
+    let e =
+        db_error(plain.batch_execute("SELECT set_config('promscale_upgrade_guard.allow_manual_update', 'on', false)"));
     assert_eq!(e.code().code(), "42501", "{e:?}");
 
     // Before the library is loaded, SET makes a placeholder; when the
     // library loads, PostgreSQL re-checks it with the privileges of the role
     // that set it, drops it with a WARNING, and the guard refuses.
     let (mut early, notices) = connect_with_notices(cluster, &db, "psql", "enf_plain");
-    early
-        .batch_execute("SET promscale_upgrade_guard.allow_manual_update = on")
-        .unwrap();
+    early.batch_execute("SET promscale_upgrade_guard.allow_manual_update = on").unwrap();
     assert_refused(early.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     assert!(
-        notices.lock().unwrap().iter().any(|n| n.message() == "permission denied to set parameter \"promscale_upgrade_guard.allow_manual_update\""),
+        notices.lock().unwrap().iter().any(
+            |n| n.message() == "permission denied to set parameter \"promscale_upgrade_guard.allow_manual_update\""
+        ),
         "{:?}",
         notices.lock().unwrap()
     );
-    let shown: String = early
-        .query_one("SHOW promscale_upgrade_guard.allow_manual_update", &[])
-        .unwrap()
-        .get(0);
+    let shown: String = early.query_one("SHOW promscale_upgrade_guard.allow_manual_update", &[]).unwrap().get(0);
     assert_eq!(shown, "off");
 
     // The same through the startup packet (PGOPTIONS) and with SET LOCAL.
     let mut config: postgres::Config = cluster.conninfo(&db, "psql").parse().unwrap();
-    config
-        .user("enf_plain")
-        .options("-c promscale_upgrade_guard.allow_manual_update=on");
+    config.user("enf_plain").options("-c promscale_upgrade_guard.allow_manual_update=on");
     let mut startup = config.connect(NoTls).unwrap();
     assert_refused(startup.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     let (mut local, _) = connect_with_notices(cluster, &db, "psql", "enf_plain");
@@ -783,9 +623,7 @@ fn break_glass_cannot_be_set_by_a_non_superuser() {
     ));
 
     // Nor can it be stored for later.
-    let e = db_error(plain.batch_execute(
-        "ALTER ROLE enf_plain SET promscale_upgrade_guard.allow_manual_update = on",
-    ));
+    let e = db_error(plain.batch_execute("ALTER ROLE enf_plain SET promscale_upgrade_guard.allow_manual_update = on"));
     assert_eq!(e.code().code(), "42501", "{e:?}");
 
     let mut check = cluster.connect(&db);
@@ -820,7 +658,10 @@ fn non_superuser_cannot_disable_or_drop_the_guard() {
         assert_eq!(e.code().code(), "42501", "{sql}: {e:?}");
     }
     let enabled: String = su
-        .query_one("SELECT evtenabled::text FROM pg_event_trigger WHERE evtname = 'promscale_upgrade_guard_connector_path'", &[])
+        .query_one(
+            "SELECT evtenabled::text FROM pg_event_trigger WHERE evtname = 'promscale_upgrade_guard_connector_path'",
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(enabled, "A");
@@ -834,13 +675,7 @@ fn log_is_readable_by_pg_monitor_only() {
     create_role(cluster, "enf_monitor", "IN ROLE pg_monitor");
     create_role(cluster, "enf_nobody", "");
     let (mut monitor, _) = connect_with_notices(cluster, &db, "psql", "enf_monitor");
-    let rows: i64 = monitor
-        .query_one(
-            "SELECT count(*) FROM promscale_upgrade_guard.upgrade_log",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let rows: i64 = monitor.query_one("SELECT count(*) FROM promscale_upgrade_guard.upgrade_log", &[]).unwrap().get(0);
     assert_eq!(rows, 1); // the fresh install
     let e = db_error(monitor.batch_execute("DELETE FROM promscale_upgrade_guard.upgrade_log"));
     assert_eq!(e.code().code(), "42501");
@@ -857,16 +692,13 @@ fn superuser_can_update_repair_and_drop_the_guard() {
     let db = promscale_at(cluster, "enf_superuser", "0.7.0");
     let mut su = cluster.connect(&db);
     // The guard's own extension commands pass through its trigger.
-    su.batch_execute("ALTER EXTENSION promscale_upgrade_guard UPDATE")
-        .unwrap();
+    su.batch_execute("ALTER EXTENSION promscale_upgrade_guard UPDATE").unwrap();
     // The trigger is a member of the extension: it goes with the extension.
     let e = db_error(su.batch_execute("DROP EVENT TRIGGER promscale_upgrade_guard_connector_path"));
     assert_eq!(e.code().code(), "2BP01", "{e:?}");
     // Disabling it is possible (and then it stops nothing: documented).
-    su.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path DISABLE")
-        .unwrap();
-    su.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS")
-        .unwrap();
+    su.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path DISABLE").unwrap();
+    su.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS").unwrap();
     assert_refused(su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     // Other extension commands pass untouched.
     su.batch_execute(
@@ -878,28 +710,26 @@ fn superuser_can_update_repair_and_drop_the_guard() {
     )
     .unwrap();
     let e = db_error(su.batch_execute("ALTER EXTENSION promscale SET SCHEMA pg_catalog"));
-    assert_eq!(
-        e.code().code(),
-        "0A000",
-        "PostgreSQL's own error, not the guard's: {e:?}"
-    );
+    assert_eq!(e.code().code(), "0A000", "PostgreSQL's own error, not the guard's: {e:?}");
     // Repair: drop and create again, the log goes with it.
-    su.batch_execute("DROP EXTENSION promscale_upgrade_guard")
-        .unwrap();
+    su.batch_execute("DROP EXTENSION promscale_upgrade_guard").unwrap();
     let gone: i64 = su
-        .query_one("SELECT count(*) FROM pg_event_trigger WHERE evtname = 'promscale_upgrade_guard_connector_path'", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_event_trigger WHERE evtname = 'promscale_upgrade_guard_connector_path'",
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(gone, 0);
-    su.batch_execute("CREATE EXTENSION promscale_upgrade_guard")
-        .unwrap();
+    su.batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
     assert_refused(su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     // Dropping the guard in the update's own transaction: the update commits
     // and has nowhere to be logged; the commit does not fail.
-    su.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY])
-        .unwrap();
-    su.batch_execute("BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'; DROP EXTENSION promscale_upgrade_guard; COMMIT")
-        .unwrap();
+    su.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
+    su.batch_execute(
+        "BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'; DROP EXTENSION promscale_upgrade_guard; COMMIT",
+    )
+    .unwrap();
     assert_eq!(installed(&mut su).as_deref(), Some("0.8.0"));
 }
 
@@ -908,10 +738,8 @@ fn rolled_back_updates_are_not_logged() {
     let cluster = Cluster::shared();
     let db = promscale_at(cluster, "enf_rollback", "0.7.0");
     let mut su = cluster.connect(&db);
-    su.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY])
-        .unwrap();
-    su.batch_execute("BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'; ROLLBACK")
-        .unwrap();
+    su.execute("SELECT pg_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap();
+    su.batch_execute("BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'; ROLLBACK").unwrap();
     su.batch_execute(
         "BEGIN; SAVEPOINT a; ALTER EXTENSION promscale UPDATE TO '0.8.0'; ROLLBACK TO SAVEPOINT a; COMMIT",
     )
@@ -934,14 +762,8 @@ fn pg_dump_keeps_the_log() {
         "source scripts/env.sh && \"$PG_BIN/pg_dump\" -h '{}' -p {} -U postgres {db}",
         cluster.socket_dir, cluster.port
     ));
-    assert!(
-        dump.contains("COPY promscale_upgrade_guard.upgrade_log"),
-        "{dump}"
-    );
-    assert!(
-        dump.contains("CREATE EXTENSION promscale VERSION '0.7.0'"),
-        "{dump}"
-    );
+    assert!(dump.contains("COPY promscale_upgrade_guard.upgrade_log"), "{dump}");
+    assert!(dump.contains("CREATE EXTENSION promscale VERSION '0.7.0'"), "{dump}");
 }
 
 #[test]
@@ -955,17 +777,10 @@ fn fail_fast_refuses_a_takeover_that_will_not_fit_the_lock_table() {
     let db = legacy(&cluster, "enf_small_locks", "");
     let mut me = cluster.connect(&db);
     let before = fingerprint(&mut me);
-    let row = me
-        .query_one(
-            "SELECT locks_needed, lock_capacity FROM promscale_upgrade_lock_estimate('0.17.0')",
-            &[],
-        )
-        .unwrap();
+    let row =
+        me.query_one("SELECT locks_needed, lock_capacity FROM promscale_upgrade_lock_estimate('0.17.0')", &[]).unwrap();
     let (needed, capacity): (i64, i64) = (row.get(0), row.get(1));
-    assert!(
-        needed > capacity,
-        "the test needs a takeover larger than the lock table: {needed} <= {capacity}"
-    );
+    assert!(needed > capacity, "the test needs a takeover larger than the lock table: {needed} <= {capacity}");
 
     let mut connector = Connector::start(&cluster, &db, R0_17);
     let e = db_error(connector.migrate());
@@ -974,40 +789,18 @@ fn fail_fast_refuses_a_takeover_that_will_not_fit_the_lock_table() {
         e.message(),
         "extension \"promscale\" cannot be created: the takeover needs more lock table entries than are free"
     );
-    assert!(
-        e.detail()
-            .unwrap()
-            .contains(&format!("about {needed} locks")),
-        "{e:?}"
-    );
-    assert!(
-        e.detail()
-            .unwrap()
-            .contains(&format!("the lock table holds {capacity} entries")),
-        "{e:?}"
-    );
-    assert!(
-        e.hint()
-            .unwrap()
-            .contains("ALTER SYSTEM SET max_locks_per_transaction = "),
-        "{e:?}"
-    );
+    assert!(e.detail().unwrap().contains(&format!("about {needed} locks")), "{e:?}");
+    assert!(e.detail().unwrap().contains(&format!("the lock table holds {capacity} entries")), "{e:?}");
+    assert!(e.hint().unwrap().contains("ALTER SYSTEM SET max_locks_per_transaction = "), "{e:?}");
     assert_eq!(installed(&mut me), None);
     assert_eq!(fingerprint(&mut me), before);
 
     // With fail-fast off the guard lets the connector try; PostgreSQL's
     // lock table can borrow spare shared memory, so it may even succeed.
-    connector
-        .lease
-        .batch_execute("SET promscale_upgrade_guard.fail_fast = off")
-        .unwrap();
+    connector.lease.batch_execute("SET promscale_upgrade_guard.fail_fast = off").unwrap();
     match connector.migrate() {
         Ok(v) => assert_eq!(installed(&mut me), Some(v)),
-        Err(e) => assert_eq!(
-            e.as_db_error().map(|d| d.code().code()),
-            Some("53200"),
-            "{e:?}"
-        ),
+        Err(e) => assert_eq!(e.as_db_error().map(|d| d.code().code()), Some("53200"), "{e:?}"),
     }
     connector.finish();
     cluster.stop();
@@ -1018,14 +811,8 @@ fn rehearsal_passes_the_guard_and_can_never_commit() {
     let cluster = Cluster::shared();
     let db = promscale_at(cluster, "enf_rehearsal", "0.7.0");
     let mut su = cluster.connect(&db);
-    let row = su
-        .query_one(
-            "SELECT succeeded, error, rolled_back FROM promscale_upgrade_rehearse()",
-            &[],
-        )
-        .unwrap();
-    let (succeeded, error, rolled_back): (bool, Option<String>, bool) =
-        (row.get(0), row.get(1), row.get(2));
+    let row = su.query_one("SELECT succeeded, error, rolled_back FROM promscale_upgrade_rehearse()", &[]).unwrap();
+    let (succeeded, error, rolled_back): (bool, Option<String>, bool) = (row.get(0), row.get(1), row.get(2));
     assert!(succeeded && rolled_back, "{error:?}");
     assert_eq!(installed(&mut su).as_deref(), Some("0.7.0"));
     assert!(updates_logged(&mut su).is_empty());
@@ -1033,8 +820,7 @@ fn rehearsal_passes_the_guard_and_can_never_commit() {
     // The rehearsal's mark ends with its block: the same transaction is
     // guarded again right after.
     su.batch_execute("BEGIN").unwrap();
-    su.query("SELECT * FROM promscale_upgrade_rehearse()", &[])
-        .unwrap();
+    su.query("SELECT * FROM promscale_upgrade_rehearse()", &[]).unwrap();
     assert_refused(su.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     su.batch_execute("ROLLBACK").unwrap();
 

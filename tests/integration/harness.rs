@@ -16,10 +16,7 @@ pub const CONNECTOR_KEY: i64 = 5585198506344173278;
 /// The port of test server number `offset`: `GUARD_TEST_PORT_BASE` (default
 /// 55320) plus `offset`, so that two checkouts can run the suite at once.
 pub fn port(offset: u16) -> u16 {
-    let base = std::env::var("GUARD_TEST_PORT_BASE")
-        .ok()
-        .and_then(|v| v.parse::<u16>().ok())
-        .unwrap_or(55320);
+    let base = std::env::var("GUARD_TEST_PORT_BASE").ok().and_then(|v| v.parse::<u16>().ok()).unwrap_or(55320);
     base + offset
 }
 
@@ -28,12 +25,7 @@ pub fn project_root() -> PathBuf {
 }
 
 pub fn bash(script: &str) -> String {
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .current_dir(project_root())
-        .output()
-        .expect("bash runs");
+    let out = Command::new("bash").arg("-c").arg(script).current_dir(project_root()).output().expect("bash runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -63,16 +55,9 @@ impl Cluster {
 
     /// A handle on the running cluster `name`.
     fn running(name: &str, port: u16) -> Cluster {
-        let socket_dir = bash(&format!(
-            "source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\""
-        ))
-        .trim()
-        .to_string();
-        Cluster {
-            name: name.to_string(),
-            port,
-            socket_dir,
-        }
+        let socket_dir =
+            bash(&format!("source scripts/pg.sh && echo \"$(cluster_dir {name})/socket\"")).trim().to_string();
+        Cluster { name: name.to_string(), port, socket_dir }
     }
 
     /// A streaming hot standby of `primary`.
@@ -93,20 +78,14 @@ impl Cluster {
             // their memberships when missing; tests building databases in
             // parallel would collide on them. Create them once, here.
             let db = cluster.fresh_db("it_roles");
-            cluster
-                .connect(&db)
-                .batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale")
-                .unwrap();
+            cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale").unwrap();
             cluster
         })
     }
 
     /// Stop and start again (settings changed with ALTER SYSTEM take effect).
     pub fn restart(&self) {
-        bash(&format!(
-            "source scripts/pg.sh && cluster_restart {}",
-            self.name
-        ));
+        bash(&format!("source scripts/pg.sh && cluster_restart {}", self.name));
     }
 
     /// The whole database as pg_dump prints it (schema and data), without
@@ -123,17 +102,12 @@ impl Cluster {
     }
 
     pub fn stop(&self) {
-        bash(&format!(
-            "source scripts/pg.sh && cluster_destroy {}",
-            self.name
-        ));
+        bash(&format!("source scripts/pg.sh && cluster_destroy {}", self.name));
     }
 
     /// The server's log file (written as the server's OS user, readable here).
     pub fn server_log(&self) -> String {
-        let dir = std::path::Path::new(&self.socket_dir)
-            .parent()
-            .expect("cluster dir");
+        let dir = std::path::Path::new(&self.socket_dir).parent().expect("cluster dir");
         std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
     }
 
@@ -169,15 +143,9 @@ impl Cluster {
     /// A new, empty database with the guard installed.
     pub fn fresh_db(&self, db: &str) -> String {
         let mut admin = self.connect("postgres");
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0"))
-            .unwrap();
-        self.connect(db)
-            .batch_execute("CREATE EXTENSION promscale_upgrade_guard")
-            .unwrap();
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+        self.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
         db.to_string()
     }
 
@@ -189,16 +157,12 @@ impl Cluster {
         static GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _one_at_a_time = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
         let mut admin = self.connect("postgres");
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .unwrap();
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
         bash(&format!(
             "export PGHOST='{}' PGPORT={} PGUSER=postgres; pg_test/fixtures/generate.sh --db {db} {args} >/dev/null",
             self.socket_dir, self.port
         ));
-        self.connect(db)
-            .batch_execute("CREATE EXTENSION IF NOT EXISTS promscale_upgrade_guard")
-            .unwrap();
+        self.connect(db).batch_execute("CREATE EXTENSION IF NOT EXISTS promscale_upgrade_guard").unwrap();
         db.to_string()
     }
 }
@@ -214,31 +178,17 @@ pub struct CheckRow {
 
 pub fn checks(client: &mut Client, target: Option<&str>) -> Vec<CheckRow> {
     client
-        .query(
-            "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks($1)",
-            &[&target],
-        )
+        .query("SELECT check_name, status, detail, hint FROM promscale_upgrade_checks($1)", &[&target])
         .unwrap()
         .iter()
-        .map(|r| CheckRow {
-            name: r.get(0),
-            status: r.get(1),
-            detail: r.get(2),
-            hint: r.get(3),
-        })
+        .map(|r| CheckRow { name: r.get(0), status: r.get(1), detail: r.get(2), hint: r.get(3) })
         .collect()
 }
 
 pub fn check(client: &mut Client, target: Option<&str>, name: &str) -> CheckRow {
-    checks(client, target)
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no check {name}"))
+    checks(client, target).into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no check {name}"))
 }
 
 pub fn backend_pid(client: &mut Client) -> i32 {
-    client
-        .query_one("SELECT pg_backend_pid()", &[])
-        .unwrap()
-        .get(0)
+    client.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0)
 }

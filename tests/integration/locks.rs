@@ -73,17 +73,8 @@ fn catalog_counts_follow_the_database_size() {
             )
             .unwrap()
             .get(0);
-        assert_eq!(
-            objects(&e, "chunks"),
-            metrics * chunks + tracing_chunks,
-            "{}",
-            e.breakdown
-        );
-        assert!(
-            objects(&e, "chunk_indexes") >= metrics * chunks,
-            "{}",
-            e.breakdown
-        );
+        assert_eq!(objects(&e, "chunks"), metrics * chunks + tracing_chunks, "{}", e.breakdown);
+        assert!(objects(&e, "chunk_indexes") >= metrics * chunks, "{}", e.breakdown);
         // The takeover's real locks, measured by the rehearsal: never more than estimated.
         let (ok, held, estimated, error) = rehearse(&mut c);
         assert!(ok, "{error:?}");
@@ -113,10 +104,7 @@ fn ordinary_update_estimate_does_not_grow_with_metrics() {
         let (ok, held, estimated, error) = rehearse(&mut c);
         assert!(ok, "{error:?}");
         let ratio = estimated as f64 / held.unwrap() as f64;
-        assert!(
-            (1.0..=1.15).contains(&ratio),
-            "estimate {estimated}, held {held:?}"
-        );
+        assert!((1.0..=1.15).contains(&ratio), "estimate {estimated}, held {held:?}");
         needed.push(e.locks_needed);
     }
     assert_eq!(needed[0], needed[1]);
@@ -125,10 +113,8 @@ fn ordinary_update_estimate_does_not_grow_with_metrics() {
 #[test]
 fn rehearsal_leaves_the_database_exactly_as_it_was() {
     let cluster = Cluster::shared();
-    let db = cluster.promscale_db(
-        "rehearse_same",
-        "--version legacy --metrics 8 --chunks 2 --spans 100 --old-extension 0.3.2",
-    );
+    let db = cluster
+        .promscale_db("rehearse_same", "--version legacy --metrics 8 --chunks 2 --spans 100 --old-extension 0.3.2");
     let before = cluster.dump(&db);
     let mut c = cluster.connect(&db);
     let (ok, held, _, error) = rehearse(&mut c);
@@ -137,10 +123,7 @@ fn rehearsal_leaves_the_database_exactly_as_it_was() {
     let after = cluster.dump(&db);
     assert!(before == after, "the rehearsal changed the database");
     // The tracing data the real takeover would drop is still there.
-    let spans: i64 = c
-        .query_one("SELECT count(*) FROM _ps_trace.span", &[])
-        .unwrap()
-        .get(0);
+    let spans: i64 = c.query_one("SELECT count(*) FROM _ps_trace.span", &[]).unwrap().get(0);
     assert_eq!(spans, 100);
 }
 
@@ -149,17 +132,13 @@ fn rehearsal_reports_a_failing_update_and_changes_nothing() {
     let cluster = Cluster::shared();
     let db = cluster.promscale_db("rehearse_fail", "--version 0.7.0 --metrics 3");
     let mut c = cluster.connect(&db);
-    c.batch_execute("CREATE VIEW public.my_metrics AS SELECT * FROM prom_info.metric")
-        .unwrap();
+    c.batch_execute("CREATE VIEW public.my_metrics AS SELECT * FROM prom_info.metric").unwrap();
     let before = cluster.dump(&db);
     let (ok, held, _, error) = rehearse(&mut c);
     assert!(!ok);
     assert!(held.is_none());
     assert!(error.as_deref().unwrap().starts_with("2BP01"), "{error:?}");
-    assert!(
-        before == cluster.dump(&db),
-        "the failed rehearsal changed the database"
-    );
+    assert!(before == cluster.dump(&db), "the failed rehearsal changed the database");
 }
 
 #[test]
@@ -167,19 +146,12 @@ fn rehearsal_refuses_while_a_connector_runs() {
     let cluster = Cluster::shared();
     let db = cluster.promscale_db("rehearse_busy", "--version 0.7.0 --metrics 3");
     let mut connector = cluster.connect_as(&db, "promscale@0.16.0");
-    connector
-        .execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY])
-        .unwrap();
+    connector.execute("SELECT pg_advisory_lock_shared($1)", &[&CONNECTOR_KEY]).unwrap();
     let mut c = cluster.connect(&db);
-    let err = c
-        .query("SELECT * FROM promscale_upgrade_rehearse()", &[])
-        .unwrap_err();
+    let err = c.query("SELECT * FROM promscale_upgrade_rehearse()", &[]).unwrap_err();
     let db_err = err.as_db_error().expect("a server error");
     assert_eq!(db_err.code().code(), "55006", "{db_err:?}");
-    assert!(
-        db_err.detail().unwrap().contains("promscale@0.16.0"),
-        "{db_err:?}"
-    );
+    assert!(db_err.detail().unwrap().contains("promscale@0.16.0"), "{db_err:?}");
 }
 
 /// The whole story on a server whose lock table is too small: the guard says
@@ -187,34 +159,19 @@ fn rehearsal_refuses_while_a_connector_runs() {
 /// and a restart the guard says it fits and the update succeeds.
 #[test]
 fn too_small_lock_table_end_to_end() {
-    let cluster = Cluster::start(
-        "it_locks",
-        crate::harness::port(5),
-        &["max_connections = 20", "autovacuum = off"],
-    );
-    let db = cluster.promscale_db(
-        "small_locks",
-        "--version legacy --metrics 40 --chunks 2 --spans 50",
-    );
+    let cluster = Cluster::start("it_locks", crate::harness::port(5), &["max_connections = 20", "autovacuum = off"]);
+    let db = cluster.promscale_db("small_locks", "--version legacy --metrics 40 --chunks 2 --spans 50");
     let mut c = cluster.connect(&db);
-    c.batch_execute("ALTER SYSTEM SET max_locks_per_transaction = 10")
-        .unwrap();
+    c.batch_execute("ALTER SYSTEM SET max_locks_per_transaction = 10").unwrap();
     drop(c);
     cluster.restart();
 
     let mut c = cluster.connect(&db);
     let e = estimate(&mut c);
-    assert!(
-        !e.fits,
-        "estimate {} should not fit 10 x 42 entries",
-        e.locks_needed
-    );
+    assert!(!e.fits, "estimate {} should not fit 10 x 42 entries", e.locks_needed);
     let lock_check = check(&mut c, None, "lock_capacity");
     assert_eq!(lock_check.status, "fail", "{lock_check:?}");
-    let ready: bool = c
-        .query_one("SELECT promscale_upgrade_ready()", &[])
-        .unwrap()
-        .get(0);
+    let ready: bool = c.query_one("SELECT promscale_upgrade_ready()", &[]).unwrap().get(0);
     assert!(!ready);
 
     let takeover = "BEGIN;
@@ -224,49 +181,27 @@ fn too_small_lock_table_end_to_end() {
         COMMIT;";
     // Run it as the connector does, holding its migration lock (the guard
     // refuses anyone else). The guard's fail-fast refuses it at once (53400)...
-    c.execute(
-        "SELECT pg_advisory_lock($1)",
-        &[&crate::harness::CONNECTOR_KEY],
-    )
-    .unwrap();
+    c.execute("SELECT pg_advisory_lock($1)", &[&crate::harness::CONNECTOR_KEY]).unwrap();
     let err = c.batch_execute(takeover).unwrap_err();
     assert_eq!(err.code().map(|s| s.code()), Some("53400"), "{err:?}");
     c.batch_execute("ROLLBACK").unwrap();
     // ...and without fail-fast the real update dies with 53200.
-    c.batch_execute("SET promscale_upgrade_guard.fail_fast = off")
-        .unwrap();
+    c.batch_execute("SET promscale_upgrade_guard.fail_fast = off").unwrap();
     let err = c.batch_execute(takeover).unwrap_err();
     assert_eq!(err.code().map(|s| s.code()), Some("53200"), "{err:?}");
     c.batch_execute("ROLLBACK").unwrap();
 
-    c.batch_execute(&format!(
-        "ALTER SYSTEM SET max_locks_per_transaction = {}",
-        e.recommended
-    ))
-    .unwrap();
+    c.batch_execute(&format!("ALTER SYSTEM SET max_locks_per_transaction = {}", e.recommended)).unwrap();
     drop(c);
     cluster.restart();
     let mut c = cluster.connect(&db);
     let e = estimate(&mut c);
-    assert!(
-        e.fits,
-        "after the restart the estimate {} should fit",
-        e.locks_needed
-    );
+    assert!(e.fits, "after the restart the estimate {} should fit", e.locks_needed);
     assert_eq!(check(&mut c, None, "lock_capacity").status, "ok");
-    c.execute(
-        "SELECT pg_advisory_lock($1)",
-        &[&crate::harness::CONNECTOR_KEY],
-    )
-    .unwrap();
+    c.execute("SELECT pg_advisory_lock($1)", &[&crate::harness::CONNECTOR_KEY]).unwrap();
     c.batch_execute(takeover).unwrap();
-    let version: String = c
-        .query_one(
-            "SELECT extversion FROM pg_extension WHERE extname = 'promscale'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let version: String =
+        c.query_one("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[]).unwrap().get(0);
     assert_eq!(version, "0.8.0");
     cluster.stop();
 }

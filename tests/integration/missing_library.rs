@@ -28,14 +28,9 @@ struct MovedLibrary {
 
 impl MovedLibrary {
     fn move_away() -> MovedLibrary {
-        let dir = bash("source scripts/env.sh && \"$PG_CONFIG\" --pkglibdir")
-            .trim()
-            .to_string();
+        let dir = bash("source scripts/env.sh && \"$PG_CONFIG\" --pkglibdir").trim().to_string();
         let path = PathBuf::from(dir).join("promscale_upgrade_guard.so");
-        assert!(
-            path.starts_with(harness::project_root().join("target")),
-            "only the private prefix: {path:?}"
-        );
+        assert!(path.starts_with(harness::project_root().join("target")), "only the private prefix: {path:?}");
         let away = path.with_extension("so.moved-by-test");
         std::fs::rename(&path, &away).expect("move the library away");
         MovedLibrary { path, away }
@@ -51,21 +46,14 @@ impl Drop for MovedLibrary {
 fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
     match result {
         Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e
-            .as_db_error()
-            .unwrap_or_else(|| panic!("not a server error: {e}"))
-            .clone(),
+        Err(e) => e.as_db_error().unwrap_or_else(|| panic!("not a server error: {e}")).clone(),
     }
 }
 
 fn assert_library_missing(result: Result<impl std::fmt::Debug, postgres::Error>) {
     let e = db_error(result);
     assert_eq!(e.code().code(), "58P01", "{e:?}");
-    assert!(
-        e.message()
-            .contains("could not access file \"$libdir/promscale_upgrade_guard\""),
-        "{e:?}"
-    );
+    assert!(e.message().contains("could not access file \"$libdir/promscale_upgrade_guard\""), "{e:?}");
 }
 
 fn assert_guard_refuses(client: &mut postgres::Client) {
@@ -92,9 +80,7 @@ fn ddl_is_not_bricked_when_the_library_is_missing() {
         cluster.fresh_db(db);
         cluster
             .connect(db)
-            .batch_execute(
-                "CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'",
-            )
+            .batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'")
             .unwrap();
         dbs.push(db);
     }
@@ -103,49 +89,39 @@ fn ddl_is_not_bricked_when_the_library_is_missing() {
     let mut a = cluster.connect("nolib_drop");
     // Ordinary DDL never calls the trigger (WHEN TAG filter), nor does DML.
     a.batch_execute(ORDINARY_DDL).unwrap();
-    a.batch_execute("CREATE TEMP TABLE x AS SELECT 1 AS one; DROP TABLE x")
-        .unwrap();
+    a.batch_execute("CREATE TEMP TABLE x AS SELECT 1 AS one; DROP TABLE x").unwrap();
     // Extension commands fail: the trigger's function cannot be loaded.
     assert_library_missing(a.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     assert_library_missing(a.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql"));
     assert_library_missing(a.query("SELECT promscale_upgrade_ready()", &[]));
     assert_eq!(
-        a.query_one(
-            "SELECT extversion FROM pg_extension WHERE extname = 'promscale'",
-            &[]
-        )
-        .unwrap()
-        .get::<_, String>(0),
+        a.query_one("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[])
+            .unwrap()
+            .get::<_, String>(0),
         "0.7.0"
     );
 
     // Way out 1: DROP EXTENSION needs no library (DROP EXTENSION is not in
     // the trigger's tags, and dropping a C function does not load it).
-    a.batch_execute("DROP EXTENSION promscale_upgrade_guard")
-        .unwrap();
-    a.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql")
-        .unwrap();
+    a.batch_execute("DROP EXTENSION promscale_upgrade_guard").unwrap();
+    a.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql").unwrap();
     // Installing the guard again needs the library.
     assert_library_missing(a.batch_execute("CREATE EXTENSION promscale_upgrade_guard"));
 
     // Way out 2: disable the trigger (ALTER EVENT TRIGGER fires no trigger).
     let mut b = cluster.connect("nolib_disable");
     b.batch_execute(ORDINARY_DDL).unwrap();
-    b.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path DISABLE")
-        .unwrap();
-    b.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql")
-        .unwrap();
+    b.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path DISABLE").unwrap();
+    b.batch_execute("CREATE EXTENSION IF NOT EXISTS plpgsql").unwrap();
 
     // The library is back: new sessions are guarded again once the operator
     // re-creates or re-enables the guard.
     drop(moved);
     let mut a = cluster.connect("nolib_drop");
-    a.batch_execute("CREATE EXTENSION promscale_upgrade_guard")
-        .unwrap();
+    a.batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
     assert_guard_refuses(&mut a);
     let mut b = cluster.connect("nolib_disable");
-    b.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS")
-        .unwrap();
+    b.batch_execute("ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS").unwrap();
     assert_guard_refuses(&mut b);
     b.batch_execute("SELECT promscale_upgrade_ready()").unwrap();
     cluster.stop();

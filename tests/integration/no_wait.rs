@@ -30,10 +30,7 @@ fn report_runs_while_everything_is_locked(db: &str) {
     let mut locker = cluster.connect_as(db, "locker");
     locker.batch_execute("BEGIN").unwrap();
     locker.batch_execute(LOCK_EVERYTHING).unwrap();
-    let locker_pid: i32 = locker
-        .query_one("SELECT pg_backend_pid()", &[])
-        .unwrap()
-        .get(0);
+    let locker_pid: i32 = locker.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
 
     let held: i64 = me
         .query_one(
@@ -51,34 +48,22 @@ fn report_runs_while_everything_is_locked(db: &str) {
         "SELECT count(*) FROM promscale_upgrade_requirements()",
     ] {
         let started = Instant::now();
-        let n: i64 = me
-            .query_one(sql, &[])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .get(0);
+        let n: i64 = me.query_one(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0);
         let took = started.elapsed();
         assert!(n >= 0);
-        assert!(
-            took < Duration::from_secs(2),
-            "{sql} took {took:?} while the locks were held"
-        );
+        assert!(took < Duration::from_secs(2), "{sql} took {took:?} while the locks were held");
     }
     locker.batch_execute("ROLLBACK").unwrap();
 }
 
 #[test]
 fn report_does_not_wait_on_a_locked_promscale_database() {
-    let db = Cluster::shared().promscale_db(
-        "nowait_ext",
-        "--version 0.7.0 --metrics 20 --chunks 2 --spans 200",
-    );
+    let db = Cluster::shared().promscale_db("nowait_ext", "--version 0.7.0 --metrics 20 --chunks 2 --spans 200");
     report_runs_while_everything_is_locked(&db);
 }
 
 #[test]
 fn report_does_not_wait_on_a_locked_legacy_database() {
-    let db = Cluster::shared().promscale_db(
-        "nowait_legacy",
-        "--version legacy --metrics 20 --chunks 2 --spans 200",
-    );
+    let db = Cluster::shared().promscale_db("nowait_legacy", "--version legacy --metrics 20 --chunks 2 --spans 200");
     report_runs_while_everything_is_locked(&db);
 }
