@@ -37,6 +37,9 @@ pub struct RelationScan {
     /// Promscale's own relations (fixed schemas, not indexes): a few
     /// hundred, whose constraints, triggers and defaults SQL counts by index.
     pub fixed_relations: Vec<pg_sys::Oid>,
+    /// The fixed schemas themselves, for the SQL that counts their routines,
+    /// operators and domain constraints.
+    pub fixed_schemas: Vec<pg_sys::Oid>,
 }
 
 /// Runs `f` on every visible row of the catalog `relid`, as its fixed-width
@@ -80,20 +83,21 @@ fn name_bytes(name: &pg_sys::NameData) -> &[u8] {
 /// Counts every relation by schema role, and lists the metric tables.
 pub fn scan_relations() -> RelationScan {
     let mut schemas: HashMap<pg_sys::Oid, SchemaInfo> = HashMap::new();
-    let mut data_schema = None;
     // SAFETY: FormData_pg_namespace / FormData_pg_class are the bindings of
     // these catalogs' rows for the server version this library is built for.
     unsafe {
         for_each_row::<pg_sys::FormData_pg_namespace>(pg_sys::NamespaceRelationId, "pg_namespace", |n| {
-            let name = String::from_utf8_lossy(name_bytes(&n.nspname));
-            let info = SchemaInfo::of(&name);
-            if info.role == Some(SchemaRole::Metric) {
-                data_schema = Some(n.oid);
-            }
-            schemas.insert(n.oid, info);
+            schemas.insert(n.oid, SchemaInfo::of(&String::from_utf8_lossy(name_bytes(&n.nspname))));
         });
     }
     let mut tally = RelationTally::default();
+    let mut fixed_schemas = Vec::new();
+    for (oid, info) in &schemas {
+        tally.add_schema(*info);
+        if info.role == Some(SchemaRole::Fixed) {
+            fixed_schemas.push(*oid);
+        }
+    }
     let mut metric_tables = Vec::new();
     let mut fixed_relations = Vec::new();
     let mut last: (pg_sys::Oid, SchemaInfo) = (pg_sys::InvalidOid, SchemaInfo::default());
@@ -105,14 +109,14 @@ pub fn scan_relations() -> RelationScan {
             }
             let relkind = c.relkind as u8;
             tally.add(last.1, relkind, c.reltoastrelid != pg_sys::InvalidOid, || name_bytes(&c.relname).to_vec());
-            if Some(c.relnamespace) == data_schema && matches!(relkind, b'r' | b'p') {
+            if last.1.role == Some(SchemaRole::Metric) && matches!(relkind, b'r' | b'p') {
                 metric_tables.push(c.oid.to_u32());
             } else if last.1.role == Some(SchemaRole::Fixed) && !matches!(relkind, b'i' | b'I') {
                 fixed_relations.push(c.oid);
             }
         });
     }
-    RelationScan { tally, metric_tables, fixed_relations }
+    RelationScan { tally, metric_tables, fixed_relations, fixed_schemas }
 }
 
 /// Rows inserted (statistics since their last reset) into the newest chunk,
@@ -168,7 +172,11 @@ mod tests {
             'metric_views', count(*) FILTER (WHERE nspname IN ('prom_metric', 'prom_series') AND NOT is_index),
             'fixed_relations', count(*) FILTER (WHERE nspname = '_prom_catalog' AND NOT is_index),
             'fixed_indexes', count(*) FILTER (WHERE nspname = '_prom_catalog' AND is_index),
-            'relations_outside_system_schemas', count(*) FILTER (WHERE NOT system))::text
+            'relations_outside_system_schemas', count(*) FILTER (WHERE NOT system),
+            'schemas', (SELECT count(*) FROM pg_catalog.pg_namespace n
+                        WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace', 'prom_api',
+                                            'prom_data', 'prom_data_series', 'prom_info', 'prom_data_exemplar',
+                                            'prom_metric', 'prom_series', 'ps_tag', 'ps_trace')))::text
         FROM c";
 
     fn tally_matches_sql() -> RelationScan {

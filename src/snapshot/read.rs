@@ -132,7 +132,10 @@ pub fn read(rules: &Rules) -> Snapshot {
     ));
     facts.extend(json_object(HAZARDS, &[]));
     let relations = scan_relations();
-    let mut counts = json_object(OBJECT_COUNTS, &[DatumWithOid::from(relations.fixed_relations.clone())]);
+    let mut counts = json_object(
+        OBJECT_COUNTS,
+        &[DatumWithOid::from(relations.fixed_relations.clone()), DatumWithOid::from(relations.fixed_schemas.clone())],
+    );
     // Each source counts its own part of a class (the row types of the
     // fixed relations come from the pass, the other types from SQL).
     let mut objects = relations.tally.objects();

@@ -131,12 +131,19 @@ impl NameChecksum {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RelationTally {
     roles: [RoleCounts; 6],
+    /// Promscale's schemas (chunks live in TimescaleDB's, not counted).
+    schemas: i64,
     outside_system_schemas: i64,
     data_names: NameChecksum,
     metric_names: NameChecksum,
 }
 
 impl RelationTally {
+    /// One `pg_namespace` row.
+    pub fn add_schema(&mut self, schema: SchemaInfo) {
+        self.schemas += i64::from(schema.role.is_some_and(|r| r != SchemaRole::Chunk));
+    }
+
     /// One `pg_class` row: its schema, `relkind`, whether it has a toast
     /// table, and its name (read only for the two compared schemas).
     #[inline]
@@ -183,6 +190,7 @@ impl RelationTally {
         }
         out.insert("types".into(), self.roles[SchemaRole::Fixed.index()].row_types);
         out.insert("relations_outside_system_schemas".into(), self.outside_system_schemas);
+        out.insert("schemas".into(), self.schemas);
         out
     }
 
@@ -244,6 +252,11 @@ mod tests {
         assert_eq!(get("types"), 2, "the table and the composite type, not the sequence");
         assert_eq!(get("relations_outside_system_schemas"), 11);
         assert_eq!(get("series_partitions") + get("exemplar_tables"), 0);
+        assert_eq!(get("schemas"), 0, "counted from pg_namespace, not from relations");
+        for nsp in ["prom_data", "prom_metric", "prom_series", "_prom_catalog", "_timescaledb_internal", "public"] {
+            t.add_schema(info(nsp));
+        }
+        assert_eq!(t.objects()["schemas"], 4, "not TimescaleDB's chunk schema, not public");
         assert!(!o.contains_key("metric_view_indexes"));
     }
 

@@ -3,12 +3,9 @@
 -- relations, hundreds of thousands on a large database, are counted by the
 -- heap pass in pg_class_scan.rs, which passes the fixed schemas' relations
 -- as $1, so that their constraints, triggers and defaults are found by
--- index). Never opens a Promscale table.
-WITH fixed_ns AS MATERIALIZED (
-    SELECT n.oid FROM pg_catalog.pg_namespace n
-    WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace',
-                        'prom_api', 'prom_info', 'ps_tag', 'ps_trace')
-), promscale_ext AS (
+-- index, and the fixed schemas as $2; which schema is which is decided there,
+-- in relation_tally.rs). Never opens a Promscale table.
+WITH promscale_ext AS (
     SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'promscale'
 ), members AS (
     SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, promscale_ext e
@@ -16,7 +13,7 @@ WITH fixed_ns AS MATERIALIZED (
 )
 SELECT pg_catalog.json_build_object(
     'objects', pg_catalog.json_build_object(
-        'routines', (SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace IN (SELECT oid FROM fixed_ns)),
+        'routines', (SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace = ANY ($2::oid[])),
         -- The extension's types that are not a relation's row type (domains,
         -- enums, ranges; few, found through its members); the row types are
         -- counted with the relations.
@@ -28,14 +25,10 @@ SELECT pg_catalog.json_build_object(
         -- chunk: never scanned as a whole.
         'constraints', (SELECT count(*) FROM pg_catalog.pg_constraint k WHERE k.conrelid = ANY ($1::oid[]))
                        + (SELECT count(*) FROM pg_catalog.pg_constraint k
-                          WHERE k.conrelid = 0 AND k.connamespace IN (SELECT oid FROM fixed_ns)),
+                          WHERE k.conrelid = 0 AND k.connamespace = ANY ($2::oid[])),
         'triggers', (SELECT count(*) FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ANY ($1::oid[])),
-        'operators', (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM fixed_ns)),
+        'operators', (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace = ANY ($2::oid[])),
         'column_defaults', (SELECT count(*) FROM pg_catalog.pg_attrdef a WHERE a.adrelid = ANY ($1::oid[])),
-        'schemas', (SELECT count(*) FROM pg_catalog.pg_namespace n
-                    WHERE n.nspname IN ('_prom_catalog', '_prom_ext', '_ps_catalog', '_ps_trace', 'prom_api',
-                                        'prom_data', 'prom_data_series', 'prom_info', 'prom_data_exemplar',
-                                        'prom_metric', 'prom_series', 'ps_tag', 'ps_trace')),
         'extension_routines', (SELECT count(*) FROM members m WHERE m.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass),
         'extension_views', (SELECT count(*) FROM members m JOIN pg_catalog.pg_class c ON c.oid = m.objid
                             WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.relkind IN ('v', 'm'))
