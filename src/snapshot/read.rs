@@ -6,6 +6,9 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiResult};
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -28,17 +31,44 @@ const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
 const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
 
-/// The first column of the first row of a read-only query. `Spi::get_one`
-/// would run it as a writing statement, which assigns a transaction id: an
-/// error on a hot standby, and needless on a primary.
-pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
-    Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one::<T>()).ok().flatten()
+thread_local! {
+    /// The plans of the guard's queries, kept for the backend's life (keyed
+    /// by the address of their `'static` text): the monitoring functions run
+    /// every few seconds, and planning their dozen queries again on each call
+    /// cost about 2 ms. They live in PostgreSQL's plan cache, which replans
+    /// them when an object they use changes, or the search_path does.
+    static PLANS: RefCell<HashMap<usize, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+}
+
+/// The first column of the first row of a read-only query, planned once per
+/// backend. Read-only execution: a writing statement would be assigned a
+/// transaction id, an error on a hot standby and needless on a primary.
+fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &'static str, args: &[DatumWithOid]) -> SpiResult<Option<T>> {
+    Spi::connect(|client| {
+        PLANS.with(|plans| {
+            let mut plans = plans.borrow_mut();
+            let plan = match plans.entry(sql.as_ptr() as usize) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+                    e.insert(client.prepare(sql, &types)?.keep())
+                }
+            };
+            client.select(&*plan, Some(1), args)?.first().get_one::<T>()
+        })
+    })
+}
+
+/// The first column of the first row of a read-only query; None also when
+/// it fails.
+pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &'static str, args: &[DatumWithOid]) -> Option<T> {
+    first_value(sql, args).ok().flatten()
 }
 
 /// Runs a query that returns one JSON object as text.
-fn json_object(sql: &str, args: &[DatumWithOid]) -> Map<String, Value> {
-    let text: Option<String> = Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_one())
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
+fn json_object(sql: &'static str, args: &[DatumWithOid]) -> Map<String, Value> {
+    let text: Option<String> =
+        first_value(sql, args).unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
     match text.map(|t| serde_json::from_str::<Value>(&t)) {
         Some(Ok(Value::Object(map))) => map,
         other => error!("promscale_upgrade_guard: catalog query returned {other:?}"),
