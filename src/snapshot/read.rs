@@ -33,11 +33,11 @@ const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
 
 thread_local! {
     /// The plans of the guard's queries, kept for the backend's life (keyed
-    /// by the address of their `'static` text): the monitoring functions run
+    /// by the address and length of their `'static` text): the monitoring functions run
     /// every few seconds, and planning their dozen queries again on each call
     /// cost about 2 ms. They live in PostgreSQL's plan cache, which replans
     /// them when an object they use changes, or the search_path does.
-    static PLANS: RefCell<HashMap<usize, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+    static PLANS: RefCell<HashMap<(usize, usize), OwnedPreparedStatement>> = RefCell::new(HashMap::new());
 }
 
 /// The first column of the first row of a read-only query, planned once per
@@ -47,7 +47,7 @@ fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &'static str, args: &[
     Spi::connect(|client| {
         PLANS.with(|plans| {
             let mut plans = plans.borrow_mut();
-            let plan = match plans.entry(sql.as_ptr() as usize) {
+            let plan = match plans.entry((sql.as_ptr() as usize, sql.len())) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => {
                     let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
