@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Lock-estimate benchmark: for each size, builds a pre-0.11 Promscale database
-# on the stand-in extensions and walks it up the release line the way the
-# connector does, one upgrade per step:
-#   takeover (0.10 schema -> extension 0.5.4), 0.5.4 -> 0.6.0, 0.6.0 -> 0.7.0, 0.7.0 -> 0.8.0.
+# Lock-estimate benchmark: first a fresh install (CREATE EXTENSION promscale
+# VERSION '0.8.0' on an empty database); then, for each size, builds a pre-0.11
+# Promscale database on the stand-in extensions and walks it up the release
+# line the way the connector does, one upgrade per step:
+#   takeover (0.10 schema -> extension 0.5.4), 0.5.4 -> 0.6.0, 0.6.0 -> 0.7.0, 0.7.0 -> 0.8.0
+# (the updates re-create and re-own the extension's routines, operators,
+# operator classes and families, as the real ones do).
 # Before each step it asks promscale_upgrade_lock_estimate() (in its own
 # transaction); then it runs the connector's statements in one transaction
 # and, just before COMMIT, counts the distinct lock entries that backend
@@ -31,6 +34,26 @@ held_locks_sql="SELECT count(*) FROM (SELECT DISTINCT locktype, database, relati
 
 printf '%-28s %8s %9s %9s %9s %7s %10s %7s\n' path metrics relations estimate measured ratio published ratio
 results=()
+
+# The fresh install: nothing exists, everything the estimate has comes from
+# the script files and the catalogs.
+psql -d postgres -c "DROP DATABASE IF EXISTS bench_fresh" -c "CREATE DATABASE bench_fresh"
+psql -d bench_fresh -c "CREATE EXTENSION promscale_upgrade_guard" -c "CREATE EXTENSION timescaledb"
+read -r estimate published < <(psql -At -F ' ' -d bench_fresh -c \
+    "SELECT e.locks_needed, e.published_formula_locks FROM promscale_upgrade_lock_estimate('0.17.0') e")
+measured=$(psql -At -d bench_fresh <<SQL | tail -n 1
+SELECT pg_advisory_lock(5585198506344173278) \g /dev/null
+BEGIN;
+CREATE EXTENSION promscale VERSION '0.8.0';
+$held_locks_sql;
+COMMIT;
+SQL
+)
+ratio=$(awk -v e="$estimate" -v m="$measured" 'BEGIN { printf "%.3f", e / m }')
+pratio=$(awk -v e="$published" -v m="$measured" 'BEGIN { printf "%.3f", e / m }')
+printf '%-28s %8s %9s %9s %9s %7s %10s %7s\n' "none -> 0.8.0 (fresh)" 0 0 "$estimate" "$measured" "$ratio" "$published" "$pratio"
+results+=("$ratio")
+psql -d postgres -c "DROP DATABASE bench_fresh"
 for n in "${sizes[@]}"; do
     db="bench_$n"
     pg_test/fixtures/generate.sh --db "$db" --version legacy --metrics "$n" --chunks "$CHUNKS" --spans 1000 --replace --quiet

@@ -28,7 +28,7 @@ layer "unit tests and pg_tests" cargo pgrx test "pg$PG_MAJOR" --runas "$PG_OS_US
 layer "reinstall release build" cargo pgrx install --release --pg-config "$PG_CONFIG"
 layer "stand-in self test" pg_test/extensions/promscale/selftest.sh
 layer "SQL regression tests" pg_test/regress.sh
-layer "integration tests" cargo test --features integration --test integration --test missing_library
+layer "integration tests" cargo test --features integration --test integration --test missing_library --test lock_learning
 layer "alerting rules (promtool)" bash -c "cd monitoring && promtool check rules prometheus_alerts.yaml && promtool test rules prometheus_alerts_test.yaml"
 
 source "$PROJECT_ROOT/scripts/pg.sh"

@@ -19,7 +19,8 @@ CREATE TABLE promscale_upgrade_guard.upgrade_log (
     locks_estimated bigint,
     locks_held bigint NOT NULL,
     locks_held_fast_path bigint NOT NULL,
-    commands text[] NOT NULL
+    commands text[] NOT NULL,
+    locks_counted bigint
 );
 
 -- pg_dump keeps the rows (the table itself is recreated by CREATE EXTENSION).
@@ -49,12 +50,41 @@ COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.allowed_by IS
 'Why it was allowed: connector_lock (the session held the connector''s migration lock), break_glass (promscale_upgrade_guard.allow_manual_update), rehearsal (promscale_upgrade_rehearse), not_required (a fresh install). When commands differ, the most notable: break_glass, then rehearsal, then connector_lock.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_estimated IS
 'The lock table entries the guard estimated beforehand; NULL when no estimate was made.';
+COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_counted IS
+'The part of locks_estimated counted in the catalog (objects that existed): a later estimate for the same path scales this row''s locks_held by how those counts changed.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_held IS
 'Distinct objects this backend held locks on just before commit (pg_locks): the lock table entries the update really needed.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.locks_held_fast_path IS
 'How many of locks_held were fast-path locks, which do not use the shared lock table.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.commands IS
 'The allowed extension commands of the transaction, in canonical form.';
+
+-- What each rehearsal measured: later lock estimates for the same path and
+-- target never fall below it (scaled to the catalog counts of the day).
+CREATE TABLE promscale_upgrade_guard.rehearsal_log (
+    measured_at timestamptz NOT NULL,
+    path text NOT NULL CHECK (path IN ('takeover', 'update', 'fresh')),
+    from_version text,
+    to_version text,
+    succeeded boolean NOT NULL,
+    locks_estimated bigint,
+    locks_counted bigint,
+    locks_held bigint,
+    role_name name NOT NULL
+);
+COMMENT ON TABLE promscale_upgrade_guard.rehearsal_log IS
+'One row per promscale_upgrade_rehearse() call that ran the upgrade: what it held. The lock estimate of the same path and target never falls below the newest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part). Not kept by pg_dump: a measurement belongs to the database it was made in.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.measured_at IS 'When the rehearsal measured.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.path IS 'takeover, update or fresh: which statements ran.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.from_version IS 'The promscale extension version installed; NULL for a takeover or a fresh install.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.to_version IS 'The promscale extension version the rehearsal updated to.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.succeeded IS 'Whether the statements succeeded (a failed upgrade holds no comparable locks).';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_estimated IS 'The lock estimate made before the rehearsal ran.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_counted IS 'The part of locks_estimated counted in the catalog: a later estimate scales locks_held by how those counts changed.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_held IS 'Distinct lock-table entries held just before the rehearsal rolled back; NULL when it failed.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.role_name IS 'The role that ran the rehearsal.';
+REVOKE ALL ON TABLE promscale_upgrade_guard.rehearsal_log FROM PUBLIC;
+GRANT SELECT ON TABLE promscale_upgrade_guard.rehearsal_log TO pg_monitor;
 
 CREATE EVENT TRIGGER promscale_upgrade_guard_connector_path ON ddl_command_start
     WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION')

@@ -47,13 +47,17 @@ DECLARE
     _seq record;
     _value bigint;
     _called boolean;
+    _path text;
+    _from_version text;
+    _to_version text;
+    _locks_counted bigint;
 BEGIN
     -- Planning and the "before" counts read catalogs; they run in a block
     -- that is rolled back so that their locks are released and only the
     -- upgrade's own locks are measured below.
     BEGIN
-        SELECT p.target_release, p.statements, p.locks_estimated
-        INTO target_release, statements, locks_estimated
+        SELECT p.target_release, p.statements, p.locks_estimated, p.path, p.from_version, p.to_version, p.locks_counted
+        INTO target_release, statements, locks_estimated, _path, _from_version, _to_version, _locks_counted
         FROM @extschema@._promscale_upgrade_rehearsal_plan(target) AS p;
         SELECT jsonb_object_agg(r.catalog, r.total) INTO _before
         FROM @extschema@._promscale_upgrade_catalog_rows(0) AS r;
@@ -117,12 +121,16 @@ BEGIN
         END IF;
     END LOOP;
     estimate_ratio := CASE WHEN locks_held > 0 THEN round(locks_estimated::numeric / locks_held, 3) END;
+    -- The measurement outlives the rollback: later estimates learn from it.
+    INSERT INTO promscale_upgrade_guard.rehearsal_log
+        (measured_at, path, from_version, to_version, succeeded, locks_estimated, locks_counted, locks_held, role_name)
+    VALUES (_started, _path, _from_version, _to_version, succeeded, locks_estimated, _locks_counted, locks_held, current_user);
     RETURN NEXT;
 END
 $rehearse$;
 
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_rehearse(text) IS
-'Superuser only, for a restored copy or staging: runs the statements the Promscale Connector would run for this database (takeover or update) inside a subtransaction, records the distinct lock entries held at the end, the duration and the catalog rows written, then rolls everything back and puts back the sequences the statements advanced (sequence changes survive a rollback). Refuses while connectors are connected. Holds the upgrade''s locks while it runs.';
+'Superuser only, for a restored copy or staging: runs the statements the Promscale Connector would run for this database (takeover or update) inside a subtransaction, records the distinct lock entries held at the end, the duration and the catalog rows written, then rolls everything back and puts back the sequences the statements advanced (sequence changes survive a rollback). The measurement is kept in promscale_upgrade_guard.rehearsal_log, and later lock estimates of the same path never fall below it. Refuses while connectors are connected. Holds the upgrade''s locks while it runs.';
 COMMENT ON FUNCTION @extschema@._promscale_upgrade_rehearsal_plan(text) IS
 'Internal to promscale_upgrade_rehearse(): the refusals and the statements to run.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_rehearse(text) FROM PUBLIC;

@@ -31,19 +31,39 @@ fn run_checks(target: Option<&str>) -> Vec<Check> {
     checks::run(&snapshot, &plan, rules)
 }
 
-/// The breakdown of `locks_needed` as a JSON array, largest class first.
+/// The breakdown of `locks_needed` as a JSON array: each part with its
+/// `source` (`counted` from the catalog, `scripted` from the script files,
+/// `catalogs`, `learned` from a measurement, `slack`), largest first.
 pub(crate) fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
-    let mut items: Vec<serde_json::Value> = a
-        .estimate
+    let e = &a.estimate;
+    let mut items: Vec<serde_json::Value> = e
         .by_class
         .iter()
-        .map(|c| serde_json::json!({"class": c.class, "description": c.label, "objects": c.objects, "locks": c.locks}))
+        .map(|c| {
+            serde_json::json!({"class": c.class, "source": c.source, "description": c.label, "objects": c.objects, "locks": c.locks})
+        })
         .collect();
-    if a.estimate.created_objects > 0 {
-        items.push(serde_json::json!({"class": "created_objects", "description": "objects the update scripts create (model.json)", "locks": a.estimate.created_objects}));
+    if let Some(c) = e.calibrated_from.as_ref().filter(|_| e.learned > 0) {
+        let m = &c.measurement;
+        items.push(serde_json::json!({
+            "class": "learned",
+            "source": "learned",
+            "description": format!(
+                "a {} on {} held {} entries ({} estimated); scaled to today's catalog counts it needs {}, {} more than the model says",
+                m.source, m.measured_at, m.locks_held,
+                m.locks_estimated.map_or("none".to_string(), |n| n.to_string()), c.scaled_locks, e.learned),
+            "locks": e.learned,
+            "calibrated_from": {
+                "source": m.source, "measured_at": m.measured_at, "path": m.path,
+                "from_version": m.from_version, "to_version": m.to_version,
+                "locks_held": m.locks_held, "locks_estimated": m.locks_estimated,
+                "locks_counted_then": m.locks_counted, "locks_counted_now": e.counted,
+                "scaled_locks": c.scaled_locks, "model_locks": c.model_locks,
+            },
+        }));
     }
-    if a.estimate.slack > 0 {
-        items.push(serde_json::json!({"class": "slack", "description": format!("slack of {}% against under-estimating", Model::get().slack_percent), "locks": a.estimate.slack}));
+    if e.slack > 0 {
+        items.push(serde_json::json!({"class": "slack", "source": "slack", "description": format!("slack of {}% against under-estimating", Model::get().slack_percent), "locks": e.slack}));
     }
     serde_json::Value::Array(items)
 }

@@ -28,8 +28,18 @@ fn refuse(code: PgSqlErrorCode, message: &str, detail: String, hint: &str) -> ! 
 #[search_path(pg_catalog, pg_temp)]
 fn _promscale_upgrade_rehearsal_plan(
     target: Option<&str>,
-) -> TableIterator<'static, (name!(target_release, String), name!(statements, Vec<String>), name!(locks_estimated, i64))>
-{
+) -> TableIterator<
+    'static,
+    (
+        name!(target_release, String),
+        name!(statements, Vec<String>),
+        name!(locks_estimated, i64),
+        name!(path, String),
+        name!(from_version, Option<String>),
+        name!(to_version, Option<String>),
+        name!(locks_counted, i64),
+    ),
+> {
     // SAFETY: reads the current role's superuser flag from the catalog cache.
     if !unsafe { pg_sys::superuser() } {
         refuse(
@@ -79,8 +89,17 @@ fn _promscale_upgrade_rehearsal_plan(
             "Check SELECT * FROM promscale_upgrade_checks(target) and make the target extension version available.",
         );
     }
-    let estimate = locks::assess(&snapshot, &plan).estimate.locks_needed;
-    TableIterator::once((plan.target_release.version.text.clone(), statements, estimate))
+    let estimate = locks::assess(&snapshot, &plan).estimate;
+    let path = estimate.path.key().unwrap_or("update").to_string();
+    TableIterator::once((
+        plan.target_release.version.text.clone(),
+        statements,
+        estimate.locks_needed,
+        path,
+        estimate.path.from().map(|v| v.text.clone()),
+        estimate.path.target().map(|v| v.text.clone()),
+        estimate.counted,
+    ))
 }
 
 pgrx::extension_sql_file!("../sql/rehearse.sql", name = "rehearse", requires = [_promscale_upgrade_rehearsal_plan]);

@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(run_named(&s, None, "lock_capacity").status, Status::Ok);
         s.locks_in_use = 7000;
         assert_eq!(run_named(&s, None, "lock_capacity").status, Status::Fail);
-        s.locks_in_use = 6100;
+        s.locks_in_use = 6300;
         assert_eq!(run_named(&s, None, "lock_capacity").status, Status::Warning);
     }
 

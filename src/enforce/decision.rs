@@ -83,6 +83,8 @@ pub enum ConnectorLock {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockEstimate {
     pub locks_needed: i64,
+    /// The part of `locks_needed` counted in the catalog.
+    pub locks_counted: i64,
     pub lock_capacity: i64,
     pub locks_in_use: i64,
     pub recommended_max_locks_per_transaction: i64,
@@ -207,6 +209,9 @@ pub struct Allowed {
     /// The version asked for (explicitly or the default), if known.
     pub to: Option<String>,
     pub locks_estimated: Option<i64>,
+    /// The part of that estimate counted in the catalog, which a later
+    /// estimate scales by (`locks::estimate::calibration`).
+    pub locks_counted: Option<i64>,
     /// A WARNING to raise (break-glass).
     pub warning: Option<Message>,
 }
@@ -280,6 +285,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
                     from: None,
                     to: target,
                     locks_estimated: facts.lock_estimate.as_ref().map(|e| e.locks_needed),
+                    locks_counted: facts.lock_estimate.as_ref().map(|e| e.locks_counted),
                     warning: None,
                 });
             }
@@ -296,6 +302,7 @@ fn guarded(command: &Command, facts: &Facts, kind: UpgradeKind, from: Option<Str
             from: from.clone(),
             to: to.clone(),
             locks_estimated: facts.lock_estimate.as_ref().map(|e| e.locks_needed),
+            locks_counted: facts.lock_estimate.as_ref().map(|e| e.locks_counted),
             warning,
         })
     };
@@ -680,6 +687,7 @@ mod tests {
         // Its estimate is recorded, and fail-fast does not apply to it.
         let tiny = LockEstimate {
             locks_needed: 900,
+            locks_counted: 800,
             lock_capacity: 100,
             locks_in_use: 0,
             recommended_max_locks_per_transaction: 64,
@@ -782,6 +790,7 @@ mod tests {
     fn fail_fast_refuses_an_update_that_will_not_fit_the_lock_table() {
         let estimate = LockEstimate {
             locks_needed: 12_000,
+            locks_counted: 11_000,
             lock_capacity: 7_808,
             locks_in_use: 300,
             recommended_max_locks_per_transaction: 256,

@@ -33,6 +33,7 @@ pub struct LogRow {
     pub started_at: Timestamp,
     pub allowed_by: AllowedBy,
     pub locks_estimated: Option<i64>,
+    pub locks_counted: Option<i64>,
     pub commands: Vec<String>,
     pub who: Who,
 }
@@ -90,6 +91,7 @@ impl Pending {
             // the connector's lock over none needed.
             allowed_by: commands.iter().map(|c| c.allowed.by).max().unwrap_or(AllowedBy::NotRequired),
             locks_estimated: commands.iter().find_map(|c| c.allowed.locks_estimated),
+            locks_counted: commands.iter().find_map(|c| c.allowed.locks_counted),
             commands: commands.iter().map(|c| c.statement.clone()).collect(),
             who: first.who.clone(),
         })
@@ -117,6 +119,7 @@ mod tests {
                 from: from.map(str::to_string),
                 to: None,
                 locks_estimated: None,
+                locks_counted: None,
                 warning: None,
             },
             started_at: at,

@@ -15,7 +15,7 @@ use super::decision::{audit_line, decide, Command, Facts, LockEstimate, RefusalR
 use super::pending::PendingCommand;
 use super::{session_lock, settings, upgrade_log};
 use crate::locks::capacity::Capacity;
-use crate::locks::estimate::{estimate, LockPath, Model};
+use crate::locks::estimate::LockPath;
 use crate::rules::Rules;
 use crate::snapshot::{read, PromscaleCommandFacts};
 use crate::version::ExtVersion;
@@ -190,7 +190,8 @@ fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleComman
             }
         }
     };
-    let needed = estimate(&snapshot.objects, &path, Model::get()).locks_needed;
+    let estimate = crate::locks::estimate_path(&snapshot, &path);
+    let needed = estimate.locks_needed;
     let capacity = Capacity {
         size: snapshot.lock_table,
         in_use: snapshot.locks_in_use,
@@ -198,6 +199,7 @@ fn lock_estimate_for(command: &Command, kind: UpgradeKind, ext: &PromscaleComman
     };
     Some(LockEstimate {
         locks_needed: needed,
+        locks_counted: estimate.counted,
         lock_capacity: capacity.size.nominal_entries(),
         locks_in_use: capacity.in_use,
         recommended_max_locks_per_transaction: capacity.recommended_max_locks(needed),

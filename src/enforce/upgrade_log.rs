@@ -169,6 +169,7 @@ fn write(row: LogRow) {
             DatumWithOid::from(held),
             DatumWithOid::from(fast_path),
             DatumWithOid::from(row.commands.clone()),
+            DatumWithOid::from(row.locks_counted),
         ];
         client.update(INSERT_LOG, None, &args).map(|_| ())
     })

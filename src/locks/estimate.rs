@@ -1,19 +1,28 @@
-//! How many lock-table entries the upgrade needs: catalog counts of the
-//! objects it touches, by class, times what the path does to each class
-//! (`model.json`), plus the objects its scripts create.
+//! How many lock-table entries the upgrade needs, derived, not fitted:
+//!
+//! - COUNTED: objects that exist now, by class, from the catalog, times what
+//!   the path does to each class (`model.json`, `paths.*.factors`);
+//! - SCRIPTED: objects the path's scripts on disk create that do not exist
+//!   yet (`script_scan` counts them by kind; `created_object_locks` says how
+//!   many entries each takes);
+//! - CATALOGS: the system catalogs the path opens, with their indexes and
+//!   toast tables as the running server has them;
+//! - SLACK on top; and LEARNED: never below what a rehearsal or a logged
+//!   upgrade of the same path held, scaled to today's catalog counts.
 //!
 //! All of an upgrade's locks are held until its single transaction commits,
 //! one entry per distinct object, so the sum is the requirement.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::script_scan::{Creations, ObjectKind, ScriptScan};
 use crate::plan::{Installed, PathKind, Plan};
 use crate::version::ExtVersion;
 
-/// Every object class the catalog query counts, with the words a person reads.
+/// Every object class the catalog reads count, with the words a person reads.
 pub const CLASSES: &[(&str, &str)] = &[
     ("metric_tables", "metric tables (prom_data)"),
     ("metric_indexes", "indexes of metric tables"),
@@ -39,7 +48,20 @@ pub const CLASSES: &[(&str, &str)] = &[
     ("column_defaults", "column defaults of Promscale's own tables"),
     ("schemas", "Promscale schemas"),
     ("extension_routines", "routines that are members of the promscale extension"),
-    ("extension_views", "views that are members of the promscale extension"),
+    ("extension_operators", "operators that are members of the promscale extension"),
+    ("extension_operator_classes", "operator classes that are members of the promscale extension"),
+    ("extension_operator_families", "operator families that are members of the promscale extension"),
+    ("extension_casts", "casts that are members of the promscale extension"),
+    ("extension_types", "types and domains that are members of the promscale extension"),
+    ("extension_schemas", "schemas that are members of the promscale extension, and the extension's own schema"),
+    ("extension_relations", "tables, partitioned tables and views that are members of the promscale extension"),
+    (
+        "referenced_types",
+        "types the extension's routines use that are not members (row types, array types, other extensions' types)",
+    ),
+    ("referenced_roles", "roles named as owners or in GRANTs of the Promscale objects"),
+    ("referenced_languages", "procedural languages of the Promscale routines (not built in)"),
+    ("extension_itself", "the promscale extension object"),
 ];
 
 const MODEL_JSON: &str = include_str!("model.json");
@@ -47,24 +69,20 @@ const MODEL_JSON: &str = include_str!("model.json");
 #[derive(Debug, Deserialize)]
 pub struct PathModel {
     pub factors: BTreeMap<String, i64>,
-    pub created_objects: BTreeMap<String, i64>,
-}
-
-impl PathModel {
-    /// Objects the scripts create for `target`; the largest known value for
-    /// a version the model does not list (better too many than too few).
-    pub fn created_for(&self, target: Option<&ExtVersion>) -> i64 {
-        let listed = target.and_then(|t| {
-            self.created_objects.iter().find(|(v, _)| ExtVersion::parse(v).as_ref() == Some(t)).map(|(_, n)| *n)
-        });
-        listed.unwrap_or_else(|| self.created_objects.values().copied().max().unwrap_or(0))
-    }
+    /// Which counted class holds the existing objects of each created kind:
+    /// a script's CREATE of such a kind re-creates them, up to their number.
+    pub existing: BTreeMap<String, String>,
+    /// System catalogs and views the path opens.
+    pub catalogs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Model {
     pub slack_percent: i64,
     pub paths: BTreeMap<String, PathModel>,
+    /// Entries per created object, by `ObjectKind::name()`; keys starting with
+    /// `_` are comments.
+    created_object_locks: BTreeMap<String, serde_json::Value>,
 }
 
 impl Model {
@@ -74,9 +92,25 @@ impl Model {
             if let Some(unknown) = m.factors.keys().find(|k| !CLASSES.iter().any(|(c, _)| c == k)) {
                 return Err(format!("path {path}: unknown object class {unknown:?}"));
             }
-            if let Some(bad) = m.created_objects.keys().find(|v| ExtVersion::parse(v).is_none()) {
-                return Err(format!("path {path}: bad version {bad:?}"));
+            for (kind, class) in &m.existing {
+                if ObjectKind::from_name(kind).is_none() {
+                    return Err(format!("path {path}: unknown object kind {kind:?}"));
+                }
+                if !CLASSES.iter().any(|(c, _)| c == class) {
+                    return Err(format!("path {path}: unknown object class {class:?}"));
+                }
             }
+        }
+        for (kind, value) in &model.created_object_locks {
+            if kind.starts_with('_') {
+                continue;
+            }
+            if ObjectKind::from_name(kind).is_none() || value.as_i64().is_none_or(|n| n < 0) {
+                return Err(format!("created_object_locks: bad entry {kind:?}: {value}"));
+            }
+        }
+        if let Some(missing) = ObjectKind::ALL.iter().find(|k| model.created_locks(**k).is_none()) {
+            return Err(format!("created_object_locks: no entry for {:?}", missing.name()));
         }
         Ok(model)
     }
@@ -84,6 +118,21 @@ impl Model {
     pub fn get() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
         MODEL.get_or_init(|| Model::from_json(MODEL_JSON).expect("embedded model.json is valid"))
+    }
+
+    /// Every system catalog or view some path opens (the catalog read
+    /// counts their relations once for all paths).
+    pub fn catalog_names(&self) -> Vec<String> {
+        let names: BTreeSet<&String> = self.paths.values().flat_map(|p| &p.catalogs).collect();
+        names.into_iter().cloned().collect()
+    }
+
+    fn created_locks(&self, kind: ObjectKind) -> Option<i64> {
+        self.created_object_locks.get(kind.name()).and_then(serde_json::Value::as_i64)
+    }
+
+    pub fn slack(&self, locks: i64) -> i64 {
+        (locks * self.slack_percent.max(0) + 99) / 100
     }
 }
 
@@ -114,7 +163,8 @@ impl LockPath {
         }
     }
 
-    fn model_key(&self) -> Option<&'static str> {
+    /// The key of the path in `model.json` and in the measurements.
+    pub fn key(&self) -> Option<&'static str> {
         match self {
             LockPath::Takeover { .. } => Some("takeover"),
             LockPath::Update { .. } => Some("update"),
@@ -123,12 +173,19 @@ impl LockPath {
         }
     }
 
-    fn target(&self) -> Option<&ExtVersion> {
+    pub fn target(&self) -> Option<&ExtVersion> {
         match self {
             LockPath::Takeover { target } | LockPath::Update { target, .. } | LockPath::Fresh { target } => {
                 target.as_ref()
             }
             LockPath::Nothing => None,
+        }
+    }
+
+    pub fn from(&self) -> Option<&ExtVersion> {
+        match self {
+            LockPath::Update { from, .. } => Some(from),
+            _ => None,
         }
     }
 
@@ -148,13 +205,57 @@ impl LockPath {
     }
 }
 
-/// Locks attributed to one object class.
+/// The scripts a path runs, scanned, and the migrations already applied:
+/// what `read` found on disk and in the catalog for this path.
+#[derive(Debug, Clone, Default)]
+pub struct PathScripts {
+    /// Scans of the script files the path runs, in order (for a takeover,
+    /// the 0.0.0 script first). Empty when none was found on disk.
+    pub scans: Vec<ScriptScan>,
+    /// Incremental migrations that will be skipped because they are applied
+    /// already (recorded in `_ps_catalog.migration`, or marked applied by the
+    /// takeover script).
+    pub applied_migrations: BTreeSet<String>,
+    /// The script files, for the breakdown.
+    pub files: Vec<String>,
+}
+
+/// What a rehearsal or a logged upgrade measured.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LockMeasurement {
+    /// `rehearsal` or `upgrade`.
+    pub source: String,
+    /// `takeover`, `update` or `fresh` (the upgrade log's `install`).
+    pub path: String,
+    pub from_version: Option<String>,
+    pub to_version: Option<String>,
+    pub measured_at: String,
+    pub locks_held: i64,
+    /// What the guard estimated beforehand.
+    pub locks_estimated: Option<i64>,
+    /// The COUNTED part of that estimate: the catalog counts of then.
+    pub locks_counted: Option<i64>,
+}
+
+/// Locks attributed to one part of the estimate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassLocks {
-    pub class: &'static str,
-    pub label: &'static str,
+    pub class: String,
+    pub label: String,
+    /// `counted` (catalog), `scripted` (script files), `catalogs`.
+    pub source: &'static str,
     pub objects: i64,
     pub locks: i64,
+}
+
+/// A measurement that raised the estimate, and how it was scaled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    pub measurement: LockMeasurement,
+    /// The measurement scaled to today's catalog counts.
+    pub scaled_locks: i64,
+    /// What the model alone says today (before slack).
+    pub model_locks: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -162,34 +263,198 @@ pub struct LockEstimate {
     pub path: LockPath,
     /// Classes the path touches, largest first; classes with no locks omitted.
     pub by_class: Vec<ClassLocks>,
-    pub created_objects: i64,
+    /// COUNTED: sum of the catalog classes.
+    pub counted: i64,
+    /// SCRIPTED: sum of the script-derived classes.
+    pub scripted: i64,
+    /// CATALOGS.
+    pub catalogs: i64,
+    /// LEARNED: what a measurement adds above the model.
+    pub learned: i64,
+    pub calibrated_from: Option<Calibration>,
+    /// Statements the scan could not count (loops over query results,
+    /// EXECUTE of a variable): the scripted part is a lower bound for them.
+    pub unscanned_statements: i64,
     pub slack: i64,
     pub locks_needed: i64,
 }
 
-pub fn estimate(objects: &BTreeMap<String, i64>, path: &LockPath, model: &Model) -> LockEstimate {
-    let Some(path_model) = path.model_key().and_then(|k| model.paths.get(k)) else {
-        return LockEstimate { path: path.clone(), by_class: vec![], created_objects: 0, slack: 0, locks_needed: 0 };
+/// The catalog facts the estimate is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogCounts<'a> {
+    /// Objects by class (`CLASSES`).
+    pub objects: &'a BTreeMap<String, i64>,
+    /// Relations each system catalog or view stands for when opened: itself,
+    /// its indexes, its toast table and toast index.
+    pub catalog_relations: &'a BTreeMap<String, i64>,
+}
+
+pub fn estimate(
+    counts: CatalogCounts,
+    scripts: &PathScripts,
+    measurements: &[LockMeasurement],
+    path: &LockPath,
+    model: &Model,
+) -> LockEstimate {
+    let empty = LockEstimate {
+        path: path.clone(),
+        by_class: vec![],
+        counted: 0,
+        scripted: 0,
+        catalogs: 0,
+        learned: 0,
+        calibrated_from: None,
+        unscanned_statements: 0,
+        slack: 0,
+        locks_needed: 0,
+    };
+    let Some(path_model) = path.key().and_then(|k| model.paths.get(k)) else {
+        return empty;
     };
     let mut by_class: Vec<ClassLocks> = CLASSES
         .iter()
         .filter_map(|(class, label)| {
             let factor = *path_model.factors.get(*class)?;
-            let count = objects.get(*class).copied().unwrap_or(0);
-            Some(ClassLocks { class, label, objects: count, locks: count * factor })
+            let count = counts.objects.get(*class).copied().unwrap_or(0);
+            Some(ClassLocks {
+                class: class.to_string(),
+                label: label.to_string(),
+                source: "counted",
+                objects: count,
+                locks: count * factor,
+            })
         })
-        .filter(|c| c.locks > 0)
         .collect();
-    by_class.sort_by(|a, b| b.locks.cmp(&a.locks).then(a.class.cmp(b.class)));
-    let created_objects = path_model.created_for(path.target());
-    let counted: i64 = by_class.iter().map(|c| c.locks).sum::<i64>() + created_objects;
-    let slack = (counted * model.slack_percent.max(0) + 99) / 100;
-    LockEstimate { path: path.clone(), by_class, created_objects, slack, locks_needed: counted + slack }
+    let counted: i64 = by_class.iter().map(|c| c.locks).sum();
+
+    let created = new_objects(scripts, path_model, counts.objects);
+    let mut scripted = 0;
+    for (kind, n) in &created.counts {
+        let locks = n * model.created_locks(*kind).unwrap_or(1);
+        scripted += locks;
+        by_class.push(ClassLocks {
+            class: format!("created_{}", kind.plural()),
+            label: format!("{} the scripts create that do not exist yet", kind.plural().replace('_', " ")),
+            source: "scripted",
+            objects: *n,
+            locks,
+        });
+    }
+
+    let catalogs: i64 = path_model.catalogs.iter().map(|c| counts.catalog_relations.get(c).copied().unwrap_or(1)).sum();
+    by_class.push(ClassLocks {
+        class: "system_catalogs".into(),
+        label: format!(
+            "system catalogs and views the statements open ({}), with their indexes and toast",
+            path_model.catalogs.len()
+        ),
+        source: "catalogs",
+        objects: path_model.catalogs.len() as i64,
+        locks: catalogs,
+    });
+    by_class.retain(|c| c.locks > 0);
+    by_class.sort_by(|a, b| b.locks.cmp(&a.locks).then(a.class.cmp(&b.class)));
+
+    let model_locks = counted + scripted + catalogs;
+    let calibrated_from = calibration(measurements, path, counted, model_locks);
+    let learned = calibrated_from.as_ref().map_or(0, |c| c.scaled_locks - model_locks);
+    let base = model_locks + learned;
+    let slack = model.slack(base);
+    LockEstimate {
+        path: path.clone(),
+        by_class,
+        counted,
+        scripted,
+        catalogs,
+        learned,
+        calibrated_from,
+        unscanned_statements: scripts.scans.iter().map(|s| s.unbounded_loops + s.dynamic_statements_unscanned).sum(),
+        slack,
+        locks_needed: base + slack,
+    }
+}
+
+/// Objects the path's scripts create that do not exist yet, by kind:
+/// every object of a migration that will run is new (a migration runs once
+/// and creates what was not there); what the always-run part creates
+/// re-creates the existing objects of its kind first, and only the excess is
+/// new, unless a migration that runs dropped them first (then the
+/// re-creation makes new objects). A migration that appears in several
+/// scripts of the path runs once.
+pub fn new_objects(scripts: &PathScripts, path_model: &PathModel, objects: &BTreeMap<String, i64>) -> Creations {
+    let mut migrations = Creations::default();
+    let mut always = Creations::default();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for scan in &scripts.scans {
+        for unit in &scan.units {
+            match unit.migration.as_deref() {
+                Some(name) if scripts.applied_migrations.contains(name) || !seen.insert(name) => {}
+                Some(_) => migrations.merge(&unit.creations),
+                None => always.merge(&unit.creations),
+            }
+        }
+    }
+    let mut new = Creations { counts: migrations.counts.clone(), ..Creations::default() };
+    // Kinds that share one existing class (tables, views and sequences are
+    // all relations) are compared with it together.
+    let mut by_class: BTreeMap<&str, Vec<ObjectKind>> = BTreeMap::new();
+    for kind in always.counts.keys() {
+        match path_model.existing.get(kind.name()) {
+            Some(class) => by_class.entry(class.as_str()).or_default().push(*kind),
+            None => new.add(*kind, always.counts[kind]),
+        }
+    }
+    for (class, kinds) in by_class {
+        let dropped: i64 = kinds.iter().map(|k| migrations.dropped.get(k).copied().unwrap_or(0)).sum();
+        let mut existing = (objects.get(class).copied().unwrap_or(0) - dropped).max(0);
+        for kind in kinds {
+            let made = always.counts[&kind];
+            let replaced = made.min(existing);
+            existing -= replaced;
+            new.add(kind, made - replaced);
+        }
+    }
+    new.counts.retain(|_, n| *n > 0);
+    new
+}
+
+/// The newest measurement of the same path and target that held more than
+/// the model said, scaled to today's counts, when it is above what the model
+/// says today. Scaled two ways, and the larger kept: by the ratio of the
+/// counted objects (a class the model under-counts grows with them) and by
+/// their difference (a fixed block the model misses stays).
+pub fn calibration(
+    measurements: &[LockMeasurement],
+    path: &LockPath,
+    counted_now: i64,
+    model_locks: i64,
+) -> Option<Calibration> {
+    let key = path.key()?;
+    let target = path.target().map(|t| t.text.as_str());
+    let from = path.from().map(|f| f.text.as_str());
+    measurements
+        .iter()
+        .filter(|m| m.path == key && m.to_version.as_deref() == target)
+        .filter(|m| from.is_none() || m.from_version.as_deref() == from)
+        .filter(|m| m.locks_estimated.is_none_or(|e| m.locks_held > e))
+        .max_by(|a, b| a.measured_at.cmp(&b.measured_at))
+        .map(|m| {
+            let scaled = match m.locks_counted {
+                Some(then) if then > 0 => {
+                    let by_ratio = (m.locks_held as i128 * counted_now as i128 + then as i128 - 1) / then as i128;
+                    (by_ratio as i64).max(m.locks_held + counted_now - then)
+                }
+                _ => m.locks_held,
+            };
+            Calibration { measurement: m.clone(), scaled_locks: scaled.max(0), model_locks }
+        })
+        .filter(|c| c.scaled_locks > model_locks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::locks::script_scan::scan_script;
     use crate::plan::{plan, tests::snapshot_with};
     use crate::rules::Rules;
 
@@ -201,11 +466,28 @@ mod tests {
         pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
     }
 
+    /// Every catalog the model names, standing for no relations: the tests
+    /// of the other parts leave the catalogs out.
+    fn no_catalogs() -> BTreeMap<String, i64> {
+        Model::get().catalog_names().into_iter().map(|c| (c, 0)).collect()
+    }
+
+    fn est(
+        objects: &BTreeMap<String, i64>,
+        scripts: &PathScripts,
+        m: &[LockMeasurement],
+        path: &LockPath,
+    ) -> LockEstimate {
+        let cat = no_catalogs();
+        estimate(CatalogCounts { objects, catalog_relations: &cat }, scripts, m, path, Model::get())
+    }
+
     #[test]
     fn embedded_model_is_valid_and_covers_every_path() {
         let m = Model::get();
         for key in ["takeover", "update", "fresh"] {
             assert!(m.paths.contains_key(key), "{key}");
+            assert!(!m.paths[key].catalogs.is_empty(), "{key}");
         }
     }
 
@@ -222,28 +504,66 @@ mod tests {
     }
 
     #[test]
-    fn unknown_classes_in_the_model_are_rejected() {
-        let bad = r#"{"slack_percent": 0, "paths": {"update": {"factors": {"tables": 1}, "created_objects": {}}}}"#;
-        assert!(Model::from_json(bad).unwrap_err().contains("unknown object class \"tables\""));
+    fn unknown_classes_and_kinds_in_the_model_are_rejected() {
+        let base = |paths: &str, created: &str| {
+            format!(r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {created}}}"#)
+        };
+        let all_kinds = format!(
+            "{{{}}}",
+            ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect::<Vec<_>>().join(", ")
+        );
+        let bad = base(r#"{"update": {"factors": {"tables": 1}, "existing": {}, "catalogs": []}}"#, &all_kinds);
+        assert!(Model::from_json(&bad).unwrap_err().contains("unknown object class \"tables\""));
+        let bad =
+            base(r#"{"update": {"factors": {}, "existing": {"gadget": "routines"}, "catalogs": []}}"#, &all_kinds);
+        assert!(Model::from_json(&bad).unwrap_err().contains("unknown object kind \"gadget\""));
+        let bad = base(r#"{}"#, r#"{"routine": 1}"#);
+        assert!(Model::from_json(&bad).unwrap_err().contains("no entry for"));
+        let good = base(r#"{}"#, &all_kinds);
+        assert!(Model::from_json(&good).is_ok());
+    }
+
+    #[test]
+    fn update_counts_every_member_class_and_what_they_reference() {
+        // The real promscale 0.8.0's members (lock-footprint-facts.md): a
+        // model of routines and views only missed the operators, schemas
+        // and operator classes, about 10% of the real update.
+        let members = counts(&[
+            ("extension_routines", 252),
+            ("extension_relations", 45),
+            ("extension_operators", 38),
+            ("extension_types", 25),
+            ("extension_schemas", 13),
+            ("extension_casts", 8),
+            ("extension_operator_classes", 3),
+            ("extension_operator_families", 3),
+            ("referenced_types", 12),
+            ("referenced_roles", 5),
+            ("referenced_languages", 1),
+            ("extension_itself", 1),
+            ("metric_tables", 10_000),
+        ]);
+        let update = LockPath::Update { from: v("0.8.0"), target: Some(v("0.8.1")) };
+        let e = est(&members, &PathScripts::default(), &[], &update);
+        assert_eq!(e.counted, 252 + 45 + 38 + 25 + 13 + 8 + 3 + 3 + 12 + 5 + 1 + 1);
+        let routines_and_views_only = 252 + 45;
+        assert!(e.locks_needed as f64 >= routines_and_views_only as f64 / 0.9 * 1.1, "{e:?}");
+        // Nothing per metric.
+        assert!(!e.by_class.iter().any(|c| c.class == "metric_tables"));
     }
 
     #[test]
     fn takeover_grows_with_metrics_and_update_does_not() {
         let model = Model::get();
-        let small = counts(&[
-            ("metric_tables", 10),
-            ("chunks", 20),
-            ("series_toast", 10),
-            ("routines", 200),
-            ("extension_routines", 0),
-        ]);
+        let small = counts(&[("metric_tables", 10), ("chunks", 20), ("series_toast", 10), ("routines", 200)]);
         let large = counts(&[("metric_tables", 1000), ("chunks", 2000), ("series_toast", 1000), ("routines", 200)]);
         let takeover = LockPath::Takeover { target: Some(v("0.8.0")) };
-        let s = estimate(&small, &takeover, model);
-        let l = estimate(&large, &takeover, model);
+        let s = est(&small, &PathScripts::default(), &[], &takeover);
         // toast counts twice: the toast table and its index.
-        let counted_small = 10 + 20 + 2 * 10 + 200 + model.paths["takeover"].created_for(Some(&v("0.8.0")));
-        assert_eq!(s.locks_needed, counted_small + (counted_small * model.slack_percent + 99) / 100);
+        let counted_small = 10 + 20 + 2 * 10 + 200;
+        assert_eq!(s.counted, counted_small);
+        assert_eq!(s.locks_needed, counted_small + model.slack(counted_small));
+        let l = est(&large, &PathScripts::default(), &[], &takeover);
         assert!(l.locks_needed > s.locks_needed + 3900);
 
         let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
@@ -251,26 +571,165 @@ mod tests {
             let mut c = large.clone();
             c.insert("extension_routines".into(), 240);
             c.insert("metric_tables".into(), n);
-            estimate(&c, &update, model).locks_needed
+            est(&c, &PathScripts::default(), &[], &update).locks_needed
         };
         assert_eq!(with_members(10), with_members(10_000));
         assert!(with_members(10) >= 240);
     }
 
-    #[test]
-    fn breakdown_is_sorted_and_sums_up() {
-        let c = counts(&[("metric_tables", 5), ("chunks", 50), ("routines", 20)]);
-        let e = estimate(&c, &LockPath::Takeover { target: Some(v("0.8.0")) }, Model::get());
-        assert_eq!(e.by_class[0].class, "chunks");
-        let sum: i64 = e.by_class.iter().map(|c| c.locks).sum();
-        assert_eq!(sum + e.created_objects + e.slack, e.locks_needed);
+    const SCRIPT: &str = r#"
+CREATE OR REPLACE FUNCTION a() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE OR REPLACE FUNCTION b() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;
+DO $outer_migration_block$
+DECLARE
+    _name text := '001-old.sql';
+    _body text := $migrationbody$CREATE TABLE x.old (id int);$migrationbody$;
+BEGIN
+DO $inner_migration_block$
+BEGIN
+CREATE TABLE x.old (id int);
+END;
+$inner_migration_block$;
+END;
+$outer_migration_block$;
+DO $outer_migration_block$
+DECLARE
+    _name text := '002-new.sql';
+    _body text := $migrationbody$CREATE TABLE x.new (id int); CREATE TYPE x.t AS (a int);$migrationbody$;
+BEGIN
+DO $inner_migration_block$
+BEGIN
+CREATE TABLE x.new (id int);
+CREATE TYPE x.t AS (a int);
+END;
+$inner_migration_block$;
+END;
+$outer_migration_block$;
+"#;
+
+    fn scripts(applied: &[&str]) -> PathScripts {
+        PathScripts {
+            scans: vec![scan_script(SCRIPT)],
+            applied_migrations: applied.iter().map(|s| s.to_string()).collect(),
+            files: vec!["promscale--1.0.0.sql".into()],
+        }
     }
 
     #[test]
-    fn unknown_target_uses_the_largest_known_creation() {
-        let m = &Model::get().paths["takeover"];
-        let max = m.created_objects.values().copied().max().unwrap();
-        assert_eq!(m.created_for(Some(&v("0.9.0"))), max);
+    fn scripts_add_the_migrations_that_run_and_what_exceeds_the_existing_objects() {
+        let path_model = &Model::get().paths["update"];
+        // One routine exists: the always-run part re-creates it and makes one more.
+        let members = counts(&[("extension_routines", 1)]);
+        let created = new_objects(&scripts(&["001-old.sql"]), path_model, &members);
+        assert_eq!(created.counts.get(&ObjectKind::Routine), Some(&1));
+        assert_eq!(created.counts.get(&ObjectKind::Table), Some(&1), "only 002 runs: {created:?}");
+        assert_eq!(created.counts.get(&ObjectKind::Type), Some(&1));
+        // Nothing applied: both migrations run.
+        let created = new_objects(&scripts(&[]), path_model, &members);
+        assert_eq!(created.counts.get(&ObjectKind::Table), Some(&2));
+        // Both routines exist: none is new.
+        let created = new_objects(&scripts(&["001-old.sql"]), path_model, &counts(&[("extension_routines", 5)]));
+        assert_eq!(created.counts.get(&ObjectKind::Routine), None);
+        // Unless a migration that runs dropped them: then they are made anew.
+        let mut dropping = scripts(&["001-old.sql"]);
+        dropping
+            .scans
+            .push(scan_script("DO $m$ DECLARE _name text := '003-drop.sql'; BEGIN DROP FUNCTION a(), b(); END $m$;"));
+        let created = new_objects(&dropping, path_model, &counts(&[("extension_routines", 5)]));
+        assert_eq!(created.counts.get(&ObjectKind::Routine), None, "5 - 2 existing still cover the 2");
+        let created = new_objects(&dropping, path_model, &counts(&[("extension_routines", 2)]));
+        assert_eq!(created.counts.get(&ObjectKind::Routine), Some(&2));
+    }
+
+    #[test]
+    fn a_fresh_install_is_all_scripted() {
+        let fresh = LockPath::Fresh { target: Some(v("1.0.0")) };
+        let e = est(&BTreeMap::new(), &scripts(&[]), &[], &fresh);
+        let locks = |k: &str| Model::get().created_locks(ObjectKind::from_name(k).unwrap()).unwrap();
+        assert_eq!(e.scripted, 2 * locks("routine") + 2 * locks("table") + locks("type"));
+        assert_eq!(e.counted, 0);
+        assert!(e.by_class.iter().all(|c| c.source != "counted"));
+    }
+
+    fn measurement(held: i64, estimated: i64, counted: i64) -> LockMeasurement {
+        LockMeasurement {
+            source: "rehearsal".into(),
+            path: "update".into(),
+            from_version: Some("0.7.0".into()),
+            to_version: Some("0.8.0".into()),
+            measured_at: "2026-11-28 10:00:00+00".into(),
+            locks_held: held,
+            locks_estimated: Some(estimated),
+            locks_counted: Some(counted),
+        }
+    }
+
+    #[test]
+    fn a_measurement_above_the_model_raises_the_estimate_of_the_same_path() {
+        let members = counts(&[("extension_routines", 300)]);
+        let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
+        let plain = est(&members, &PathScripts::default(), &[], &update);
+        assert_eq!(plain.learned, 0);
+        // The model said 309 with slack, 300 counted; the rehearsal held 400.
+        let m = [measurement(400, 309, 300)];
+        let e = est(&members, &PathScripts::default(), &m, &update);
+        assert_eq!(e.learned, 100, "{e:?}");
+        assert_eq!(e.locks_needed, 400 + Model::get().slack(400));
+        assert_eq!(e.calibrated_from.as_ref().unwrap().measurement, m[0]);
+        // Scaled to today's counts: 10% more members, at least 10% more locks.
+        let grown = counts(&[("extension_routines", 330)]);
+        let e = est(&grown, &PathScripts::default(), &m, &update);
+        assert_eq!(e.calibrated_from.as_ref().unwrap().scaled_locks, 440);
+        // Fewer members: the missed part stays (400 - 30), not 400 * 270/300 = 360.
+        let shrunk = counts(&[("extension_routines", 270)]);
+        let e = est(&shrunk, &PathScripts::default(), &m, &update);
+        assert_eq!(e.calibrated_from.as_ref().unwrap().scaled_locks, 370);
+        // Another target or another starting version: not the same path.
+        let other = LockPath::Update { from: v("0.6.0"), target: Some(v("0.8.0")) };
+        assert_eq!(est(&members, &PathScripts::default(), &m, &other).learned, 0);
+        let takeover = LockPath::Takeover { target: Some(v("0.8.0")) };
+        assert_eq!(est(&members, &PathScripts::default(), &m, &takeover).learned, 0);
+        // A measurement the model covered teaches nothing.
+        let covered = [measurement(305, 309, 300)];
+        assert_eq!(est(&members, &PathScripts::default(), &covered, &update).learned, 0);
+    }
+
+    #[test]
+    fn the_newest_measurement_counts() {
+        let members = counts(&[("extension_routines", 300)]);
+        let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
+        let old = measurement(500, 309, 300);
+        let mut new = measurement(400, 309, 300);
+        new.measured_at = "2026-11-28 11:00:00+00".into();
+        let e = est(&members, &PathScripts::default(), &[old, new.clone()], &update);
+        assert_eq!(e.calibrated_from.unwrap().measurement, new);
+    }
+
+    #[test]
+    fn breakdown_is_sorted_and_sums_up() {
+        let c = counts(&[("metric_tables", 5), ("chunks", 50), ("routines", 20)]);
+        let e = est(&c, &scripts(&[]), &[], &LockPath::Takeover { target: Some(v("0.8.0")) });
+        assert_eq!(e.by_class[0].class, "chunks");
+        let sum: i64 = e.by_class.iter().map(|c| c.locks).sum();
+        assert_eq!(sum + e.learned + e.slack, e.locks_needed);
+        assert_eq!(e.counted + e.scripted + e.catalogs, sum);
+    }
+
+    #[test]
+    fn catalogs_are_counted_with_what_the_server_has() {
+        let cat: BTreeMap<String, i64> = [("pg_proc".to_string(), 5), ("pg_class".to_string(), 4)].into();
+        let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
+        let objects = BTreeMap::new();
+        let e = estimate(
+            CatalogCounts { objects: &objects, catalog_relations: &cat },
+            &PathScripts::default(),
+            &[],
+            &update,
+            Model::get(),
+        );
+        let listed = Model::get().paths["update"].catalogs.len() as i64;
+        // pg_proc and pg_class as the server has them, every other one at least itself.
+        assert_eq!(e.catalogs, 5 + 4 + (listed - 2));
     }
 
     #[test]
@@ -298,7 +757,7 @@ mod tests {
 
     #[test]
     fn nothing_to_run_needs_no_locks() {
-        let e = estimate(&counts(&[("routines", 100)]), &LockPath::Nothing, Model::get());
+        let e = est(&counts(&[("routines", 100)]), &scripts(&[]), &[], &LockPath::Nothing);
         assert_eq!(e.locks_needed, 0);
         assert!(e.by_class.is_empty());
     }

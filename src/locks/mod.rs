@@ -1,12 +1,16 @@
 //! The upgrade's lock requirement: how many lock-table entries it needs
-//! (`estimate`, with the per-path knowledge in `model.json`) and whether the
-//! server's lock table holds them (`capacity`).
+//! (`estimate`, with what PostgreSQL locks in `model.json`, and what the
+//! scripts create from `script_scan`) and whether the server's lock table
+//! holds them (`capacity`).
 
 pub mod capacity;
 pub mod estimate;
+pub mod script_scan;
 
 use capacity::{published_formula, published_formula_locks, Capacity, Fit};
-use estimate::{estimate, LockEstimate, LockPath, Model};
+use estimate::{estimate, CatalogCounts, LockEstimate, LockPath, Model, PathScripts};
+
+use std::collections::BTreeSet;
 
 use crate::plan::Plan;
 use crate::snapshot::Snapshot;
@@ -39,8 +43,53 @@ impl LockAssessment {
     }
 }
 
+/// The scripts `path` runs, from the snapshot's scans, and the incremental
+/// migrations they will skip: for a takeover those the 0.0.0 script marks
+/// applied; for an update those `_ps_catalog.migration` records, or, when it
+/// cannot be read, those of the installed version's own script.
+pub fn path_scripts(snapshot: &Snapshot, path: &LockPath) -> PathScripts {
+    let scan = |file: &str| snapshot.promscale_scripts.get(file).map(|s| (file.to_string(), s));
+    let steps = |from: &str| -> Vec<String> {
+        let to = path.target().map(|t| t.text.as_str()).unwrap_or_default();
+        let route = snapshot.has_update_path(from, to).map(|p| p.path.as_str());
+        crate::snapshot::script_files::step_files("promscale", route)
+    };
+    let (files, applied): (Vec<String>, BTreeSet<String>) = match path {
+        LockPath::Nothing => return PathScripts::default(),
+        LockPath::Fresh { target } => {
+            (target.iter().map(|t| format!("promscale--{}.sql", t.text)).collect(), BTreeSet::new())
+        }
+        LockPath::Takeover { .. } => {
+            let marked = scan("promscale--0.0.0.sql").map(|(_, s)| s.mentioned_migrations.clone()).unwrap_or_default();
+            let mut files = vec!["promscale--0.0.0.sql".to_string()];
+            files.extend(steps("0.0.0"));
+            (files, marked)
+        }
+        LockPath::Update { from, .. } => {
+            let applied = snapshot.applied_migrations.clone().unwrap_or_else(|| {
+                scan(&format!("promscale--{}.sql", from.text))
+                    .map(|(_, s)| s.migrations().map(str::to_string).collect())
+                    .unwrap_or_default()
+            });
+            (steps(&from.text), applied)
+        }
+    };
+    let found: Vec<(String, &std::sync::Arc<script_scan::ScriptScan>)> = files.iter().filter_map(|f| scan(f)).collect();
+    PathScripts {
+        files: found.iter().map(|(f, _)| f.clone()).collect(),
+        scans: found.into_iter().map(|(_, s)| (**s).clone()).collect(),
+        applied_migrations: applied,
+    }
+}
+
+/// The estimate for `path` from everything the snapshot knows.
+pub fn estimate_path(snapshot: &Snapshot, path: &LockPath) -> LockEstimate {
+    let counts = CatalogCounts { objects: &snapshot.objects, catalog_relations: &snapshot.catalog_relations };
+    estimate(counts, &path_scripts(snapshot, path), &snapshot.lock_measurements, path, Model::get())
+}
+
 pub fn assess(snapshot: &Snapshot, plan: &Plan) -> LockAssessment {
-    let estimate = estimate(&snapshot.objects, &LockPath::of(plan), Model::get());
+    let estimate = estimate_path(snapshot, &LockPath::of(plan));
     let capacity = Capacity {
         size: snapshot.lock_table,
         in_use: snapshot.locks_in_use,

@@ -8,12 +8,16 @@ pub mod extension_files;
 mod pg_class_scan;
 pub mod read;
 pub mod relation_tally;
+pub mod script_files;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use crate::locks::capacity::LockTableSize;
+use crate::locks::estimate::LockMeasurement;
+use crate::locks::script_scan::ScriptScan;
 
 /// What PostgreSQL knows about one extension in this database.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -140,6 +144,20 @@ pub struct Snapshot {
     pub max_connections: i64,
     /// `promscale_upgrade_guard.lock_margin_percent`.
     pub lock_margin_percent: i64,
+    /// Relations each system catalog or view the lock model names stands
+    /// for when opened: itself, its indexes, its toast table and index.
+    pub catalog_relations: BTreeMap<String, i64>,
+    /// Scans of the promscale script files the possible paths run, by file
+    /// name (`promscale--0.7.0--0.8.0.sql`).
+    #[serde(skip)]
+    pub promscale_scripts: BTreeMap<String, Arc<ScriptScan>>,
+    /// Incremental migrations recorded in `_ps_catalog.migration`; None when
+    /// it could not be read at once (no privilege, or locked by an upgrade).
+    #[serde(skip)]
+    pub applied_migrations: Option<BTreeSet<String>>,
+    /// What rehearsals and logged upgrades measured (the guard's logs).
+    #[serde(skip)]
+    pub lock_measurements: Vec<LockMeasurement>,
     /// OIDs of the metric tables (`prom_data`), from the relation pass: the
     /// activity read looks up their newest chunks. Not a fact checks use.
     #[serde(skip)]

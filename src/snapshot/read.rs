@@ -16,7 +16,9 @@ use serde_json::{Map, Value};
 
 use super::extension_files::{available_versions, ControlFile};
 use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
+use super::script_files::{scan_files, step_files};
 use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
+use crate::locks::estimate::{LockMeasurement, Model};
 use crate::rules::Rules;
 
 const SERVER: &str = include_str!("sql/server.sql");
@@ -30,6 +32,7 @@ const NON_METRIC_TABLES: &str = include_str!("sql/non_metric_tables.sql");
 const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
 const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
 const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
+const LOCK_MEASUREMENTS: &str = include_str!("sql/lock_measurements.sql");
 
 thread_local! {
     /// The plans of the guard's queries, kept for the backend's life (keyed
@@ -101,7 +104,7 @@ pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
 pub fn promscale_command_facts() -> PromscaleCommandFacts {
     let mut facts: PromscaleCommandFacts = serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"));
-    facts.default_version = extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).1;
+    facts.default_version = extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).default_version;
     facts
 }
 
@@ -116,17 +119,24 @@ fn share_directory() -> PathBuf {
     }
 }
 
-/// The versions of `extname` installable from its files, and its control
-/// file's default version; nothing when it has no control file. Directory
-/// listings are shared between extensions through `listings`.
-fn extension_on_disk(
-    share: &Path,
-    extname: &str,
-    listings: &mut HashMap<PathBuf, Vec<String>>,
-) -> (Vec<String>, Option<String>) {
+/// What an extension's files on disk say.
+struct OnDisk {
+    /// The versions installable from its files.
+    available: Vec<String>,
+    /// The control file's default version.
+    default_version: Option<String>,
+    /// Where its scripts are.
+    script_dir: PathBuf,
+}
+
+/// The versions of `extname` installable from its files, its control
+/// file's default version and its script directory; nothing when it has no
+/// control file. Directory listings are shared between extensions through
+/// `listings`.
+fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf, Vec<String>>) -> OnDisk {
     let extension_dir = share.join("extension");
     let Ok(text) = std::fs::read_to_string(extension_dir.join(format!("{extname}.control"))) else {
-        return (Vec::new(), None);
+        return OnDisk { available: Vec::new(), default_version: None, script_dir: extension_dir };
     };
     let control = ControlFile::parse(&text);
     // As PostgreSQL resolves `directory`: absolute, or under the share directory.
@@ -135,7 +145,11 @@ fn extension_on_disk(
         Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
         Err(e) => error!("could not open directory \"{}\": {e}", script_dir.display()),
     });
-    (available_versions(extname, names.iter().map(String::as_str)), control.default_version)
+    OnDisk {
+        available: available_versions(extname, names.iter().map(String::as_str)),
+        default_version: control.default_version,
+        script_dir,
+    }
 }
 
 /// The snapshot every decision is made from.
@@ -143,11 +157,15 @@ pub fn read(rules: &Rules) -> Snapshot {
     let mut facts = json_object(SERVER, &[]);
     let share = share_directory();
     let mut listings = HashMap::new();
+    let mut promscale_dir = share.join("extension");
     for extname in ["promscale", "timescaledb"] {
-        let (available, default_version) = extension_on_disk(&share, extname, &mut listings);
+        let on_disk = extension_on_disk(&share, extname, &mut listings);
         if let Some(Value::Object(state)) = facts.get_mut(extname) {
-            state.insert("available".into(), available.into());
-            state.insert("default_version".into(), default_version.into());
+            state.insert("available".into(), on_disk.available.into());
+            state.insert("default_version".into(), on_disk.default_version.into());
+        }
+        if extname == "promscale" {
+            promscale_dir = on_disk.script_dir;
         }
     }
 
@@ -164,7 +182,11 @@ pub fn read(rules: &Rules) -> Snapshot {
     let relations = scan_relations();
     let mut counts = json_object(
         OBJECT_COUNTS,
-        &[DatumWithOid::from(relations.fixed_relations.clone()), DatumWithOid::from(relations.fixed_schemas.clone())],
+        &[
+            DatumWithOid::from(relations.fixed_relations.clone()),
+            DatumWithOid::from(relations.fixed_schemas.clone()),
+            DatumWithOid::from(Model::get().catalog_names()),
+        ],
     );
     // Each source counts its own part of a class (the row types of the
     // fixed relations come from the pass, the other types from SQL).
@@ -207,11 +229,45 @@ pub fn read(rules: &Rules) -> Snapshot {
         snapshot.promscale_update_paths = serde_json::from_value(paths["promscale_update_paths"].clone())
             .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected update paths: {e}"));
     }
+    read_lock_history(&mut snapshot, &promscale_dir);
     if snapshot.max_locks.pending_restart && can_read_file_settings() {
         let configured = json_object(MAX_LOCKS_CONFIGURED, &[]);
         snapshot.max_locks.configured = configured.get("configured").and_then(Value::as_str).map(str::to_string);
     }
     snapshot
+}
+
+/// What the lock estimate needs beyond the catalog counts: the scripts the
+/// possible paths run (scanned), the migrations already applied, and what
+/// rehearsals and logged upgrades measured.
+fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
+    if !snapshot.promscale.available.is_empty() {
+        let mut files = step_files("promscale", snapshot.promscale_update_paths.iter().map(|p| p.path.as_str()));
+        if snapshot.legacy_schema.is_some() {
+            files.push("promscale--0.0.0.sql".into());
+        }
+        match &snapshot.promscale.installed {
+            // Its migrations are the applied ones when the catalog cannot tell.
+            Some(v) => files.push(format!("promscale--{v}.sql")),
+            None => files.extend(snapshot.promscale.available.iter().map(|v| format!("promscale--{v}.sql"))),
+        }
+        snapshot.promscale_scripts = scan_files(promscale_dir, files.iter().map(String::as_str));
+    }
+    if snapshot.promscale.installed.is_some() && lock_if_free("_ps_catalog", "migration") {
+        let names: Option<Vec<String>> =
+            select_one("SELECT pg_catalog.array_agg(m.name::text) FROM _ps_catalog.migration m", &[]);
+        snapshot.applied_migrations = Some(names.unwrap_or_default().into_iter().collect());
+    }
+    if lock_if_free("promscale_upgrade_guard", "upgrade_log")
+        && lock_if_free("promscale_upgrade_guard", "rehearsal_log")
+    {
+        let rows = json_object(LOCK_MEASUREMENTS, &[]);
+        snapshot.lock_measurements = serde_json::from_value::<Option<Vec<LockMeasurement>>>(
+            rows.get("lock_measurements").cloned().unwrap_or(Value::Null),
+        )
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected lock measurements: {e}"))
+        .unwrap_or_default();
+    }
 }
 
 /// Locks `relation` (ACCESS SHARE) only if that is granted at once and the

@@ -173,8 +173,9 @@ impl RelationTally {
     }
 
     /// Object counts by class, with the keys `locks::estimate::CLASSES`
-    /// uses; `types` holds the fixed relations' row types only (the other
-    /// types come from the extension's members).
+    /// uses; `types` holds the fixed relations' row types and their array
+    /// types (a takeover re-owns or drops both with the relation; the other
+    /// types are counted in SQL).
     pub fn objects(&self) -> BTreeMap<String, i64> {
         let mut out = BTreeMap::new();
         for role in ROLES {
@@ -188,7 +189,7 @@ impl RelationTally {
                 out.insert(k.to_string(), c.toast);
             }
         }
-        out.insert("types".into(), self.roles[SchemaRole::Fixed.index()].row_types);
+        out.insert("types".into(), 2 * self.roles[SchemaRole::Fixed.index()].row_types);
         out.insert("relations_outside_system_schemas".into(), self.outside_system_schemas);
         out.insert("schemas".into(), self.schemas);
         out
@@ -249,7 +250,7 @@ mod tests {
         assert_eq!((get("chunks"), get("chunk_indexes"), get("chunk_toast")), (2, 0, 1));
         assert_eq!(get("metric_views"), 2);
         assert_eq!((get("fixed_relations"), get("fixed_toast")), (3, 1));
-        assert_eq!(get("types"), 2, "the table and the composite type, not the sequence");
+        assert_eq!(get("types"), 4, "the table and the composite type, each with its array type; not the sequence");
         assert_eq!(get("relations_outside_system_schemas"), 11);
         assert_eq!(get("series_partitions") + get("exemplar_tables"), 0);
         assert_eq!(get("schemas"), 0, "counted from pg_namespace, not from relations");

@@ -41,15 +41,12 @@ declare -A UPGRADEABLE_FROM=(
     [0.7.0]="0.0.0 0.5.0 0.5.2 0.5.3 0.5.4 0.6.0"
     [0.8.0]="0.0.0 0.5.0 0.5.2 0.5.3 0.5.4 0.6.0 0.7.0"
 )
-# filler routines per flavour (see parts/idempotent/090-filler.sql)
-FILLER_LEGACY=0
-FILLER_EXTENSION=10
 
 # Keeps the lines of stdin that belong to version $1. Markers, each on its own
 # line: "-- @since X" and "-- @until Y" restrict the following lines (they
-# accumulate) until "-- @end". Also substitutes @VERSION@ and the filler counts.
+# accumulate) until "-- @end". Also substitutes @VERSION@.
 filter() {
-    awk -v V="$1" -v FL="$FILLER_LEGACY" -v FE="$FILLER_EXTENSION" '
+    awk -v V="$1" '
         function vnum(s,  a) { split(s, a, "."); return a[1] * 1000000 + a[2] * 1000 + a[3] }
         BEGIN { v = vnum(V); since = ""; until = "" }
         /^-- @since / { since = $3; next }
@@ -58,7 +55,7 @@ filter() {
         {
             if (since != "" && v < vnum(since)) next
             if (until != "" && v >= vnum(until)) next
-            gsub(/@VERSION@/, V); gsub(/@FILLER_LEGACY@/, FL); gsub(/@FILLER_EXTENSION@/, FE)
+            gsub(/@VERSION@/, V)
             print
         }'
 }

@@ -1,7 +1,9 @@
 -- @since 0.5.0
 -- Runs last in every install and update (as the real 999-last.sql):
 -- 1. every routine of the extension or in a Promscale schema: REVOKE ALL FROM
---    PUBLIC and OWNER TO the installing role (one lock per routine);
+--    PUBLIC and OWNER TO the installing role (one lock per routine); every
+--    operator, operator class and family of the extension: OWNER TO the
+--    installing role (one lock each);
 -- 2. every table and sequence of the extension is marked for pg_dump;
 -- 3. prom_admin gets USAGE, CREATE on the 13 schemas and ALL on every table
 --    and sequence in them (including the per-metric tables; GRANT takes no
@@ -29,6 +31,35 @@ BEGIN
     LOOP
         EXECUTE format('REVOKE ALL ON %s %I.%I(%s) FROM PUBLIC', _rec.kind, _rec.nspname, _rec.proname, _rec.args);
         EXECUTE format('ALTER %s %I.%I(%s) OWNER TO %I', _rec.kind, _rec.nspname, _rec.proname, _rec.args, current_user);
+    END LOOP;
+
+    -- Operators, operator classes and operator families of the extension: the
+    -- real idempotent scripts CREATE each one and, when it exists already,
+    -- give it to the installing role (ALTER ... OWNER TO current_user in the
+    -- duplicate_object handler), so every update locks each of them once.
+    FOR _rec IN
+        SELECT format('OPERATOR %s', o.oid::pg_catalog.regoperator) AS obj
+        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+        JOIN pg_catalog.pg_operator o ON o.oid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_operator'::regclass AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+          AND d.deptype = 'e' AND e.extname = 'promscale'
+        UNION ALL
+        SELECT format('OPERATOR CLASS %I.%I USING %I', n.nspname, c.opcname, a.amname)
+        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+        JOIN pg_catalog.pg_opclass c ON c.oid = d.objid JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace
+        JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod
+        WHERE d.classid = 'pg_catalog.pg_opclass'::regclass AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+          AND d.deptype = 'e' AND e.extname = 'promscale'
+        UNION ALL
+        SELECT format('OPERATOR FAMILY %I.%I USING %I', n.nspname, f.opfname, a.amname)
+        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+        JOIN pg_catalog.pg_opfamily f ON f.oid = d.objid JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+        JOIN pg_catalog.pg_am a ON a.oid = f.opfmethod
+        WHERE d.classid = 'pg_catalog.pg_opfamily'::regclass AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+          AND d.deptype = 'e' AND e.extname = 'promscale'
+        ORDER BY 1
+    LOOP
+        EXECUTE format('ALTER %s OWNER TO %I', _rec.obj, current_user);
     END LOOP;
 
     FOR _rec IN
