@@ -10,7 +10,7 @@ SELECT _prom_catalog.get_or_create_metric_table_name('cpu_usage');
 -- Now the metadata table and the metric exist: same queries, new answers.
 SELECT phase, installed_version, metadata_last_seen IS NULL AS no_metadata FROM promscale_upgrade_state();
 SELECT class, objects FROM jsonb_to_recordset((SELECT breakdown FROM promscale_upgrade_lock_estimate('0.17.0')))
-    AS b(class text, objects bigint) WHERE class IN ('extension_routines', 'extension_views');
+    AS b(class text, objects bigint) WHERE class IN ('extension_routines', 'extension_relations');
 -- The guard itself dropped and created again: its log and counters get new OIDs.
 DROP EXTENSION promscale_upgrade_guard;
 CREATE EXTENSION promscale_upgrade_guard;

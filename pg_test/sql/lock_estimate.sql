@@ -11,8 +11,12 @@ SELECT target_release, path, locks_needed, lock_capacity, locks_in_use, locks_av
        streaming_standbys
 FROM promscale_upgrade_lock_estimate();
 \x off
-SELECT b ->> 'class' AS class, (b ->> 'objects')::int AS objects, (b ->> 'locks')::int AS locks
+-- Each part says where it comes from: counted in the catalog, scripted (the
+-- scripts on disk), the system catalogs, learned, slack; they add up.
+SELECT b ->> 'class' AS class, b ->> 'source' AS source, (b ->> 'objects')::int AS objects, (b ->> 'locks')::int AS locks
 FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b;
+SELECT e.locks_needed = sum((b ->> 'locks')::int) AS parts_add_up
+FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b GROUP BY e.locks_needed;
 -- Nothing to run: no locks needed.
 SELECT path, locks_needed, fits FROM promscale_upgrade_lock_estimate('0.16.0');
 -- The margin is a setting; it changes the recommendation and the fit.

@@ -7,6 +7,13 @@ use serde_json::Value;
 
 use crate::harness::{check, Cluster, CONNECTOR_KEY};
 
+/// How far above the measurement an estimate may be in a test. The goal is
+/// 1.15 on the PostgreSQL release a machine gets today (bench/lock_estimate.sh
+/// measures it); releases before the 2026 minors take fewer locks on the
+/// objects a new dependency points at, which the estimate always counts
+/// (15.18: up to 1.21 on an ordinary update).
+const MINOR_RELEASE_CEILING: f64 = 1.25;
+
 struct Estimate {
     locks_needed: i64,
     fits: bool,
@@ -82,7 +89,7 @@ fn catalog_counts_follow_the_database_size() {
         assert_eq!(estimated, e.locks_needed);
         let ratio = estimated as f64 / held as f64;
         assert!(
-            (1.0..=1.15).contains(&ratio),
+            (1.0..=MINOR_RELEASE_CEILING).contains(&ratio),
             "{metrics} metrics x {chunks} chunks: estimate {estimated}, held {held}"
         );
         needed.push(e.locks_needed);
@@ -104,7 +111,10 @@ fn ordinary_update_estimate_does_not_grow_with_metrics() {
         let (ok, held, estimated, error) = rehearse(&mut c);
         assert!(ok, "{error:?}");
         let ratio = estimated as f64 / held.unwrap() as f64;
-        assert!((1.0..=1.15).contains(&ratio), "estimate {estimated}, held {held:?}");
+        // Never below; at most a quarter above on any PostgreSQL 15 minor
+        // release (those before the 2026 releases do not lock the objects a
+        // re-created routine points at, which the estimate always counts).
+        assert!((1.0..=MINOR_RELEASE_CEILING).contains(&ratio), "estimate {estimated}, held {held:?}");
         needed.push(e.locks_needed);
     }
     assert_eq!(needed[0], needed[1]);
