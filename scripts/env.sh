@@ -3,10 +3,30 @@
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PROJECT_ROOT
 export PG_MAJOR="${PG_MAJOR:-15}"
-export BUILD_DIR="${BUILD_DIR:-$PROJECT_ROOT/target/harness}"
+# One build directory per PostgreSQL major (its own prefix, clusters and
+# cargo-pgrx configuration): target/harness for 15, target/harness-NN for
+# the others. A BUILD_DIR the caller chose is kept; one chosen here follows
+# PG_MAJOR when a script sources this file again for another major.
+if [ -z "${BUILD_DIR:-}" ] || [ "${BUILD_DIR_CHOSEN_BY_ENV:-}" = "$BUILD_DIR" ]; then
+    BUILD_DIR="$PROJECT_ROOT/target/harness"
+    [ "$PG_MAJOR" = 15 ] || BUILD_DIR+="-$PG_MAJOR"
+    export BUILD_DIR_CHOSEN_BY_ENV="$BUILD_DIR"
+fi
+export BUILD_DIR
+# The majors the test suite and the packages cover (scripts/test.sh,
+# scripts/package.sh); PG_MAJORS="15" for one.
+export PG_MAJORS="${PG_MAJORS:-13 15}"
 # The private PostgreSQL prefix: a copy of the system install that PostgreSQL
 # relocates itself into (it finds share/ and lib/ relative to its binaries).
 export PG_PREFIX="$BUILD_DIR/pgprefix"
+# Where the pristine PostgreSQL the private prefix copies lives, read only:
+# the system's Debian packages for 15 (bookworm's own); for 13, bullseye's
+# packages unpacked under the build directory by prefix.sh (never installed).
+if [ "$PG_MAJOR" = 15 ]; then
+    export PG_SOURCE_PREFIX=""
+else
+    export PG_SOURCE_PREFIX="$BUILD_DIR/debian-root"
+fi
 export PG_BIN="$PG_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin"
 export PG_CONFIG="$PG_BIN/pg_config"
 export PG_SHAREDIR="$PG_PREFIX/usr/share/postgresql/$PG_MAJOR"

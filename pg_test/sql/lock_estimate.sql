@@ -25,3 +25,19 @@ SET promscale_upgrade_guard.lock_margin_percent = 5000;
 SET promscale_upgrade_guard.lock_margin_percent = 1000;
 SELECT margin_percent, fit, recommended_max_locks_per_transaction, alter_system FROM promscale_upgrade_lock_estimate();
 RESET promscale_upgrade_guard.lock_margin_percent;
+-- Learned: an upgrade of the same path logged as holding more than its
+-- estimate raises the estimate, and says so: 1,000 entries held when 389
+-- objects were counted; 379 are counted today, so 1,000 - 10 = 990 (the
+-- larger of that and 1,000 x 379 / 389), plus the slack. The row of another
+-- starting version teaches nothing.
+BEGIN;
+INSERT INTO promscale_upgrade_guard.upgrade_log (kind, from_version, to_version, started_at, finished_at, duration,
+    pid, role_name, application_name, allowed_by, locks_estimated, locks_held, locks_held_fast_path, commands, locks_counted)
+VALUES ('update', '0.7.0', '0.8.0', '2026-11-01 10:00+00', '2026-11-01 10:05+00', '5 min', 1, 'postgres', 'promscale@0.17.0',
+        'connector_lock', 459, 1000, 16, '{}', 389),
+       ('update', '0.6.0', '0.8.0', '2026-11-02 10:00+00', '2026-11-02 10:05+00', '5 min', 1, 'postgres', 'promscale@0.17.0',
+        'connector_lock', 459, 5000, 16, '{}', 389);
+SELECT e.locks_needed, b ->> 'locks' AS learned, b -> 'calibrated_from' ->> 'source' AS source,
+       b -> 'calibrated_from' ->> 'locks_held' AS locks_held, b -> 'calibrated_from' ->> 'scaled_locks' AS scaled_locks
+FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b WHERE b ->> 'source' = 'learned';
+ROLLBACK;

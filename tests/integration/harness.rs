@@ -192,3 +192,29 @@ pub fn check(client: &mut Client, target: Option<&str>, name: &str) -> CheckRow 
 pub fn backend_pid(client: &mut Client) -> i32 {
     client.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0)
 }
+
+/// One row of promscale_upgrade_lock_estimate().
+pub struct Estimate {
+    pub path: String,
+    pub locks_needed: i64,
+    pub fits: bool,
+    pub recommended: i32,
+    pub breakdown: serde_json::Value,
+}
+
+pub fn lock_estimate(client: &mut Client) -> Estimate {
+    let row = client
+        .query_one(
+            "SELECT path, locks_needed, fits, recommended_max_locks_per_transaction, breakdown::text
+             FROM promscale_upgrade_lock_estimate()",
+            &[],
+        )
+        .unwrap();
+    Estimate {
+        path: row.get(0),
+        locks_needed: row.get(1),
+        fits: row.get(2),
+        recommended: row.get(3),
+        breakdown: serde_json::from_str(row.get::<_, &str>(4)).unwrap(),
+    }
+}

@@ -15,7 +15,7 @@
 #[allow(dead_code)]
 mod harness;
 
-use harness::{bash, port, Cluster, CONNECTOR_KEY};
+use harness::{bash, lock_estimate, port, Cluster, Estimate, CONNECTOR_KEY};
 use postgres::Client;
 use serde_json::Value;
 
@@ -58,29 +58,10 @@ impl Drop for ExtraVersion {
     }
 }
 
-struct Estimate {
-    locks_needed: i64,
-    fits: bool,
-    recommended: i32,
-    breakdown: Value,
-}
-
 fn estimate(client: &mut Client) -> Estimate {
-    let row = client
-        .query_one(
-            "SELECT locks_needed, fits, recommended_max_locks_per_transaction, breakdown::text, path
-             FROM promscale_upgrade_lock_estimate()",
-            &[],
-        )
-        .unwrap();
-    let path: String = row.get(4);
-    assert!(path.contains("UPDATE TO '0.8.1' from 0.8.0"), "{path}");
-    Estimate {
-        locks_needed: row.get(0),
-        fits: row.get(1),
-        recommended: row.get(2),
-        breakdown: serde_json::from_str(row.get::<_, &str>(3)).unwrap(),
-    }
+    let e = lock_estimate(client);
+    assert!(e.path.contains("UPDATE TO '0.8.1' from 0.8.0"), "{}", e.path);
+    e
 }
 
 fn learned(e: &Estimate) -> Option<&Value> {

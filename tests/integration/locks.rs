@@ -3,9 +3,8 @@
 //! too small.
 
 use postgres::Client;
-use serde_json::Value;
 
-use crate::harness::{check, Cluster, CONNECTOR_KEY};
+use crate::harness::{check, lock_estimate as estimate, Cluster, Estimate, CONNECTOR_KEY};
 
 /// How far above the measurement an estimate may be in a test. The goal is
 /// 1.15 on the PostgreSQL release a machine gets today (bench/lock_estimate.sh
@@ -13,29 +12,6 @@ use crate::harness::{check, Cluster, CONNECTOR_KEY};
 /// objects a new dependency points at, which the estimate always counts
 /// (15.18: up to 1.21 on an ordinary update).
 const MINOR_RELEASE_CEILING: f64 = 1.25;
-
-struct Estimate {
-    locks_needed: i64,
-    fits: bool,
-    recommended: i32,
-    breakdown: Value,
-}
-
-fn estimate(client: &mut Client) -> Estimate {
-    let row = client
-        .query_one(
-            "SELECT locks_needed, fits, recommended_max_locks_per_transaction, breakdown::text
-             FROM promscale_upgrade_lock_estimate()",
-            &[],
-        )
-        .unwrap();
-    Estimate {
-        locks_needed: row.get(0),
-        fits: row.get(1),
-        recommended: row.get(2),
-        breakdown: serde_json::from_str(row.get::<_, &str>(3)).unwrap(),
-    }
-}
 
 fn objects(e: &Estimate, class: &str) -> i64 {
     e.breakdown
@@ -66,6 +42,7 @@ fn catalog_counts_follow_the_database_size() {
         );
         let mut c = cluster.connect(&db);
         let e = estimate(&mut c);
+        assert!(e.path.starts_with("takeover of the pre-0.11 schema"), "{}", e.path);
         assert_eq!(objects(&e, "metric_tables"), metrics, "{}", e.breakdown);
         assert_eq!(objects(&e, "series_partitions"), metrics, "{}", e.breakdown);
         assert_eq!(objects(&e, "metric_views"), 2 * metrics, "{}", e.breakdown);
@@ -108,6 +85,7 @@ fn ordinary_update_estimate_does_not_grow_with_metrics() {
         );
         let mut c = cluster.connect(&db);
         let e = estimate(&mut c);
+        assert_eq!(e.path, "ALTER EXTENSION promscale UPDATE TO '0.8.0' from 0.7.0");
         let (ok, held, estimated, error) = rehearse(&mut c);
         assert!(ok, "{error:?}");
         let ratio = estimated as f64 / held.unwrap() as f64;

@@ -317,6 +317,20 @@ slope_u=$(( (L[update_100] - L[update_10]) / 90 ))
 expect "takeover per metric: data table + index, series table + 4 indexes + toast + toast index, 2 views, 3 x (chunk + index)" "$slope_t" 17
 expect "plain update: nothing per metric" "$slope_u" 0
 [ "${L[takeover_10]}" -gt $(( 2 * L[update_10] )) ] && pass "takeover fixed block well above the plain update's" || fail "takeover fixed block not above the plain update's"
+# As the real update: every operator, operator class and family of the
+# extension is locked (re-owned), like every routine.
+owned_locked=$({ echo "SET client_min_messages = warning;"; echo "BEGIN;"; echo "ALTER EXTENSION promscale UPDATE TO '0.8.0';"
+    echo "SELECT string_agg(format('%s %s/%s', c, l, m), ', ' ORDER BY c) FROM (
+            SELECT c.relname AS c,
+                   (SELECT count(*) FROM pg_locks k WHERE k.pid = pg_backend_pid() AND k.locktype = 'object' AND k.classid = c.oid
+                      AND (k.classid, k.objid) IN (SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                                                   WHERE d.deptype = 'e' AND e.extname = 'promscale')) AS l,
+                   (SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                    WHERE d.deptype = 'e' AND e.extname = 'promscale' AND d.classid = c.oid) AS m
+            FROM pg_class c WHERE c.oid IN ('pg_operator'::regclass, 'pg_opclass'::regclass, 'pg_opfamily'::regclass)) s;"
+    echo "ROLLBACK;"; } | "${PSQL[@]}" -At -d lk_plain_10 -f -)
+expect "update 0.7.0 -> 0.8.0 locks every member operator, operator class and family (locked/members)" \
+    "$owned_locked" "pg_opclass 2/2, pg_operator 44/44, pg_opfamily 2/2"
 sql lk_legacy_100 -c "BEGIN" -c "DROP EXTENSION IF EXISTS promscale" -c "CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'" \
     -c "ALTER EXTENSION promscale UPDATE TO '0.8.0'" \
     -c "CREATE TEMP TABLE held AS SELECT DISTINCT locktype, relation, classid, objid FROM pg_locks WHERE pid = pg_backend_pid()" \

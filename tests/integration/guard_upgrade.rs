@@ -1,0 +1,111 @@
+//! The guard's own upgrade: 0.1.0, installed from its committed install
+//! script (sql/released/) with the current library, updated by
+//! `ALTER EXTENSION promscale_upgrade_guard UPDATE` through
+//! sql/upgrade/promscale_upgrade_guard--0.1.0--0.2.0.sql, is the same as a
+//! fresh install of the current version, and keeps its log rows. The update
+//! passes the guard's own event trigger.
+
+use crate::harness::{bash, project_root, Cluster};
+
+/// The 0.1.0 install script in the private prefix's extension directory
+/// while the test runs (packages ship only the current one).
+struct OldInstallScript(std::path::PathBuf);
+
+impl OldInstallScript {
+    fn install() -> OldInstallScript {
+        let dir = bash("source scripts/env.sh && echo \"$PG_EXTDIR\"").trim().to_string();
+        let target = std::path::PathBuf::from(dir).join("promscale_upgrade_guard--0.1.0.sql");
+        assert!(target.starts_with(project_root().join("target")), "only the private prefix: {target:?}");
+        std::fs::copy(project_root().join("sql/released/promscale_upgrade_guard--0.1.0.sql"), &target).unwrap();
+        OldInstallScript(target)
+    }
+}
+
+impl Drop for OldInstallScript {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The database's schema as `pg_dump --binary-upgrade -s` prints it: that
+/// mode also prints an extension's member objects (a plain dump prints only
+/// the CREATE EXTENSION). OIDs, which differ between two databases, are
+/// left out.
+fn schema(cluster: &Cluster, db: &str) -> String {
+    bash(&format!(
+        "source scripts/env.sh && \"$PG_BIN/pg_dump\" --binary-upgrade -s -h '{}' -p {} -U postgres {db}",
+        cluster.socket_dir, cluster.port
+    ))
+    .lines()
+    .filter(|l| {
+        !l.contains("binary_upgrade_set_next_") && !l.starts_with("\\restrict ") && !l.starts_with("\\unrestrict ")
+    })
+    .map(|l| {
+        // The config tables of binary_upgrade_create_empty_extension are OIDs.
+        if l.contains("binary_upgrade_create_empty_extension") {
+            l.chars().filter(|c| !c.is_ascii_digit()).collect()
+        } else {
+            l.to_string()
+        }
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+fn version(client: &mut postgres::Client) -> String {
+    client
+        .query_one("SELECT extversion FROM pg_extension WHERE extname = 'promscale_upgrade_guard'", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
+    let cluster = Cluster::shared();
+    let _old = OldInstallScript::install();
+    let mut admin = cluster.connect("postgres");
+    for db in ["guard_updated", "guard_fresh"] {
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+    }
+
+    let mut old = cluster.connect("guard_updated");
+    old.batch_execute("CREATE EXTENSION promscale_upgrade_guard VERSION '0.1.0'").unwrap();
+    assert_eq!(version(&mut old), "0.1.0");
+    // A row of 0.1.0's log (its columns), to survive the update.
+    old.batch_execute(
+        "INSERT INTO promscale_upgrade_guard.upgrade_log (kind, from_version, to_version, started_at, finished_at,
+             duration, pid, role_name, application_name, allowed_by, locks_estimated, locks_held, locks_held_fast_path, commands)
+         VALUES ('update', '0.7.0', '0.8.0', '2026-11-01 10:00+00', '2026-11-01 10:05+00', '5 min', 42, 'postgres',
+                 'promscale@0.17.0', 'connector_lock', 459, 420, 16, '{\"ALTER EXTENSION promscale UPDATE TO ''0.8.0''\"}')",
+    )
+    .unwrap();
+    // Through the guard's own event trigger, which lets it pass.
+    old.batch_execute("ALTER EXTENSION promscale_upgrade_guard UPDATE").unwrap();
+    assert_eq!(version(&mut old), env!("CARGO_PKG_VERSION"));
+    let row = old
+        .query_one(
+            "SELECT pid, locks_held, commands[1], locks_counted IS NULL FROM promscale_upgrade_guard.upgrade_log",
+            &[],
+        )
+        .unwrap();
+    let (pid, held, command, no_count): (i32, i64, String, bool) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!((pid, held, command.as_str(), no_count), (42, 420, "ALTER EXTENSION promscale UPDATE TO '0.8.0'", true));
+    // And it works: the functions of the new version answer.
+    let checks: i64 = old.query_one("SELECT count(*) FROM promscale_upgrade_checks()", &[]).unwrap().get(0);
+    assert_eq!(checks, 13);
+
+    cluster.connect("guard_fresh").batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
+    let (updated, fresh) = (schema(cluster, "guard_updated"), schema(cluster, "guard_fresh"));
+    assert!(updated.contains("CREATE TABLE promscale_upgrade_guard.rehearsal_log"), "{updated}");
+    if updated != fresh {
+        let diff: Vec<String> = updated
+            .lines()
+            .zip(fresh.lines())
+            .filter(|(a, b)| a != b)
+            .take(10)
+            .map(|(a, b)| format!("updated: {a}\nfresh:   {b}"))
+            .collect();
+        panic!("0.1.0 updated differs from a fresh install:\n{}", diff.join("\n"));
+    }
+}
