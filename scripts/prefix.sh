@@ -25,16 +25,16 @@ fi
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 
 # PostgreSQL 13 is not in bookworm: bullseye's packages (server, client,
-# headers, and the three libraries bookworm no longer has) are downloaded
+# headers, and the libraries bookworm no longer has, JIT's LLVM 11 among them) are downloaded
 # with a private apt configuration and unpacked under the build directory,
 # never installed. The binaries find those libraries through an RPATH.
 if [ -n "$PG_SOURCE_PREFIX" ]; then
     case "$PG_MAJOR" in
-        13) suite=bullseye; version="13.16-0+deb11u1"; libs=(libssl1.1 libldap-2.4-2 libicu67) ;;
+        13) suite=bullseye; version="13.16-0+deb11u1"; libs=(libssl1.1 libldap-2.4-2 libicu67 libllvm11 libffi7) ;;
         *) log "PostgreSQL $PG_MAJOR: no Debian suite this project knows provides it (13 from bullseye, 15 from bookworm)"; exit 1 ;;
     esac
     src_stamp="$PG_SOURCE_PREFIX/.stamp"
-    if [ "$(cat "$src_stamp" 2>/dev/null)" != "$suite $version" ]; then
+    if [ "$(cat "$src_stamp" 2>/dev/null)" != "$suite $version ${libs[*]}" ]; then
         log "downloading PostgreSQL $version from Debian $suite into $PG_SOURCE_PREFIX"
         apt_dir="$BUILD_DIR/apt-$suite"
         mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
@@ -54,7 +54,7 @@ if [ -n "$PG_SOURCE_PREFIX" ]; then
                 patchelf --force-rpath --set-rpath "\$ORIGIN/../../../$multiarch" "$f"
             fi
         done
-        echo "$suite $version" > "$src_stamp"
+        echo "$suite $version ${libs[*]}" > "$src_stamp"
     fi
 fi
 

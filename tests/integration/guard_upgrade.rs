@@ -29,8 +29,8 @@ impl Drop for OldInstallScript {
 
 /// The database's schema as `pg_dump --binary-upgrade -s` prints it: that
 /// mode also prints an extension's member objects (a plain dump prints only
-/// the CREATE EXTENSION). OIDs, which differ between two databases, are
-/// left out.
+/// the CREATE EXTENSION). OIDs and transaction ids, which differ between two
+/// databases, are left out.
 fn schema(cluster: &Cluster, db: &str) -> String {
     bash(&format!(
         "source scripts/env.sh && \"$PG_BIN/pg_dump\" --binary-upgrade -s -h '{}' -p {} -U postgres {db}",
@@ -38,7 +38,11 @@ fn schema(cluster: &Cluster, db: &str) -> String {
     ))
     .lines()
     .filter(|l| {
-        !l.contains("binary_upgrade_set_next_") && !l.starts_with("\\restrict ") && !l.starts_with("\\unrestrict ")
+        !l.contains("binary_upgrade_set_next_")
+            && !l.contains("relfrozenxid")
+            && !l.starts_with("WHERE oid = '")
+            && !l.starts_with("\\restrict ")
+            && !l.starts_with("\\unrestrict ")
     })
     .map(|l| {
         // The config tables of binary_upgrade_create_empty_extension are OIDs.
