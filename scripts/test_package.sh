@@ -31,6 +31,10 @@ for deb in "${debs[@]}"; do
     mkdir -p "$root/usr/lib/postgresql" "$root/usr/share/postgresql"
     cp -a "$PG_SOURCE_PREFIX/usr/lib/postgresql/$major" "$root/usr/lib/postgresql/"
     cp -a "$PG_SOURCE_PREFIX/usr/share/postgresql/$major" "$root/usr/share/postgresql/"
+    if [ -n "$PG_SOURCE_PREFIX" ]; then
+        # The libraries bullseye's binaries find through their RPATH (prefix.sh).
+        cp -a "$PG_SOURCE_PREFIX/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)" "$root/usr/lib/"
+    fi
     ! ls "$root/usr/share/postgresql/$major/extension/" | grep -q promscale_upgrade_guard \
         || fail "the fresh copy already has the guard"
     dpkg-deb -x "$deb" "$root"

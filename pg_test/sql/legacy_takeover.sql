@@ -9,6 +9,8 @@ CREATE EXTENSION timescaledb;
 \set spans 40
 \ir ../fixtures/legacy-0.10.sql
 ANALYZE;
+-- Statistics reach other sessions asynchronously before PostgreSQL 15.
+SELECT pg_sleep(1.2) \g /dev/null
 \set ECHO all
 \set QUIET off
 CREATE EXTENSION promscale_upgrade_guard;
@@ -21,6 +23,7 @@ SELECT check_name, status FROM promscale_upgrade_checks('0.11.0') WHERE check_na
 TRUNCATE _ps_trace.link, _ps_trace.event, _ps_trace.span, _ps_trace.tag,
          _ps_trace.operation, _ps_trace.instrumentation_lib, _ps_trace.schema_url CASCADE;
 ANALYZE;
+SELECT pg_sleep(1.2) \g /dev/null
 SELECT check_name, status, detail FROM promscale_upgrade_checks() WHERE check_name = 'tracing_data_dropped';
 -- After the takeover (as the connector runs it: in one transaction, holding
 -- its migration lock) it is an update.

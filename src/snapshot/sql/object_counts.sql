@@ -75,13 +75,14 @@ SELECT pg_catalog.json_build_object(
                               AND s.classid = o.classid AND s.objid = o.objid
                              WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass),
         -- Procedural languages of the routines that are not built in (the
-        -- built-in ones are pinned: nothing points at them in pg_depend).
+        -- built-in ones are pinned: nothing points at them in pg_depend but,
+        -- before PostgreSQL 15, the pin entry itself, deptype 'p').
         'referenced_languages', (SELECT count(*) FROM (
                                      SELECT DISTINCT p.prolang FROM pg_catalog.pg_proc p
                                      WHERE p.oid IN (SELECT r.objid FROM member_routines r UNION SELECT f.oid FROM fixed_routines f)) l
                                  WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                                                WHERE d.refclassid = 'pg_catalog.pg_language'::pg_catalog.regclass
-                                                 AND d.refobjid = l.prolang)),
+                                                 AND d.refobjid = l.prolang AND d.deptype <> 'p')),
         'extension_itself', (SELECT count(*) FROM promscale_ext)
     ),
     'catalog_relations', (SELECT coalesce(pg_catalog.json_object_agg(c.relname, c.relations), '{}') FROM catalogs c),
