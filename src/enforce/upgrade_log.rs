@@ -25,6 +25,10 @@ use super::pending::{LogRow, Pending, PendingCommand};
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
 const INSERT_LOG: &str = include_str!("sql/insert_log.sql");
+/// The same for the log of version 0.1.0 (no `locks_counted`): between a
+/// package upgrade, which replaces the library, and `ALTER EXTENSION
+/// promscale_upgrade_guard UPDATE`, the new library writes the old table.
+const INSERT_LOG_0_1: &str = include_str!("sql/insert_log_0_1.sql");
 
 thread_local! {
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
@@ -100,9 +104,19 @@ unsafe extern "C-unwind" fn subxact_callback(
     }
 }
 
-/// The log table and its owner, unless the guard was dropped in this
-/// transaction (then there is nowhere to write, and the commit must not fail).
-fn log_table_owner() -> Option<pg_sys::Oid> {
+/// The log table: its owner, and whether it has the `locks_counted` column
+/// (0.2.0 and later).
+struct LogTable {
+    owner: pg_sys::Oid,
+    has_locks_counted: bool,
+}
+
+/// The log table, unless the guard was dropped in this transaction (then
+/// there is nowhere to write, and the commit must not fail).
+fn log_table() -> Option<LogTable> {
+    // SAFETY: catalog lookups by name in a transaction; the relation is
+    // opened without a lock (its owner and attributes are read from the
+    // relcache entry) and closed before returning.
     unsafe {
         let schema = pg_sys::get_namespace_oid(c"promscale_upgrade_guard".as_ptr(), true);
         if schema == pg_sys::InvalidOid {
@@ -118,12 +132,13 @@ fn log_table_owner() -> Option<pg_sys::Oid> {
         }
         let owner = (*(*rel).rd_rel).relowner;
         pg_sys::RelationClose(rel);
-        Some(owner)
+        let has_locks_counted = pg_sys::get_attnum(relid, c"locks_counted".as_ptr()) != 0;
+        Some(LogTable { owner, has_locks_counted })
     }
 }
 
 fn write(row: LogRow) {
-    let Some(owner) = log_table_owner() else {
+    let Some(LogTable { owner, has_locks_counted }) = log_table() else {
         pgrx::pg_sys::panic::ErrorReport::new(
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
             format!(
@@ -171,7 +186,11 @@ fn write(row: LogRow) {
             DatumWithOid::from(row.commands.clone()),
             DatumWithOid::from(row.locks_counted),
         ];
-        client.update(INSERT_LOG, None, &args).map(|_| ())
+        if has_locks_counted {
+            client.update(INSERT_LOG, None, &args).map(|_| ())
+        } else {
+            client.update(INSERT_LOG_0_1, None, &args[..args.len() - 1]).map(|_| ())
+        }
     })
     .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
     unsafe {

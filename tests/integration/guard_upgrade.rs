@@ -8,16 +8,19 @@
 use crate::harness::{bash, project_root, Cluster};
 
 /// The 0.1.0 install script in the private prefix's extension directory
-/// while the test runs (packages ship only the current one).
-struct OldInstallScript(std::path::PathBuf);
+/// while the test runs (packages ship only the current one). One test at a
+/// time has it (they run in parallel threads).
+struct OldInstallScript(std::path::PathBuf, #[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 impl OldInstallScript {
     fn install() -> OldInstallScript {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = bash("source scripts/env.sh && echo \"$PG_EXTDIR\"").trim().to_string();
         let target = std::path::PathBuf::from(dir).join("promscale_upgrade_guard--0.1.0.sql");
         assert!(target.starts_with(project_root().join("target")), "only the private prefix: {target:?}");
         std::fs::copy(project_root().join("sql/released/promscale_upgrade_guard--0.1.0.sql"), &target).unwrap();
-        OldInstallScript(target)
+        OldInstallScript(target, guard)
     }
 }
 
@@ -112,4 +115,41 @@ fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
             .collect();
         panic!("0.1.0 updated differs from a fresh install:\n{}", diff.join("\n"));
     }
+}
+
+/// Between a package upgrade (the new library) and `ALTER EXTENSION
+/// promscale_upgrade_guard UPDATE` (the new SQL), the guard keeps working:
+/// the connector's update is allowed and logged in the old log table, and
+/// the estimate answers.
+#[test]
+fn the_new_library_works_with_the_0_1_0_schema_until_it_is_updated() {
+    let cluster = Cluster::shared();
+    let _old = OldInstallScript::install();
+    let mut admin = cluster.connect("postgres");
+    admin.batch_execute("DROP DATABASE IF EXISTS guard_mixed WITH (FORCE)").unwrap();
+    admin.batch_execute("CREATE DATABASE guard_mixed TEMPLATE template0").unwrap();
+    let mut c = cluster.connect("guard_mixed");
+    c.batch_execute(
+        "CREATE EXTENSION promscale_upgrade_guard VERSION '0.1.0';
+         CREATE EXTENSION timescaledb;
+         CREATE EXTENSION promscale VERSION '0.7.0';",
+    )
+    .unwrap();
+    let needed: i64 = c.query_one("SELECT locks_needed FROM promscale_upgrade_lock_estimate()", &[]).unwrap().get(0);
+    assert!(needed > 100, "{needed}");
+    // As the connector: its migration lock, then the update.
+    c.execute("SELECT pg_advisory_lock($1)", &[&crate::harness::CONNECTOR_KEY]).unwrap();
+    c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
+    let row = c
+        .query_one(
+            "SELECT kind, to_version, locks_held > 0 FROM promscale_upgrade_guard.upgrade_log WHERE kind = 'update'",
+            &[],
+        )
+        .unwrap();
+    let (kind, to, held): (String, String, bool) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!((kind.as_str(), to.as_str(), held), ("update", "0.8.0", true));
+    c.batch_execute("ALTER EXTENSION promscale_upgrade_guard UPDATE").unwrap();
+    // The install of promscale and its update, both kept.
+    let logged: i64 = c.query_one("SELECT count(*) FROM promscale_upgrade_guard.upgrade_log", &[]).unwrap().get(0);
+    assert_eq!(logged, 2);
 }
