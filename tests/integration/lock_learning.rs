@@ -82,7 +82,7 @@ fn a_rehearsal_teaches_the_estimate_what_the_scripts_hide() {
     // a small lock table, so that their recommendations are above it.
     let cluster = Cluster::start(
         "it_learning",
-        port(10),
+        port(11),
         &["max_connections = 20", "autovacuum = off", "max_locks_per_transaction = 512"],
     );
     let db = cluster.promscale_db("learning", "--version 0.8.0 --metrics 3 --chunks 1 --spans 0");
