@@ -108,10 +108,6 @@ impl ObjectKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Creations {
     pub counts: BTreeMap<ObjectKind, i64>,
-    /// Of those, made by `CREATE OR REPLACE` (may replace an existing one).
-    pub or_replace: BTreeMap<ObjectKind, i64>,
-    /// Of those, made by `CREATE ... IF NOT EXISTS` (may make nothing).
-    pub if_not_exists: BTreeMap<ObjectKind, i64>,
     /// Objects named by `DROP` statements, by kind: a later `CREATE` of the
     /// same kind makes a new object, not a replacement.
     pub dropped: BTreeMap<ObjectKind, i64>,
@@ -125,12 +121,7 @@ impl Creations {
     }
 
     pub fn merge(&mut self, other: &Creations) {
-        for (maps, theirs) in [
-            (&mut self.counts, &other.counts),
-            (&mut self.or_replace, &other.or_replace),
-            (&mut self.if_not_exists, &other.if_not_exists),
-            (&mut self.dropped, &other.dropped),
-        ] {
+        for (maps, theirs) in [(&mut self.counts, &other.counts), (&mut self.dropped, &other.dropped)] {
             for (k, n) in theirs {
                 *maps.entry(*k).or_insert(0) += n;
             }
@@ -174,14 +165,6 @@ impl ScriptScan {
 
     pub fn migrations(&self) -> impl Iterator<Item = &str> {
         self.units.iter().filter_map(|u| u.migration.as_deref())
-    }
-
-    pub fn always_run(&self) -> Creations {
-        let mut all = Creations::default();
-        for u in self.units.iter().filter(|u| u.migration.is_none()) {
-            all.merge(&u.creations);
-        }
-        all
     }
 }
 
@@ -489,9 +472,7 @@ impl Scanner<'_> {
             })
             .collect();
         let mut k = 0;
-        let mut or_replace = false;
         if words.get(k) == Some(&"OR") && words.get(k + 1) == Some(&"REPLACE") {
-            or_replace = true;
             k += 2;
         }
         while matches!(
@@ -511,34 +492,27 @@ impl Scanner<'_> {
             k += 1;
         }
         let next = |n: usize| words.get(k + n).copied();
-        let (kind, width) = match next(0) {
-            Some("FUNCTION" | "PROCEDURE" | "AGGREGATE") => (ObjectKind::Routine, 1),
-            Some("OPERATOR") if next(1) == Some("CLASS") => (ObjectKind::OperatorClass, 2),
-            Some("OPERATOR") if next(1) == Some("FAMILY") => (ObjectKind::OperatorFamily, 2),
-            Some("OPERATOR") => (ObjectKind::Operator, 1),
-            Some("TYPE") => (ObjectKind::Type, 1),
-            Some("DOMAIN") => (ObjectKind::Domain, 1),
-            Some("CAST") => (ObjectKind::Cast, 1),
-            Some("SCHEMA") => (ObjectKind::Schema, 1),
-            Some("TABLE") => (ObjectKind::Table, 1),
-            Some("VIEW") => (ObjectKind::View, 1),
-            Some("MATERIALIZED") => (ObjectKind::View, 2),
-            Some("INDEX") => (ObjectKind::Index, 1),
-            Some("SEQUENCE") => (ObjectKind::Sequence, 1),
-            Some("TRIGGER") => (ObjectKind::Trigger, 1),
-            Some("CONSTRAINT") if next(1) == Some("TRIGGER") => (ObjectKind::Trigger, 2),
-            Some("ROLE" | "USER" | "GROUP") => (ObjectKind::Role, 1),
-            Some(_) => (ObjectKind::Other, 1),
+        let kind = match next(0) {
+            Some("FUNCTION" | "PROCEDURE" | "AGGREGATE") => ObjectKind::Routine,
+            Some("OPERATOR") if next(1) == Some("CLASS") => ObjectKind::OperatorClass,
+            Some("OPERATOR") if next(1) == Some("FAMILY") => ObjectKind::OperatorFamily,
+            Some("OPERATOR") => ObjectKind::Operator,
+            Some("TYPE") => ObjectKind::Type,
+            Some("DOMAIN") => ObjectKind::Domain,
+            Some("CAST") => ObjectKind::Cast,
+            Some("SCHEMA") => ObjectKind::Schema,
+            Some("TABLE") => ObjectKind::Table,
+            Some("VIEW") => ObjectKind::View,
+            Some("MATERIALIZED") => ObjectKind::View,
+            Some("INDEX") => ObjectKind::Index,
+            Some("SEQUENCE") => ObjectKind::Sequence,
+            Some("TRIGGER") => ObjectKind::Trigger,
+            Some("CONSTRAINT") if next(1) == Some("TRIGGER") => ObjectKind::Trigger,
+            Some("ROLE" | "USER" | "GROUP") => ObjectKind::Role,
+            Some(_) => ObjectKind::Other,
             None => return,
         };
-        let if_not_exists = next(width) == Some("IF") && next(width + 1) == Some("NOT");
         self.creations.add(kind, times);
-        if or_replace {
-            *self.creations.or_replace.entry(kind).or_insert(0) += times;
-        }
-        if if_not_exists {
-            *self.creations.if_not_exists.entry(kind).or_insert(0) += times;
-        }
         match kind {
             ObjectKind::Table => self.table_parts(after, times),
             ObjectKind::Trigger if statement(after).contains(&Token::Word("ROW".into())) => {
@@ -911,7 +885,6 @@ mod tests {
         assert_eq!(count(&s, ObjectKind::Table), 1);
         assert_eq!(count(&s, ObjectKind::Schema), 1);
         assert_eq!(count(&s, ObjectKind::View), 1);
-        assert_eq!(s.total().or_replace.get(&ObjectKind::View), Some(&1));
     }
 
     const REAL_WRAPPER: &str = r#"
@@ -949,7 +922,7 @@ $outer_idempotent_block$;
         assert_eq!(s.units[0].migration.as_deref(), Some("015-tracing-redesign.sql"));
         assert_eq!(s.units[0].creations.counts.get(&ObjectKind::Table), Some(&1));
         assert_eq!(s.units[1].migration, None);
-        assert_eq!(s.always_run().counts.get(&ObjectKind::Routine), Some(&1));
+        assert_eq!(s.units[1].creations.counts.get(&ObjectKind::Routine), Some(&1));
         assert_eq!(s.migrations().collect::<Vec<_>>(), vec!["015-tracing-redesign.sql"]);
     }
 
@@ -1008,7 +981,6 @@ $outer_idempotent_block$;
         assert_eq!(count(&s, ObjectKind::Trigger), 4, "the foreign key's triggers");
         assert_eq!(count(&s, ObjectKind::ColumnDefault), 2);
         assert_eq!(count(&s, ObjectKind::Toast), 2, "only x.t has a wide column");
-        assert_eq!(s.total().if_not_exists.get(&ObjectKind::Table), Some(&1));
     }
 
     #[test]
