@@ -58,9 +58,19 @@ pub enum TargetError {
 impl TargetError {
     pub fn message(&self) -> String {
         match self {
-            TargetError::Malformed(t) => format!("invalid Promscale release \"{t}\""),
-            TargetError::Unknown(t) => format!("unknown Promscale release \"{t}\""),
+            TargetError::Malformed(t) => format!("invalid Promscale release \"{}\"", quoted(t)),
+            TargetError::Unknown(t) => format!("unknown Promscale release \"{}\"", quoted(t)),
         }
+    }
+}
+
+/// What a message quotes of a user's input: at most 64 characters, then
+/// "...", so that a long argument does not flood the log and the client.
+fn quoted(input: &str) -> String {
+    const MAX: usize = 64;
+    match input.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &input[..cut]),
+        None => input.to_string(),
     }
 }
 
@@ -255,5 +265,16 @@ pub(crate) mod tests {
         let s = snapshot_with(None, &[], "0.8.0");
         assert_eq!(plan(&s, Some("zero"), Rules::get()).unwrap_err(), TargetError::Malformed("zero".into()));
         assert_eq!(plan(&s, Some("0.9.0"), Rules::get()).unwrap_err(), TargetError::Unknown("0.9.0".into()));
+    }
+
+    #[test]
+    fn a_long_target_is_quoted_in_part() {
+        let long = "9".repeat(100_000);
+        let message = TargetError::Malformed(long).message();
+        assert_eq!(message, format!("invalid Promscale release \"{}...\"", "9".repeat(64)));
+        // Cut on a character boundary, whatever the encoding.
+        let message = TargetError::Unknown("é".repeat(70)).message();
+        assert_eq!(message, format!("unknown Promscale release \"{}...\"", "é".repeat(64)));
+        assert_eq!(TargetError::Unknown("0.99.0".into()).message(), "unknown Promscale release \"0.99.0\"");
     }
 }

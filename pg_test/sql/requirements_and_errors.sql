@@ -10,6 +10,9 @@ SELECT * FROM promscale_upgrade_checks('latest');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM promscale_upgrade_checks('');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- A long argument is quoted in part (64 characters).
+SELECT * FROM promscale_upgrade_checks(repeat('9', 100000));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM promscale_upgrade_checks('1.0.0-beta');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- A short release number is the same release.

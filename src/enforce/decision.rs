@@ -78,7 +78,7 @@ pub enum ConnectorLock {
     Session,
 }
 
-/// The lock-table arithmetic for the update about to run (issue 3's
+/// The lock-table arithmetic for the update about to run (the lock
 /// estimate); `None` when none was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockEstimate {
@@ -113,7 +113,7 @@ pub struct Facts {
     pub legacy_tables: Vec<String>,
     pub connector_lock: ConnectorLock,
     pub connector_lock_key: i64,
-    /// A rehearsal (issue 3) is running these statements in this backend.
+    /// A rehearsal (promscale_upgrade_rehearse) is running these statements in this backend.
     pub rehearsal: bool,
     /// `promscale_upgrade_guard.allow_manual_update`.
     pub allow_manual_update: bool,
@@ -154,7 +154,7 @@ pub enum AllowedBy {
     NotRequired,
     /// This session holds the connector's migration lock.
     ConnectorLock,
-    /// A rehearsal of the connector's statements (issue 3).
+    /// A rehearsal of the connector's statements (promscale_upgrade_rehearse).
     Rehearsal,
     /// `promscale_upgrade_guard.allow_manual_update`, set by a superuser.
     BreakGlass,

@@ -156,10 +156,10 @@ unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
     unsafe { CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned() }
 }
 
-/// The lock estimate for the update about to run (issue 3's
-/// `locks::estimate`, the numbers `promscale_upgrade_lock_estimate()` shows):
-/// fail-fast refuses the connector's update when it does not fit, and the
-/// upgrade log keeps it beside the locks really held. A takeover is
+/// The lock estimate for the update about to run (`locks::estimate`, the
+/// numbers `promscale_upgrade_lock_estimate()` shows): fail-fast refuses the
+/// connector's update when it does not fit, and the upgrade log keeps it
+/// beside the locks really held. A takeover is
 /// estimated as a whole at its first command (CREATE 0.0.0): the update
 /// scripts from 0.0.0 do most of its work, whether they run in the same
 /// transaction (0.15+) or the next one (0.11-0.14), so an update from 0.0.0
@@ -351,8 +351,8 @@ fn count_refusal() {
     unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
 }
 
-/// Marks the current subtransaction as a rehearsal (issue 3's
-/// `promscale_upgrade_rehearse()` runs the connector's statements in an
+/// Marks the current subtransaction as a rehearsal
+/// (`promscale_upgrade_rehearse()` runs the connector's statements in an
 /// exception block that always rolls back): extension commands run in it, or
 /// in subtransactions below it, are allowed with `allowed_by = rehearsal`.
 /// The mark ends with that subtransaction (and with the transaction), so it
