@@ -8,7 +8,9 @@
 #   5. multi-session integration tests (tests/integration)
 # and once:
 #   6. the Prometheus alerting rules: promtool check + unit tests
-#   7. the committed install script of the current version (sql/released) is
+#   7. cargo fmt --check and cargo clippy -D warnings (unsafe blocks carry a
+#      SAFETY comment: Cargo.toml's [lints])
+#   8. the committed install script of the current version (sql/released) is
 #      what the code generates; the Debian packages build and work
 # Exits non-zero when any layer fails; every layer runs even if one fails.
 set -uo pipefail
@@ -49,6 +51,8 @@ for major in $PG_MAJORS; do
     "$PROJECT_ROOT/pg_test/install-standins.sh" >/dev/null
 done
 
+layer "lints (cargo fmt --check, cargo clippy -D warnings)" bash -c 'export PG_MAJOR=15; source scripts/env.sh &&
+    cargo fmt --check && cargo clippy --all-targets --features "pg15 integration" -- -D warnings'
 layer "alerting rules (promtool)" bash -c "cd monitoring && promtool check rules prometheus_alerts.yaml && promtool test rules prometheus_alerts_test.yaml"
 layer "committed install script (sql/released)" env PG_MAJOR=15 scripts/schema.sh --check
 layer "Debian packages" scripts/test_package.sh

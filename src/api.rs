@@ -77,6 +77,8 @@ pub(crate) fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
     serde_json::Value::Array(items)
 }
 
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_lock_estimate(
@@ -170,6 +172,8 @@ fn promscale_upgrade_ready(target: default!(Option<&str>, "NULL")) -> bool {
     ready
 }
 
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
 #[pg_extern(immutable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_requirements() -> TableIterator<

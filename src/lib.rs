@@ -33,6 +33,7 @@ pub extern "C-unwind" fn _PG_init() {
     // Last, once every setting is defined: drop (with a WARNING) any other
     // placeholder under the prefix and refuse new ones.
     #[cfg(not(any(feature = "pg13", feature = "pg14")))]
+    // SAFETY: called once from _PG_init, after the GUCs under the prefix are defined.
     unsafe {
         pgrx::pg_sys::MarkGUCPrefixReserved(c"promscale_upgrade_guard".as_ptr());
     }

@@ -110,6 +110,8 @@ impl Gathered<'_> {
     }
 }
 
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_state() -> TableIterator<
@@ -204,6 +206,8 @@ fn promscale_upgrade_report(target: default!(Option<&str>, "NULL")) -> pgrx::Jso
 }
 
 /// One row of numbers for exporters; `promscale_upgrade_metrics` is a view on it.
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn _promscale_upgrade_metrics() -> TableIterator<

@@ -24,6 +24,8 @@ fn refuse(code: PgSqlErrorCode, message: &str, detail: String, hint: &str) -> ! 
 
 /// What the rehearsal runs, after the refusals. Internal: called by
 /// `promscale_upgrade_rehearse()` only; superusers only.
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn _promscale_upgrade_rehearsal_plan(

@@ -104,7 +104,7 @@ pub(crate) mod testing {
     use super::*;
     use crate::plan::{plan, Plan};
 
-    pub fn run_named<'a>(snapshot: &Snapshot, target: Option<&str>, name: &str) -> Check {
+    pub fn run_named(snapshot: &Snapshot, target: Option<&str>, name: &str) -> Check {
         let rules = Rules::get();
         let p: Plan = plan(snapshot, target, rules).expect("valid target");
         run(snapshot, &p, rules).into_iter().find(|c| c.name == name).expect("check exists")

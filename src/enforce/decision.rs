@@ -15,6 +15,7 @@
 //!   older one plus update scripts), which on such a database adopts and
 //!   migrates the old schema just the same. On any other database `CREATE`
 //!   is a fresh install with nothing to protect and passes.
+//!
 //! Everything else passes untouched: other extensions, `ALTER EXTENSION ...
 //! ADD/DROP/SET SCHEMA` (other parse nodes, never seen here), commands run by
 //! an extension's own script, and commands PostgreSQL itself will turn into

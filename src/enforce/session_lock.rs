@@ -33,6 +33,7 @@ use super::decision::ConnectorLock;
 fn advisory_tag(key: i64) -> pg_sys::LOCKTAG {
     let key = key as u64;
     pg_sys::LOCKTAG {
+        // SAFETY: MyDatabaseId is set when the backend connects to its database.
         locktag_field1: unsafe { pg_sys::MyDatabaseId }.to_u32(),
         locktag_field2: (key >> 32) as u32,
         locktag_field3: key as u32,
@@ -49,6 +50,7 @@ unsafe fn held_by_me(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> bool {
         pg_sys::LockHeldByMe(tag, mode, false)
     }
     #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+    // SAFETY: tag is a valid LOCKTAG built by advisory_tag; LockHeldByMe only reads this backend's lock table.
     unsafe {
         pg_sys::LockHeldByMe(tag, mode)
     }
@@ -57,6 +59,7 @@ unsafe fn held_by_me(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> bool {
 /// How many times this backend holds `mode` on `tag` at session level and at
 /// transaction level. Precondition: `held_by_me(tag, mode)`.
 unsafe fn holds_by_owner(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> (i64, i64) {
+    // SAFETY: the caller holds the lock (precondition), so its LOCALLOCK exists; its owners array is read within numLockOwners.
     unsafe {
         let mut locallock: *mut pg_sys::LOCALLOCK = std::ptr::null_mut();
         let result = pg_sys::LockAcquireExtended(tag, mode, true, true, true, &mut locallock);
@@ -93,6 +96,7 @@ unsafe fn holds_by_owner(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> (i64,
 pub fn connector_lock(key: i64) -> ConnectorLock {
     let tag = advisory_tag(key);
     let exclusive = pg_sys::ExclusiveLock as pg_sys::LOCKMODE;
+    // SAFETY: tag is a valid LOCKTAG; both calls only read this backend's local lock table.
     unsafe {
         if held_by_me(&tag, exclusive) {
             let (session, _transaction) = holds_by_owner(&tag, exclusive);

@@ -36,9 +36,11 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
     // Statements of an extension script (the takeover's hundreds of ALTER
     // EXTENSION ... ADD) pass at the cost of one flag test; decide() says
     // the same, without the catalog reads.
+    // SAFETY: a plain global flag PostgreSQL sets while an extension script runs, read in a backend.
     if unsafe { pg_sys::creating_extension } {
         return;
     }
+    // SAFETY: fcinfo is the event trigger call's argument, from PostgreSQL; promscale_command checks it.
     let Some(command) = (unsafe { promscale_command(fcinfo) }) else {
         return;
     };
@@ -68,12 +70,14 @@ fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
         level
     };
     let result = f();
+    // SAFETY: `level` came from NewGUCNestLevel above, in this same call: pops exactly what it pushed.
     unsafe { pg_sys::AtEOXact_GUC(true, level) };
     result
 }
 
 /// The promscale command this event is about; None for anything else.
 unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command> {
+    // SAFETY: fcinfo is null or PostgreSQL's call info; its context is checked to be EventTriggerData before the cast, and the parse tree's node tag before each cast.
     unsafe {
         let context = if fcinfo.is_null() { std::ptr::null_mut() } else { (*fcinfo).context };
         if context.is_null() || !pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) {
@@ -125,6 +129,7 @@ unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command>
 }
 
 unsafe fn is_promscale(name: *const c_char) -> bool {
+    // SAFETY: name is non-null here and points at a NUL-terminated name in the parse tree.
     !name.is_null() && unsafe { CStr::from_ptr(name) } == EXTENSION
 }
 
@@ -132,6 +137,7 @@ unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<*mut pg_sys::DefElem> {
     if list.is_null() {
         return Vec::new();
     }
+    // SAFETY: list is non-null and a PostgreSQL List of `length` pointer cells, read within its bounds.
     unsafe {
         let len = (*list).length.max(0) as usize;
         (0..len)
@@ -142,6 +148,7 @@ unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<*mut pg_sys::DefElem> {
 }
 
 unsafe fn def_name(def: *mut pg_sys::DefElem) -> String {
+    // SAFETY: def is a DefElem from the statement's options list; defname is NUL-terminated or null (checked).
     unsafe {
         let name = (*def).defname;
         if name.is_null() {
@@ -153,6 +160,7 @@ unsafe fn def_name(def: *mut pg_sys::DefElem) -> String {
 }
 
 unsafe fn def_string(def: *mut pg_sys::DefElem) -> String {
+    // SAFETY: def is a DefElem of the parse tree; defGetString returns a NUL-terminated string or raises an ERROR.
     unsafe { CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned() }
 }
 
@@ -219,6 +227,7 @@ fn allowed_kind_needing_estimate(verdict: &Verdict, facts: &Facts) -> Option<Upg
 }
 
 fn who() -> Who {
+    // SAFETY: application_name is a GUC string, NUL-terminated or null (checked), read in a backend.
     let application_name = unsafe {
         let name = pg_sys::application_name;
         if name.is_null() {
@@ -227,6 +236,7 @@ fn who() -> Who {
             CStr::from_ptr(name).to_string_lossy().into_owned()
         }
     };
+    // SAFETY: MyProcPid is set at backend start.
     Who { pid: unsafe { pg_sys::MyProcPid }, role: upgrade_log::current_role_name(), application_name }
 }
 
@@ -236,6 +246,7 @@ fn who() -> Who {
 /// what the upgrade log and the rehearsal measure). `read` returns owned
 /// Rust data; an ERROR inside aborts the whole transaction as usual.
 fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
+    // SAFETY: the internal subtransaction API as PL/pgSQL uses it: begun, then rolled back in this block, with the memory context and resource owner saved before and restored after.
     unsafe {
         let context = pg_sys::CurrentMemoryContext;
         let owner = pg_sys::CurrentResourceOwner;
@@ -250,6 +261,7 @@ fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
 }
 
 fn judge(command: &Command) {
+    // SAFETY: reads the clock; no pointers.
     let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
     let rules = Rules::get();
     let (ext, sessions) = without_keeping_locks(|| (read::promscale_command_facts(), read::connector_sessions(rules)));
@@ -286,6 +298,7 @@ fn judge(command: &Command) {
                     .report(PgLogLevel::WARNING);
             }
             upgrade_log::record(PendingCommand {
+                // SAFETY: the current subtransaction's id; no pointers.
                 subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
                 statement: command.statement(),
                 allowed,
@@ -348,6 +361,7 @@ fn count_refusal() {
                IS DISTINCT FROM extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint",
     );
     let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
+    // SAFETY: restores the user id and security context saved at the start of this function.
     unsafe { pg_sys::SetUserIdAndSecContext(user, context) };
 }
 
@@ -367,6 +381,7 @@ CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
 "#
 )]
 fn begin_rehearsal() {
+    // SAFETY: reads the current role's superuser flag from the catalog cache.
     if !unsafe { pg_sys::superuser() } {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -377,6 +392,7 @@ fn begin_rehearsal() {
         .set_hint("Run SELECT * FROM promscale_upgrade_rehearse(); as a superuser.")
         .report(PgLogLevel::ERROR);
     }
+    // SAFETY: the current subtransaction's id; no pointers.
     super::mark_rehearsal(unsafe { pg_sys::GetCurrentSubTransactionId() });
 }
 

@@ -35,6 +35,7 @@ thread_local! {
 }
 
 pub fn register_callbacks() {
+    // SAFETY: registers callbacks with static lifetime (functions of this library) and no argument.
     unsafe {
         pg_sys::RegisterXactCallback(Some(xact_callback), std::ptr::null_mut());
         pg_sys::RegisterSubXactCallback(Some(subxact_callback), std::ptr::null_mut());
@@ -157,6 +158,7 @@ fn write(row: LogRow) {
     // portal provides a snapshot, so push one. An error aborts the
     // transaction, which restores the user id and the snapshot stack.
     let (mut saved_user, mut saved_context) = (pg_sys::InvalidOid, 0);
+    // SAFETY: pushes a snapshot popped below, and sets the user id and context saved here and restored below (an ERROR aborts the transaction, which restores both).
     unsafe {
         pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
@@ -193,6 +195,7 @@ fn write(row: LogRow) {
         }
     })
     .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
+    // SAFETY: restores what was saved above and pops the snapshot pushed above.
     unsafe {
         pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
         pg_sys::PopActiveSnapshot();
@@ -201,6 +204,7 @@ fn write(row: LogRow) {
 
 /// The current role's name, for messages and the log.
 pub(crate) fn current_role_name() -> String {
+    // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr), which is checked.
     unsafe {
         let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true);
         if name.is_null() {

@@ -73,31 +73,37 @@ pub struct RelationScan {
 /// # Safety
 /// `T` must be the `FormData` layout of that catalog's fixed-width prefix.
 unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, mut f: impl FnMut(&T)) {
-    if !pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
-        pgrx::pg_sys::panic::ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
-            format!("could not read {catalog}: another session holds a lock on it"),
-            function_name!(),
-        )
-        .set_detail(format!(
-            "The guard never waits for a catalog lock; only VACUUM FULL or CLUSTER of {catalog} takes one that conflicts with reading it."
-        ))
-        .set_hint("Try again when that command has finished.")
-        .report(PgLogLevel::ERROR);
-    }
-    let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
-    let scan =
-        pg_sys::systable_beginscan(rel, pg_sys::InvalidOid, false, std::ptr::null_mut(), 0, std::ptr::null_mut());
-    loop {
-        let tuple = pg_sys::systable_getnext(scan);
-        if tuple.is_null() {
-            break;
+    // SAFETY: the catalog is locked (or the call raised an ERROR) before it
+    // is opened; the scan uses PostgreSQL's catalog snapshot, each tuple is
+    // read as `T` (the caller's promise) while the scan holds it, and the
+    // scan and relation are closed before returning.
+    unsafe {
+        if !pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
+                format!("could not read {catalog}: another session holds a lock on it"),
+                function_name!(),
+            )
+            .set_detail(format!(
+                "The guard never waits for a catalog lock; only VACUUM FULL or CLUSTER of {catalog} takes one that conflicts with reading it."
+            ))
+            .set_hint("Try again when that command has finished.")
+            .report(PgLogLevel::ERROR);
         }
-        f(&*pg_sys::heap_tuple_get_struct::<T>(tuple));
+        let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
+        let scan =
+            pg_sys::systable_beginscan(rel, pg_sys::InvalidOid, false, std::ptr::null_mut(), 0, std::ptr::null_mut());
+        loop {
+            let tuple = pg_sys::systable_getnext(scan);
+            if tuple.is_null() {
+                break;
+            }
+            f(&*pg_sys::heap_tuple_get_struct::<T>(tuple));
+        }
+        pg_sys::systable_endscan(scan);
+        // The lock stays until the end of the transaction, like any catalog read.
+        pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
     }
-    pg_sys::systable_endscan(scan);
-    // The lock stays until the end of the transaction, like any catalog read.
-    pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
 }
 
 fn name_bytes(name: &pg_sys::NameData) -> &[u8] {
@@ -126,6 +132,7 @@ pub fn scan_relations() -> RelationScan {
     let mut metric_tables = Vec::new();
     let mut fixed_relations = Vec::new();
     let mut last: (pg_sys::Oid, SchemaInfo) = (pg_sys::InvalidOid, SchemaInfo::default());
+    // SAFETY: FormData_pg_class is pg_class's fixed-width row.
     unsafe {
         for_each_row::<pg_sys::FormData_pg_class>(pg_sys::RelationRelationId, "pg_class", |c| {
             // Rows of a schema tend to be neighbours: look up only on change.
