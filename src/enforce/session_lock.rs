@@ -59,7 +59,8 @@ unsafe fn held_by_me(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> bool {
 /// How many times this backend holds `mode` on `tag` at session level and at
 /// transaction level. Precondition: `held_by_me(tag, mode)`.
 unsafe fn holds_by_owner(tag: &pg_sys::LOCKTAG, mode: pg_sys::LOCKMODE) -> (i64, i64) {
-    // SAFETY: the caller holds the lock (precondition), so its LOCALLOCK exists; its owners array is read within numLockOwners.
+    // SAFETY: the caller holds the lock (precondition), so its LOCALLOCK exists; its owners array is
+    // read within numLockOwners.
     unsafe {
         let mut locallock: *mut pg_sys::LOCALLOCK = std::ptr::null_mut();
         let result = pg_sys::LockAcquireExtended(tag, mode, true, true, true, &mut locallock);

@@ -77,7 +77,8 @@ fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
 
 /// The promscale command this event is about; None for anything else.
 unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command> {
-    // SAFETY: fcinfo is null or PostgreSQL's call info; its context is checked to be EventTriggerData before the cast, and the parse tree's node tag before each cast.
+    // SAFETY: fcinfo is null or PostgreSQL's call info; its context is checked to be EventTriggerData
+    // before the cast, and the parse tree's node tag before each cast.
     unsafe {
         let context = if fcinfo.is_null() { std::ptr::null_mut() } else { (*fcinfo).context };
         if context.is_null() || !pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) {
@@ -246,7 +247,8 @@ fn who() -> Who {
 /// what the upgrade log and the rehearsal measure). `read` returns owned
 /// Rust data; an ERROR inside aborts the whole transaction as usual.
 fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
-    // SAFETY: the internal subtransaction API as PL/pgSQL uses it: begun, then rolled back in this block, with the memory context and resource owner saved before and restored after.
+    // SAFETY: the internal subtransaction API as PL/pgSQL uses it: begun, then rolled back in this
+    // block, with the memory context and resource owner saved before and restored after.
     unsafe {
         let context = pg_sys::CurrentMemoryContext;
         let owner = pg_sys::CurrentResourceOwner;

@@ -158,7 +158,8 @@ fn write(row: LogRow) {
     // portal provides a snapshot, so push one. An error aborts the
     // transaction, which restores the user id and the snapshot stack.
     let (mut saved_user, mut saved_context) = (pg_sys::InvalidOid, 0);
-    // SAFETY: pushes a snapshot popped below, and sets the user id and context saved here and restored below (an ERROR aborts the transaction, which restores both).
+    // SAFETY: pushes a snapshot popped below, and sets the user id and context saved here and restored
+    // below (an ERROR aborts the transaction, which restores both).
     unsafe {
         pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
