@@ -40,7 +40,11 @@ pub(crate) fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
         .by_class
         .iter()
         .map(|c| {
-            serde_json::json!({"class": c.class, "source": c.source, "description": c.label, "objects": c.objects, "locks": c.locks})
+            let mut item = serde_json::json!({"class": c.class, "source": c.source, "description": c.label, "objects": c.objects, "locks": c.locks});
+            if c.source == "scripted" {
+                item["scripts"] = serde_json::json!(e.script_files);
+            }
+            item
         })
         .collect();
     if e.unscanned_statements > 0 {

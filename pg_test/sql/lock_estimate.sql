@@ -17,6 +17,9 @@ SELECT b ->> 'class' AS class, b ->> 'source' AS source, (b ->> 'objects')::int 
 FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b;
 SELECT e.locks_needed = sum((b ->> 'locks')::int) AS parts_add_up
 FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b GROUP BY e.locks_needed;
+-- The scripted parts name the script files they were read from.
+SELECT DISTINCT b -> 'scripts' AS scripts
+FROM promscale_upgrade_lock_estimate() e, jsonb_array_elements(e.breakdown) b WHERE b ? 'scripts';
 -- Nothing to run: no locks needed.
 SELECT path, locks_needed, fits FROM promscale_upgrade_lock_estimate('0.16.0');
 -- The margin is a setting; it changes the recommendation and the fit.

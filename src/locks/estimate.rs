@@ -275,6 +275,8 @@ pub struct LockEstimate {
     /// Statements the scan could not count (loops over query results,
     /// EXECUTE of a variable): the scripted part is a lower bound for them.
     pub unscanned_statements: i64,
+    /// The script files the scripted part was read from.
+    pub script_files: Vec<String>,
     pub slack: i64,
     pub locks_needed: i64,
 }
@@ -305,6 +307,7 @@ pub fn estimate(
         learned: 0,
         calibrated_from: None,
         unscanned_statements: 0,
+        script_files: vec![],
         slack: 0,
         locks_needed: 0,
     };
@@ -369,6 +372,7 @@ pub fn estimate(
         learned,
         calibrated_from,
         unscanned_statements: scripts.scans.iter().map(|s| s.unbounded_loops + s.dynamic_statements_unscanned).sum(),
+        script_files: scripts.files.clone(),
         slack,
         locks_needed: base + slack,
     }
