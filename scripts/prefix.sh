@@ -34,7 +34,7 @@ if [ -n "$PG_SOURCE_PREFIX" ]; then
         *) log "PostgreSQL $PG_MAJOR: no Debian suite this project knows provides it (13 from bullseye, 15 from bookworm)"; exit 1 ;;
     esac
     src_stamp="$PG_SOURCE_PREFIX/.stamp"
-    if [ "$(cat "$src_stamp" 2>/dev/null)" != "$suite $version ${libs[*]}" ]; then
+    if [ "$(cat "$src_stamp" 2>/dev/null)" != "$suite $version ${libs[*]} rpath-2" ]; then
         log "downloading PostgreSQL $version from Debian $suite into $PG_SOURCE_PREFIX"
         apt_dir="$BUILD_DIR/apt-$suite"
         mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
@@ -54,7 +54,17 @@ if [ -n "$PG_SOURCE_PREFIX" ]; then
                 patchelf --force-rpath --set-rpath "\$ORIGIN/../../../$multiarch" "$f"
             fi
         done
-        echo "$suite $version ${libs[*]}" > "$src_stamp"
+        # The unpacked libraries find each other beside themselves (libLLVM's
+        # own RUNPATH, $ORIGIN/../lib, would miss libffi: JIT failed to load).
+        find "$PG_SOURCE_PREFIX/usr/lib/$multiarch" -type f -name '*.so*' | while read -r f; do
+            if [ "$(head -c 4 "$f" | tr -d '\177')" = ELF ]; then
+                patchelf --force-rpath --set-rpath '$ORIGIN' "$f"
+            fi
+        done
+        for f in "$PG_SOURCE_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin/postgres" "$PG_SOURCE_PREFIX/usr/lib/postgresql/$PG_MAJOR/lib/llvmjit.so"; do
+            if ldd "$f" | grep "not found" >&2; then log "$f: libraries not found"; exit 1; fi
+        done
+        echo "$suite $version ${libs[*]} rpath-2" > "$src_stamp"
     fi
 fi
 
