@@ -7,7 +7,8 @@
 #   scripts/schema.sh           regenerate sql/released/promscale_upgrade_guard--<version>.sql
 #   scripts/schema.sh --check   fail when the committed script differs from what the code generates
 #
-# pgrx writes the source line of each object as a comment; those lines are
+# pgrx writes where each object is in the Rust code as comments (its source
+# line, its module path, the names in a "requires:" list); those lines are
 # left out, so that moving code does not change the script.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -18,7 +19,8 @@ generated=$(mktemp)
 trap 'rm -f "$generated" "$generated.raw"' EXIT
 cargo pgrx schema "pg$PG_MAJOR" --pg-config "$PG_CONFIG" -o "$generated.raw" >/dev/null 2>&1 \
     || { echo "schema.sh: cargo pgrx schema failed" >&2; cargo pgrx schema "pg$PG_MAJOR" --pg-config "$PG_CONFIG" -o "$generated.raw"; exit 1; }
-sed -E '/^-- src\/.*:[0-9]+$/d' "$generated.raw" > "$generated"
+sed -E -e '/^-- src\/.*:[0-9]+$/d' -e '/^-- promscale_upgrade_guard::/d' \
+    -e '/^-- requires:$/,/^$/{/^-- requires:$/d;/^--   [A-Za-z_:]+$/d}' "$generated.raw" > "$generated"
 if [ "${1:-}" = --check ]; then
     if diff -u "$committed" "$generated"; then
         echo "schema.sh: $committed is what the code generates"

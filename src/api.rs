@@ -1,11 +1,11 @@
 //! The SQL surface: thin wrappers that take a snapshot, call a decision and
 //! turn the result into rows, NOTICEs or an ERROR. No decisions are made here.
 
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
 use crate::locks::{self, estimate::Model, LockAssessment};
+use crate::pg_glue::{raise, report};
 use crate::plan::{plan, Plan};
 use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
@@ -14,13 +14,12 @@ use crate::snapshot::{read::read, Snapshot};
 pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
     match plan(snapshot, target, rules) {
         Ok(p) => p,
-        Err(e) => {
-            ErrorReport::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e.message(), function_name!())
-                .set_detail(format!("The known Promscale releases are {}.", rules.release_names().join(", ")))
-                .set_hint("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.")
-                .report(PgLogLevel::ERROR);
-            unreachable!("ERROR does not return")
-        }
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            e.message(),
+            Some(format!("The known Promscale releases are {}.", rules.release_names().join(", "))),
+            Some("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.".into()),
+        ),
     }
 }
 
@@ -162,16 +161,13 @@ fn promscale_upgrade_ready(target: default!(Option<&str>, "NULL")) -> bool {
     let mut ready = true;
     for check in run_checks(target).into_iter().filter(|c| c.status == Status::Fail) {
         ready = false;
-        let mut report = ErrorReport::new(
+        report(
+            PgLogLevel::NOTICE,
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
             format!("promscale upgrade check \"{}\" failed", check.name),
-            function_name!(),
-        )
-        .set_detail(check.detail);
-        if let Some(hint) = check.hint {
-            report = report.set_hint(hint);
-        }
-        report.report(PgLogLevel::NOTICE);
+            Some(check.detail),
+            check.hint,
+        );
     }
     ready
 }

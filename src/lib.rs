@@ -11,6 +11,7 @@ pub mod checks;
 pub mod enforce;
 pub mod locks;
 mod monitoring;
+mod pg_glue;
 pub mod plan;
 mod rehearsal;
 pub mod rules;
@@ -28,15 +29,8 @@ pgrx::pg_module_magic!(name, version);
 /// of a guard function.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    settings::init();
-    enforce::init();
-    // Last, once every setting is defined: drop (with a WARNING) any other
-    // placeholder under the prefix and refuse new ones.
-    #[cfg(not(any(feature = "pg13", feature = "pg14")))]
-    // SAFETY: called once from _PG_init, after the GUCs under the prefix are defined.
-    unsafe {
-        pgrx::pg_sys::MarkGUCPrefixReserved(c"promscale_upgrade_guard".as_ptr());
-    }
+    settings::define();
+    enforce::upgrade_log::register_callbacks();
 }
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.

@@ -119,7 +119,7 @@ pub fn decide(
     let target = plan.target_extension.as_ref().map(|t| t.text.clone()).unwrap_or_default();
     let release = &plan.target_release.version;
     let fix_first = || {
-        let names: Vec<&str> = failing.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = failing.iter().map(|c| c.name.as_str()).collect();
         let hint = failing.first().and_then(|c| c.hint.clone()).unwrap_or_default();
         format!("Fix the failing checks first ({}): {hint}", names.join(", "))
     };
@@ -240,7 +240,7 @@ mod tests {
         let st = phase_of(&s, &[], None, None, &none);
         assert_eq!(st.phase, Phase::UpgradeAvailable);
         assert!(st.next_step.contains("start one Promscale Connector 0.17.0"), "{}", st.next_step);
-        let failing = Check::fail("connectors_stopped", "2 sessions.", "Stop them: pids 1, 2.");
+        let failing = Check::fail(crate::checks::CheckName::ConnectorsStopped, "2 sessions.", "Stop them: pids 1, 2.");
         let st = phase_of(&s, &[&failing], None, None, &none);
         assert_eq!(st.phase, Phase::NotReady);
         assert!(st.next_step.contains("connectors_stopped") && st.next_step.contains("Stop them"), "{}", st.next_step);

@@ -18,7 +18,6 @@ $guard_schema$;
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::monitoring::_promscale_upgrade_metrics
 CREATE  FUNCTION "_promscale_upgrade_metrics"() RETURNS TABLE (
 	"phase" TEXT,  /* String */
 	"installed_version" TEXT,  /* String */
@@ -49,7 +48,6 @@ AS 'MODULE_PATHNAME', '_promscale_upgrade_metrics_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::rehearsal::_promscale_upgrade_rehearsal_plan
 CREATE  FUNCTION "_promscale_upgrade_rehearsal_plan"(
 	"target" TEXT /* Option < & str > */
 ) RETURNS TABLE (
@@ -68,8 +66,6 @@ AS 'MODULE_PATHNAME', '_promscale_upgrade_rehearsal_plan_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- requires:
---   _promscale_upgrade_rehearsal_plan
 
 -- promscale_upgrade_rehearse(): runs the connector's statements for this
 -- database inside an exception block (a subtransaction), measures, and then
@@ -214,7 +210,6 @@ REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_catalog_rows(bigint) FROM 
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::enforce::trigger::begin_rehearsal
 
 CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
     LANGUAGE c VOLATILE STRICT
@@ -223,7 +218,6 @@ CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::enforce::trigger::enforce_connector_path
 
 CREATE FUNCTION promscale_upgrade_guard.enforce_connector_path() RETURNS event_trigger
     LANGUAGE c
@@ -231,10 +225,6 @@ CREATE FUNCTION promscale_upgrade_guard.enforce_connector_path() RETURNS event_t
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- requires:
---   guard_schema
---   enforce_connector_path
---   begin_rehearsal
 
 -- Enforcement of the connector path (README, "Enforcing the connector path"):
 -- the event trigger that refuses a manual ALTER EXTENSION promscale UPDATE,
@@ -362,7 +352,6 @@ GRANT SELECT ON SEQUENCE promscale_upgrade_guard.refusals_server_start, promscal
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::api::promscale_upgrade_checks
 CREATE  FUNCTION "promscale_upgrade_checks"(
 	"target" TEXT DEFAULT NULL /* Option < & str > */
 ) RETURNS TABLE (
@@ -378,7 +367,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_checks_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::api::promscale_upgrade_lock_estimate
 CREATE  FUNCTION "promscale_upgrade_lock_estimate"(
 	"target" TEXT DEFAULT NULL /* Option < & str > */
 ) RETURNS TABLE (
@@ -408,7 +396,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_lock_estimate_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::api::promscale_upgrade_ready
 CREATE  FUNCTION "promscale_upgrade_ready"(
 	"target" TEXT DEFAULT NULL /* Option < & str > */
 ) RETURNS bool /* bool */
@@ -419,7 +406,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_ready_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::monitoring::promscale_upgrade_report
 CREATE  FUNCTION "promscale_upgrade_report"(
 	"target" TEXT DEFAULT NULL /* Option < & str > */
 ) RETURNS jsonb /* pgrx :: JsonB */
@@ -430,7 +416,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_report_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::api::promscale_upgrade_requirements
 CREATE  FUNCTION "promscale_upgrade_requirements"() RETURNS TABLE (
 	"release" TEXT,  /* String */
 	"postgresql_min" INT,  /* i32 */
@@ -451,7 +436,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_requirements_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- promscale_upgrade_guard::monitoring::promscale_upgrade_state
 CREATE  FUNCTION "promscale_upgrade_state"() RETURNS TABLE (
 	"phase" TEXT,  /* String */
 	"phase_meaning" TEXT,  /* String */
@@ -483,10 +467,6 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_state_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- requires:
---   _promscale_upgrade_metrics
---   promscale_upgrade_state
---   promscale_upgrade_report
 
 -- The monitoring view: one row of numbers (and three labels) for exporters
 -- such as postgres_exporter; see monitoring/ in the repository.

@@ -5,11 +5,11 @@
 //! The application name `promscale@...` is a second, weaker signal (it is
 //! only set when the connector builds its own connection string).
 
-use super::{list_some, plural, Check};
+use super::{list_some, plural, Check, CheckName};
 use crate::rules::Rules;
 use crate::snapshot::{ConnectorSession, Snapshot};
 
-const NAME: &str = "connectors_stopped";
+const NAME: CheckName = CheckName::ConnectorsStopped;
 
 /// One session as the readiness report and the enforcement messages show it.
 pub(crate) fn describe(c: &ConnectorSession) -> String {

@@ -1,7 +1,7 @@
 //! The promscale extension: the target version is on disk, reachable from
 //! what is installed, and not a withdrawn release.
 
-use super::{list_some, Check};
+use super::{list_some, Check, CheckName};
 use crate::plan::{Installed, PathKind, Plan};
 use crate::rules::Rules;
 use crate::snapshot::Snapshot;
@@ -18,7 +18,7 @@ fn available_text(s: &Snapshot) -> String {
 }
 
 pub fn extension_available(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "extension_available";
+    const NAME: CheckName = CheckName::ExtensionAvailable;
     let release = plan.target_release;
     let range = &release.extension.range;
     let default = s.promscale.default_version.as_deref().unwrap_or("none");
@@ -63,7 +63,7 @@ pub fn extension_available(s: &Snapshot, plan: &Plan) -> Check {
 }
 
 pub fn update_path(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "update_path";
+    const NAME: CheckName = CheckName::UpdatePath;
     let paths_from = |from: &str| -> Vec<String> {
         s.promscale_update_paths.iter().filter(|p| p.source == from).map(|p| p.target.clone()).collect()
     };
@@ -147,7 +147,7 @@ pub fn update_path(s: &Snapshot, plan: &Plan) -> Check {
 }
 
 pub fn withdrawn_version(s: &Snapshot, plan: &Plan, rules: &Rules) -> Check {
-    const NAME: &str = "withdrawn_version";
+    const NAME: CheckName = CheckName::WithdrawnVersion;
     if let Some(t) = &plan.target_extension {
         if let Some(w) = rules.withdrawn(t) {
             return Check::fail(

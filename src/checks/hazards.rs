@@ -2,7 +2,7 @@
 //! checked only when the upgrade path meets the release that carries it
 //! (see `rules/releases.json`).
 
-use super::{list_some, plural, Check};
+use super::{list_some, plural, Check, CheckName};
 use crate::plan::{Installed, PathKind, Plan};
 use crate::rules::{HazardKind, HazardScope, Release};
 use crate::snapshot::Snapshot;
@@ -29,7 +29,7 @@ fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release,
     })
 }
 
-fn not_applicable(name: &'static str, what: &str) -> Check {
+fn not_applicable(name: CheckName, what: &str) -> Check {
     Check::ok(name, format!("Not applicable: this upgrade does not {what}."))
 }
 
@@ -49,7 +49,7 @@ fn human_bytes(bytes: i64) -> String {
 }
 
 pub fn tracing_data_dropped(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "tracing_data_dropped";
+    const NAME: CheckName = CheckName::TracingDataDropped;
     let Some((release, summary)) = hazard_release(plan, HazardKind::TracingDataDropped) else {
         return not_applicable(NAME, "cross the Promscale release that drops tracing data");
     };
@@ -78,7 +78,7 @@ pub fn tracing_data_dropped(s: &Snapshot, plan: &Plan) -> Check {
 }
 
 pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "prom_info_metric_dependents";
+    const NAME: CheckName = CheckName::PromInfoMetricDependents;
     let Some((release, summary)) = hazard_release(plan, HazardKind::PromInfoMetricDependents) else {
         return not_applicable(NAME, "recreate the view prom_info.metric");
     };
@@ -109,7 +109,7 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
 }
 
 pub fn non_metric_tables_in_prom_data(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "non_metric_tables_in_prom_data";
+    const NAME: CheckName = CheckName::NonMetricTablesInPromData;
     let Some((release, summary)) = hazard_release(plan, HazardKind::NonMetricTablesInPromData) else {
         return not_applicable(NAME, "install a promscale extension version that rejects foreign tables in prom_data");
     };

@@ -2,7 +2,7 @@
 //! standbys that replay them; otherwise it dies with `out of shared memory`
 //! (SQLSTATE 53200) after minutes, with ingestion stopped.
 
-use super::Check;
+use super::{Check, CheckName};
 use crate::locks::capacity::Fit;
 use crate::locks::estimate::LockPath;
 use crate::locks::LockAssessment;
@@ -16,7 +16,7 @@ fn restart_hint(a: &LockAssessment) -> String {
 }
 
 pub fn lock_capacity(a: &LockAssessment) -> Check {
-    const NAME: &str = "lock_capacity";
+    const NAME: CheckName = CheckName::LockCapacity;
     if a.estimate.path == LockPath::Nothing {
         return Check::ok(NAME, "The upgrade runs no extension script, so it needs no extra locks.");
     }
@@ -47,7 +47,7 @@ pub fn lock_capacity(a: &LockAssessment) -> Check {
 }
 
 pub fn standby_lock_capacity(s: &Snapshot, a: &LockAssessment) -> Check {
-    const NAME: &str = "standby_lock_capacity";
+    const NAME: CheckName = CheckName::StandbyLockCapacity;
     if s.streaming_standbys == 0 {
         return Check::ok(NAME, "No streaming standby replays this server's locks.");
     }

@@ -41,10 +41,77 @@ impl fmt::Display for Status {
     }
 }
 
+/// The readiness checks, in report order: the names `promscale_upgrade_checks()`
+/// returns, the report's `check_name`s and what state and monitoring quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CheckName {
+    ServerRole,
+    PostgresqlVersion,
+    TimescaledbVersion,
+    ExtensionAvailable,
+    UpdatePath,
+    WithdrawnVersion,
+    ConnectorsStopped,
+    TracingDataDropped,
+    PromInfoMetricDependents,
+    NonMetricTablesInPromData,
+    MaxLocksPendingRestart,
+    LockCapacity,
+    StandbyLockCapacity,
+}
+
+impl CheckName {
+    pub const ALL: [CheckName; 13] = [
+        CheckName::ServerRole,
+        CheckName::PostgresqlVersion,
+        CheckName::TimescaledbVersion,
+        CheckName::ExtensionAvailable,
+        CheckName::UpdatePath,
+        CheckName::WithdrawnVersion,
+        CheckName::ConnectorsStopped,
+        CheckName::TracingDataDropped,
+        CheckName::PromInfoMetricDependents,
+        CheckName::NonMetricTablesInPromData,
+        CheckName::MaxLocksPendingRestart,
+        CheckName::LockCapacity,
+        CheckName::StandbyLockCapacity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::ServerRole => "server_role",
+            CheckName::PostgresqlVersion => "postgresql_version",
+            CheckName::TimescaledbVersion => "timescaledb_version",
+            CheckName::ExtensionAvailable => "extension_available",
+            CheckName::UpdatePath => "update_path",
+            CheckName::WithdrawnVersion => "withdrawn_version",
+            CheckName::ConnectorsStopped => "connectors_stopped",
+            CheckName::TracingDataDropped => "tracing_data_dropped",
+            CheckName::PromInfoMetricDependents => "prom_info_metric_dependents",
+            CheckName::NonMetricTablesInPromData => "non_metric_tables_in_prom_data",
+            CheckName::MaxLocksPendingRestart => "max_locks_pending_restart",
+            CheckName::LockCapacity => "lock_capacity",
+            CheckName::StandbyLockCapacity => "standby_lock_capacity",
+        }
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CheckName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One row of the readiness report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
-    pub name: &'static str,
+    pub name: CheckName,
     pub status: Status,
     /// What was found, with the numbers, as full sentences.
     pub detail: String,
@@ -53,13 +120,13 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn ok(name: &'static str, detail: impl Into<String>) -> Check {
+    pub fn ok(name: CheckName, detail: impl Into<String>) -> Check {
         Check { name, status: Status::Ok, detail: detail.into(), hint: None }
     }
-    pub fn warning(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
+    pub fn warning(name: CheckName, detail: impl Into<String>, hint: impl Into<String>) -> Check {
         Check { name, status: Status::Warning, detail: detail.into(), hint: Some(hint.into()) }
     }
-    pub fn fail(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
+    pub fn fail(name: CheckName, detail: impl Into<String>, hint: impl Into<String>) -> Check {
         Check { name, status: Status::Fail, detail: detail.into(), hint: Some(hint.into()) }
     }
 }
@@ -107,7 +174,7 @@ pub(crate) mod testing {
     pub fn run_named(snapshot: &Snapshot, target: Option<&str>, name: &str) -> Check {
         let rules = Rules::get();
         let p: Plan = plan(snapshot, target, rules).expect("valid target");
-        run(snapshot, &p, rules).into_iter().find(|c| c.name == name).expect("check exists")
+        run(snapshot, &p, rules).into_iter().find(|c| c.name.as_str() == name).expect("check exists")
     }
 }
 
@@ -121,7 +188,9 @@ mod tests {
         let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
         let rules = Rules::get();
         let p = crate::plan::plan(&s, None, rules).unwrap();
-        let names: Vec<&str> = run(&s, &p, rules).iter().map(|c| c.name).collect();
+        let names: Vec<CheckName> = run(&s, &p, rules).iter().map(|c| c.name).collect();
+        assert_eq!(names, CheckName::ALL);
+        let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
         assert_eq!(
             names,
             [

@@ -1,12 +1,12 @@
 //! Checks on the server itself: its role, its version, its lock settings.
 
-use super::Check;
+use super::{Check, CheckName};
 use crate::plan::Plan;
 use crate::snapshot::Snapshot;
 use crate::version::postgres_major;
 
 pub fn server_role(s: &Snapshot) -> Check {
-    const NAME: &str = "server_role";
+    const NAME: CheckName = CheckName::ServerRole;
     if s.in_recovery {
         Check::fail(
             NAME,
@@ -19,7 +19,7 @@ pub fn server_role(s: &Snapshot) -> Check {
 }
 
 pub fn postgresql_version(s: &Snapshot, plan: &Plan) -> Check {
-    const NAME: &str = "postgresql_version";
+    const NAME: CheckName = CheckName::PostgresqlVersion;
     let major = postgres_major(s.server_version_num);
     let release = plan.target_release;
     let range = release.postgresql;
@@ -44,7 +44,7 @@ pub fn postgresql_version(s: &Snapshot, plan: &Plan) -> Check {
 }
 
 pub fn max_locks_pending_restart(s: &Snapshot) -> Check {
-    const NAME: &str = "max_locks_pending_restart";
+    const NAME: CheckName = CheckName::MaxLocksPendingRestart;
     let m = &s.max_locks;
     if m.pending_restart {
         let configured = m.configured.as_deref().unwrap_or("a new value");

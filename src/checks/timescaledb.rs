@@ -5,12 +5,12 @@
 //! on disk is a warning (do it yourself, at a time you choose); with nothing
 //! suitable on disk it is a failure.
 
-use super::Check;
+use super::{Check, CheckName};
 use crate::plan::Plan;
 use crate::snapshot::Snapshot;
 use crate::version::{postgres_major, ExtVersion};
 
-const NAME: &str = "timescaledb_version";
+const NAME: CheckName = CheckName::TimescaledbVersion;
 
 pub fn timescaledb_version(s: &Snapshot, plan: &Plan) -> Check {
     let release = plan.target_release;

@@ -22,49 +22,10 @@
 //! a no-op or an error (`UPDATE` to the installed version, `CREATE` of an
 //! installed extension, `UPDATE` of a missing one).
 
+use super::command::Command;
 use crate::checks::{list_some, plural};
+use crate::settings::{ALLOW_MANUAL_UPDATE, FAIL_FAST};
 use crate::snapshot::ConnectorSession;
-
-/// The settings, by the names users type.
-pub const ALLOW_MANUAL_UPDATE: &str = "promscale_upgrade_guard.allow_manual_update";
-pub const FAIL_FAST: &str = "promscale_upgrade_guard.fail_fast";
-
-/// A `promscale` extension command, as the parse tree says it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// `ALTER EXTENSION promscale UPDATE [TO 'v']`.
-    Update { to: Option<String> },
-    /// `CREATE EXTENSION [IF NOT EXISTS] promscale [SCHEMA s] [VERSION 'v'] [CASCADE]`.
-    Create { version: Option<String>, schema: Option<String>, if_not_exists: bool, cascade: bool },
-}
-
-impl Command {
-    /// The command in canonical form, for messages and the upgrade log.
-    pub fn statement(&self) -> String {
-        let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
-        match self {
-            Command::Update { to: None } => "ALTER EXTENSION promscale UPDATE".to_string(),
-            Command::Update { to: Some(v) } => format!("ALTER EXTENSION promscale UPDATE TO {}", quote(v)),
-            Command::Create { version, schema, if_not_exists, cascade } => {
-                let mut s = String::from("CREATE EXTENSION ");
-                if *if_not_exists {
-                    s.push_str("IF NOT EXISTS ");
-                }
-                s.push_str("promscale");
-                if let Some(schema) = schema {
-                    s.push_str(&format!(" SCHEMA {schema}"));
-                }
-                if let Some(v) = version {
-                    s.push_str(&format!(" VERSION {}", quote(v)));
-                }
-                if *cascade {
-                    s.push_str(" CASCADE");
-                }
-                s
-            }
-        }
-    }
-}
 
 /// How this backend holds the connector's advisory lock key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,10 +40,11 @@ pub enum ConnectorLock {
     Session,
 }
 
-/// The lock-table arithmetic for the update about to run (the lock
-/// estimate); `None` when none was made.
+/// Whether the update about to run fits the lock table: its estimate
+/// (`locks::estimate::LockEstimate`) beside the table's size and use, as
+/// fail-fast and the upgrade log need them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockEstimate {
+pub struct LockFit {
     pub locks_needed: i64,
     /// The part of `locks_needed` counted in the catalog.
     pub locks_counted: i64,
@@ -91,7 +53,7 @@ pub struct LockEstimate {
     pub recommended_max_locks_per_transaction: i64,
 }
 
-impl LockEstimate {
+impl LockFit {
     pub fn locks_free(&self) -> i64 {
         self.lock_capacity - self.locks_in_use
     }
@@ -125,7 +87,7 @@ pub struct Facts {
     pub other_connector_sessions: Vec<ConnectorSession>,
     /// The lock estimate for this update, when one was made (the trigger
     /// makes it only for commands that will be allowed, once per transaction).
-    pub lock_estimate: Option<LockEstimate>,
+    pub lock_fit: Option<LockFit>,
 }
 
 impl Facts {
@@ -142,7 +104,7 @@ impl Facts {
             allow_manual_update: false,
             fail_fast: true,
             other_connector_sessions: Vec::new(),
-            lock_estimate: None,
+            lock_fit: None,
         }
     }
 }
@@ -285,8 +247,8 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
                     kind: UpgradeKind::Install,
                     from: None,
                     to: target,
-                    locks_estimated: facts.lock_estimate.as_ref().map(|e| e.locks_needed),
-                    locks_counted: facts.lock_estimate.as_ref().map(|e| e.locks_counted),
+                    locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
+                    locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
                     warning: None,
                 });
             }
@@ -302,8 +264,8 @@ fn guarded(command: &Command, facts: &Facts, kind: UpgradeKind, from: Option<Str
             kind,
             from: from.clone(),
             to: to.clone(),
-            locks_estimated: facts.lock_estimate.as_ref().map(|e| e.locks_needed),
-            locks_counted: facts.lock_estimate.as_ref().map(|e| e.locks_counted),
+            locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
+            locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
             warning,
         })
     };
@@ -488,7 +450,7 @@ fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
             },
         });
     }
-    if let Some(estimate) = facts.lock_estimate.as_ref().filter(|e| !e.fits()) {
+    if let Some(estimate) = facts.lock_fit.as_ref().filter(|e| !e.fits()) {
         return Some(Refusal {
             reason: RefusalReason::LockTableTooSmall,
             message: Message {
@@ -686,14 +648,14 @@ mod tests {
         let facts = Facts { connector_lock: ConnectorLock::Session, ..Facts::plain(KEY) };
         assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).by, AllowedBy::ConnectorLock);
         // Its estimate is recorded, and fail-fast does not apply to it.
-        let tiny = LockEstimate {
+        let tiny = LockFit {
             locks_needed: 900,
             locks_counted: 800,
             lock_capacity: 100,
             locks_in_use: 0,
             recommended_max_locks_per_transaction: 64,
         };
-        let facts = Facts { connector_lock: ConnectorLock::Session, lock_estimate: Some(tiny), ..Facts::plain(KEY) };
+        let facts = Facts { connector_lock: ConnectorLock::Session, lock_fit: Some(tiny), ..Facts::plain(KEY) };
         assert_eq!(allowed(decide(&create(Some("0.8.0")), &facts)).locks_estimated, Some(900));
     }
 
@@ -789,14 +751,14 @@ mod tests {
 
     #[test]
     fn fail_fast_refuses_an_update_that_will_not_fit_the_lock_table() {
-        let estimate = LockEstimate {
+        let estimate = LockFit {
             locks_needed: 12_000,
             locks_counted: 11_000,
             lock_capacity: 7_808,
             locks_in_use: 300,
             recommended_max_locks_per_transaction: 256,
         };
-        let facts = Facts { connector_lock: ConnectorLock::Session, lock_estimate: Some(estimate.clone()), ..legacy() };
+        let facts = Facts { connector_lock: ConnectorLock::Session, lock_fit: Some(estimate.clone()), ..legacy() };
         let r = refusal(decide(&create(Some("0.0.0")), &facts));
         assert_eq!((r.reason, r.reason.sqlstate()), (RefusalReason::LockTableTooSmall, "53400"));
         assert!(r.message.message.starts_with("extension \"promscale\" cannot be created: "), "{}", r.message.message);
@@ -813,8 +775,8 @@ mod tests {
         let off = Facts { fail_fast: false, ..facts.clone() };
         assert_eq!(allowed(decide(&create(Some("0.0.0")), &off)).by, AllowedBy::ConnectorLock);
         // A fitting estimate passes and is carried into the log.
-        let fits = LockEstimate { locks_needed: 5_000, ..estimate };
-        let facts = Facts { lock_estimate: Some(fits), ..facts };
+        let fits = LockFit { locks_needed: 5_000, ..estimate };
+        let facts = Facts { lock_fit: Some(fits), ..facts };
         assert_eq!(allowed(decide(&create(Some("0.0.0")), &facts)).locks_estimated, Some(5_000));
     }
 

@@ -14,7 +14,6 @@
 //! lock until commit.
 
 use std::cell::RefCell;
-use std::ffi::CStr;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -22,6 +21,8 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
+use crate::pg_glue::{as_role, c_string, report};
+use crate::rehearsal;
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
 const INSERT_LOG: &str = include_str!("sql/insert_log.sql");
@@ -58,26 +59,17 @@ unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: 
     use pg_sys::XactEvent::*;
     match event {
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => {
-            super::end_rehearsal();
+            rehearsal::transaction_ended();
             if PENDING.with(|p| p.borrow().contains(AllowedBy::Rehearsal)) {
                 PENDING.with(|p| p.borrow_mut().clear());
-                pgrx::pg_sys::panic::ErrorReport::new(
-                    PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION,
-                    "cannot commit an extension command allowed as a rehearsal",
-                    function_name!(),
-                )
-                .set_detail(
-                    "A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.",
-                )
-                .set_hint("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.")
-                .report(PgLogLevel::ERROR);
+                rehearsal::refuse_commit();
             }
             if let Some(row) = PENDING.with(|p| p.borrow_mut().take_row()) {
                 write(row);
             }
         }
         XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_COMMIT | XACT_EVENT_PREPARE => {
-            super::end_rehearsal();
+            rehearsal::transaction_ended();
             PENDING.with(|p| p.borrow_mut().clear());
         }
         _ => {}
@@ -94,11 +86,11 @@ unsafe extern "C-unwind" fn subxact_callback(
     use pg_sys::SubXactEvent::*;
     match event {
         SUBXACT_EVENT_COMMIT_SUB => {
-            super::rehearsal_subxact_committed(subxact);
+            rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
         }
         SUBXACT_EVENT_ABORT_SUB => {
-            super::rehearsal_subxact_aborted(subxact);
+            rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact));
         }
         _ => {}
@@ -140,78 +132,96 @@ fn log_table() -> Option<LogTable> {
 
 fn write(row: LogRow) {
     let Some(LogTable { owner, has_locks_counted }) = log_table() else {
-        pgrx::pg_sys::panic::ErrorReport::new(
+        report(
+            PgLogLevel::LOG_SERVER_ONLY,
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
             format!(
                 "promscale_upgrade_guard: {} not recorded: table promscale_upgrade_guard.upgrade_log does not exist",
                 row.commands.join("; ")
             ),
-            function_name!(),
-        )
-        .report(PgLogLevel::LOG_SERVER_ONLY);
+            None,
+            None,
+        );
         return;
     };
     let started_at = TimestampWithTimeZone::try_from(row.started_at)
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: bad start time: {e:?}"));
     // The updating role (the connector's, often not a superuser) need not be
     // able to write the log: write it as the table's owner. At pre-commit no
-    // portal provides a snapshot, so push one. An error aborts the
-    // transaction, which restores the user id and the snapshot stack.
-    let (mut saved_user, mut saved_context) = (pg_sys::InvalidOid, 0);
-    // SAFETY: pushes a snapshot popped below, and sets the user id and context saved here and restored
-    // below (an ERROR aborts the transaction, which restores both).
-    unsafe {
-        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
-        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
-        pg_sys::SetUserIdAndSecContext(
-            owner,
-            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+    // portal provides a snapshot, so push one.
+    // SAFETY: pushes a snapshot, popped below (an ERROR aborts the
+    // transaction, which resets the snapshot stack).
+    unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
+    as_role(owner, true, || {
+        Spi::connect_mut(|client| {
+            let end = client.select(END_STATE, Some(1), &[])?;
+            let end = end.first();
+            let to_version: Option<String> = end.get(1)?;
+            let held: i64 = end.get(2)?.unwrap_or(0);
+            let fast_path: i64 = end.get(3)?.unwrap_or(0);
+            let args = [
+                DatumWithOid::from(row.kind.as_str()),
+                DatumWithOid::from(row.from_version.as_deref()),
+                DatumWithOid::from(to_version),
+                DatumWithOid::from(started_at),
+                DatumWithOid::from(row.who.pid),
+                DatumWithOid::from(row.who.role.as_str()),
+                DatumWithOid::from(row.who.application_name.as_str()),
+                DatumWithOid::from(row.allowed_by.as_str()),
+                DatumWithOid::from(row.locks_estimated),
+                DatumWithOid::from(held),
+                DatumWithOid::from(fast_path),
+                DatumWithOid::from(row.commands.clone()),
+                DatumWithOid::from(row.locks_counted),
+            ];
+            if has_locks_counted {
+                client.update(INSERT_LOG, None, &args).map(|_| ())
+            } else {
+                client.update(INSERT_LOG_0_1, None, &args[..args.len() - 1]).map(|_| ())
+            }
+        })
+        .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"))
+    });
+    // SAFETY: pops the snapshot pushed above.
+    unsafe { pg_sys::PopActiveSnapshot() };
+}
+
+/// Advances `promscale_upgrade_guard.refused_manual_updates`, which
+/// survives the refusal's rollback (sequences are not transactional), for
+/// the monitoring view. The refused role need not be allowed to use the
+/// guard's sequence: nextval runs as the sequence's owner (the superuser who
+/// installed the guard), as a SECURITY DEFINER function would.
+pub fn count_refusal() {
+    let found = Spi::connect(|client| {
+        client
+            .select(
+                "SELECT c.oid, c.relowner FROM pg_catalog.pg_class c
+                 WHERE c.relnamespace = pg_catalog.to_regnamespace('promscale_upgrade_guard')
+                   AND c.relname = 'refused_manual_updates'",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_two::<pg_sys::Oid, pg_sys::Oid>()
+    });
+    let Ok((Some(sequence), Some(owner))) = found else { return };
+    as_role(owner, false, || {
+        // The first refusal since the server started records the start and
+        // the count before it, so that the view can say "since start".
+        let _ = Spi::run(
+            "SELECT pg_catalog.setval('promscale_upgrade_guard.refused_before_server_start',
+                        coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)),
+                    pg_catalog.setval('promscale_upgrade_guard.refusals_server_start',
+                        extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint)
+             WHERE pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
+                   IS DISTINCT FROM extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint",
         );
-    }
-    Spi::connect_mut(|client| {
-        let end = client.select(END_STATE, Some(1), &[])?;
-        let end = end.first();
-        let to_version: Option<String> = end.get(1)?;
-        let held: i64 = end.get(2)?.unwrap_or(0);
-        let fast_path: i64 = end.get(3)?.unwrap_or(0);
-        let args = [
-            DatumWithOid::from(row.kind.as_str()),
-            DatumWithOid::from(row.from_version.as_deref()),
-            DatumWithOid::from(to_version),
-            DatumWithOid::from(started_at),
-            DatumWithOid::from(row.who.pid),
-            DatumWithOid::from(row.who.role.as_str()),
-            DatumWithOid::from(row.who.application_name.as_str()),
-            DatumWithOid::from(row.allowed_by.as_str()),
-            DatumWithOid::from(row.locks_estimated),
-            DatumWithOid::from(held),
-            DatumWithOid::from(fast_path),
-            DatumWithOid::from(row.commands.clone()),
-            DatumWithOid::from(row.locks_counted),
-        ];
-        if has_locks_counted {
-            client.update(INSERT_LOG, None, &args).map(|_| ())
-        } else {
-            client.update(INSERT_LOG_0_1, None, &args[..args.len() - 1]).map(|_| ())
-        }
-    })
-    .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"));
-    // SAFETY: restores what was saved above and pops the snapshot pushed above.
-    unsafe {
-        pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
-        pg_sys::PopActiveSnapshot();
-    }
+        let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
+    });
 }
 
 /// The current role's name, for messages and the log.
 pub(crate) fn current_role_name() -> String {
-    // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr), which is checked.
-    unsafe {
-        let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true);
-        if name.is_null() {
-            String::new()
-        } else {
-            CStr::from_ptr(name).to_string_lossy().into_owned()
-        }
-    }
+    // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr).
+    unsafe { c_string(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true)) }
 }

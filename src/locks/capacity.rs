@@ -71,6 +71,15 @@ pub struct Capacity {
 }
 
 impl Capacity {
+    /// The lock table as the snapshot found it, with the configured margin.
+    pub fn of(snapshot: &crate::snapshot::Snapshot) -> Capacity {
+        Capacity {
+            size: snapshot.lock_table,
+            in_use: snapshot.locks_in_use,
+            margin_percent: snapshot.lock_margin_percent,
+        }
+    }
+
     /// Entries left for the upgrade's transaction.
     pub fn available(&self) -> i64 {
         (self.size.nominal_entries() - self.in_use).max(0)

@@ -90,11 +90,7 @@ pub fn estimate_path(snapshot: &Snapshot, path: &LockPath) -> LockEstimate {
 
 pub fn assess(snapshot: &Snapshot, plan: &Plan) -> LockAssessment {
     let estimate = estimate_path(snapshot, &LockPath::of(plan));
-    let capacity = Capacity {
-        size: snapshot.lock_table,
-        in_use: snapshot.locks_in_use,
-        margin_percent: snapshot.lock_margin_percent,
-    };
+    let capacity = Capacity::of(snapshot);
     let needed = estimate.locks_needed;
     let relations = snapshot.objects.get("relations_outside_system_schemas").copied().unwrap_or(0);
     LockAssessment {

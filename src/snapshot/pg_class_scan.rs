@@ -79,16 +79,14 @@ unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, mut f: impl FnMut(&
     // scan and relation are closed before returning.
     unsafe {
         if !pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
-            pgrx::pg_sys::panic::ErrorReport::new(
+            crate::pg_glue::raise(
                 PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
                 format!("could not read {catalog}: another session holds a lock on it"),
-                function_name!(),
-            )
-            .set_detail(format!(
-                "The guard never waits for a catalog lock; only VACUUM FULL or CLUSTER of {catalog} takes one that conflicts with reading it."
-            ))
-            .set_hint("Try again when that command has finished.")
-            .report(PgLogLevel::ERROR);
+                Some(format!(
+                    "The guard never waits for a catalog lock; only VACUUM FULL or CLUSTER of {catalog} takes one that conflicts with reading it."
+                )),
+                Some("Try again when that command has finished.".into()),
+            );
         }
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
         let scan =

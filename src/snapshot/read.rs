@@ -115,7 +115,7 @@ fn share_directory() -> PathBuf {
     // get_share_path writes at most MAXPGPATH bytes, NUL-terminated.
     unsafe {
         pg_sys::get_share_path(std::ptr::addr_of!(pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
-        PathBuf::from(std::ffi::CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
+        PathBuf::from(crate::pg_glue::c_string(buf.as_ptr()))
     }
 }
 
@@ -217,7 +217,7 @@ pub fn read(rules: &Rules) -> Snapshot {
             "max_prepared_transactions": lock_table["max_prepared_transactions"],
         }),
     );
-    facts.insert("lock_margin_percent".into(), crate::settings::LOCK_MARGIN_PERCENT.get().into());
+    facts.insert("lock_margin_percent".into(), crate::settings::lock_margin_percent().into());
 
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
         .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));

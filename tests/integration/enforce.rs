@@ -303,6 +303,57 @@ fn failed_update_leaves_no_log_row() {
     assert!(updates_logged(&mut me).is_empty());
 }
 
+/// An error inside the guard's catalog read (here a lock wait cut short by
+/// lock_timeout: a second session holds pg_namespace) must roll back the
+/// guard's own internal subtransaction and leave the caller's levels alone:
+/// a PL/pgSQL EXCEPTION block around the ALTER EXTENSION then rolls back
+/// its own work (the row inserted inside the block) and the transaction
+/// goes on and commits what it did outside the block.
+#[test]
+fn an_error_inside_the_guards_read_rolls_back_only_the_read() {
+    let cluster = Cluster::shared();
+    let db = promscale_at(cluster, "enf_read_error", "0.7.0");
+    let mut me = cluster.connect(&db);
+    me.batch_execute("CREATE TABLE public.kept (what text)").unwrap();
+    let block = "DO $$ BEGIN
+                     INSERT INTO public.kept VALUES ('inside the block');
+                     ALTER EXTENSION promscale UPDATE TO '0.8.0';
+                 EXCEPTION WHEN OTHERS THEN
+                     INSERT INTO public.kept VALUES ('caught ' || SQLSTATE);
+                 END $$";
+    // Once with nothing locked (refused: not the connector), so that every
+    // cache this session needs outside the guard's read is warm.
+    me.batch_execute(&format!("BEGIN; {block}; ROLLBACK")).unwrap();
+
+    let mut locker = cluster.connect_as(&db, "locker");
+    locker.batch_execute("BEGIN; LOCK TABLE pg_catalog.pg_namespace IN ACCESS EXCLUSIVE MODE").unwrap();
+    me.batch_execute("SET lock_timeout = '500ms'").unwrap();
+    me.batch_execute("BEGIN; INSERT INTO public.kept VALUES ('before')").unwrap();
+    me.batch_execute(block).unwrap();
+    me.batch_execute("INSERT INTO public.kept VALUES ('after')").unwrap();
+    let depth: i64 = me
+        .query_one(
+            "SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_backend_pid() AND locktype = 'virtualxid'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(depth, 1, "one transaction, as before the block");
+    me.batch_execute("COMMIT").unwrap();
+    locker.batch_execute("ROLLBACK").unwrap();
+
+    let mut rows: Vec<String> =
+        me.query("SELECT what FROM public.kept", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    rows.sort();
+    assert_eq!(rows, ["after", "before", "caught 55P03"], "the block's own row is rolled back, nothing else");
+    // The session is still sound: the same block, unlocked, is refused as usual.
+    me.batch_execute("RESET lock_timeout").unwrap();
+    me.batch_execute(&format!("BEGIN; {block}; COMMIT")).unwrap();
+    let caught: i64 = me.query_one("SELECT count(*) FROM public.kept WHERE what = 'caught 55000'", &[]).unwrap().get(0);
+    assert_eq!(caught, 1);
+    assert_eq!(installed(&mut me).as_deref(), Some("0.7.0"));
+}
+
 // ---------------------------------------------------------- bypass matrix
 
 /// Runs `attempt` against a database at 0.7.0 and checks that it was

@@ -1,25 +1,99 @@
 //! `promscale_upgrade_rehearse()`: the connector's statements for this
 //! database, run inside a subtransaction that is always rolled back, with
 //! the distinct lock entries held at the end, the duration and the catalog
-//! rows written. The transactional part is PL/pgSQL (`sql/rehearse.sql`, an
-//! exception block is a subtransaction); this module decides what to run and
-//! refuses what must not be run.
+//! rows written. Everything about it is here:
+//! - what to run, and what must not be run (`_promscale_upgrade_rehearsal_plan`);
+//! - the mark that lets the event trigger allow those statements
+//!   (`begin_rehearsal`, `active`), which ends with the rehearsal's
+//!   subtransaction (the upgrade log's transaction callbacks call `ended`);
+//! - the refusal to commit anything a rehearsal allowed (`refuse_commit`);
+//! - the transactional part, in PL/pgSQL (`sql/rehearse.sql`: an exception
+//!   block is a subtransaction), which also writes `rehearsal_log`.
 
-use pgrx::pg_sys::panic::ErrorReport;
+use std::cell::Cell;
+
 use pgrx::prelude::*;
 
-use crate::checks::{self, Status};
+use crate::checks::{self, CheckName, Status};
 use crate::locks;
+use crate::pg_glue::raise;
 use crate::plan::PathKind;
 use crate::rules::Rules;
 use crate::snapshot::read::read;
 
+thread_local! {
+    /// The subtransaction a rehearsal runs in, while it runs.
+    static REHEARSAL: Cell<Option<pg_sys::SubTransactionId>> = const { Cell::new(None) };
+}
+
+/// Whether a rehearsal is running in this backend.
+pub(crate) fn active() -> bool {
+    REHEARSAL.with(Cell::get).is_some()
+}
+
+/// Subtransaction `subxact` ended (committed or aborted): if the rehearsal
+/// ran in it, the rehearsal is over. A rehearsal's block never commits; if
+/// its subtransaction does (someone called `begin_rehearsal()` by hand and
+/// released the savepoint), its commands still cannot commit
+/// (`refuse_commit`).
+pub(crate) fn subtransaction_ended(subxact: pg_sys::SubTransactionId) {
+    REHEARSAL.with(|r| {
+        if r.get() == Some(subxact) {
+            r.set(None);
+        }
+    });
+}
+
+/// The transaction ended: so did any rehearsal.
+pub(crate) fn transaction_ended() {
+    REHEARSAL.with(|r| r.set(None));
+}
+
+/// Raised at pre-commit when the transaction holds a command a rehearsal
+/// allowed.
+pub(crate) fn refuse_commit() -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION,
+        "cannot commit an extension command allowed as a rehearsal",
+        Some(
+            "A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.".into(),
+        ),
+        Some("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.".into()),
+    )
+}
+
+/// Marks the current subtransaction as a rehearsal
+/// (`promscale_upgrade_rehearse()` runs the connector's statements in an
+/// exception block that always rolls back): extension commands run in it, or
+/// in subtransactions below it, are allowed with `allowed_by = rehearsal`.
+/// The mark ends with that subtransaction (and with the transaction), so it
+/// can never cover a command that commits. Superuser only.
+#[pg_extern(
+    requires = ["guard_schema"],
+    sql = r#"
+CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
+    LANGUAGE c VOLATILE STRICT
+    SET search_path TO pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
+"#
+)]
+fn begin_rehearsal() {
+    // SAFETY: reads the current role's superuser flag from the catalog cache.
+    if !unsafe { pg_sys::superuser() } {
+        raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "permission denied to begin a Promscale upgrade rehearsal",
+            Some("Only promscale_upgrade_rehearse(), run by a superuser, rehearses the connector's statements.".into()),
+            Some("Run SELECT * FROM promscale_upgrade_rehearse(); as a superuser.".into()),
+        );
+    }
+    // SAFETY: the current subtransaction's id; no pointers.
+    let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
+    REHEARSAL.with(|r| r.set(Some(subxact)));
+}
+
 fn refuse(code: PgSqlErrorCode, message: &str, detail: String, hint: &str) -> ! {
-    ErrorReport::new(code, message.to_string(), function_name!())
-        .set_detail(detail)
-        .set_hint(hint.to_string())
-        .report(PgLogLevel::ERROR);
-    unreachable!("ERROR does not return")
+    raise(code, message, Some(detail), Some(hint.to_string()))
 }
 
 /// What the rehearsal runs, after the refusals. Internal: called by
@@ -62,7 +136,7 @@ fn _promscale_upgrade_rehearsal_plan(
         );
     }
     let plan = crate::api::plan_or_error(&snapshot, target, rules);
-    let connectors = checks::run(&snapshot, &plan, rules).into_iter().find(|c| c.name == "connectors_stopped");
+    let connectors = checks::run(&snapshot, &plan, rules).into_iter().find(|c| c.name == CheckName::ConnectorsStopped);
     if let Some(c) = connectors.filter(|c| c.status == Status::Fail) {
         refuse(
             PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
@@ -104,4 +178,4 @@ fn _promscale_upgrade_rehearsal_plan(
     ))
 }
 
-pgrx::extension_sql_file!("../sql/rehearse.sql", name = "rehearse", requires = [_promscale_upgrade_rehearsal_plan]);
+pgrx::extension_sql_file!("../../sql/rehearse.sql", name = "rehearse", requires = [_promscale_upgrade_rehearsal_plan]);

@@ -1,0 +1,140 @@
+//! The few ways the guard reaches into PostgreSQL beyond SPI, each written
+//! once: raising an error or a message, reading a C string, running code
+//! with a pinned `search_path`, as another role, or in a subtransaction
+//! that is rolled back. Each helper restores what it changed on the error
+//! path too: a PL/pgSQL `EXCEPTION` block may catch the error and go on in
+//! the same transaction.
+
+use std::ffi::{c_char, CStr};
+use std::panic::AssertUnwindSafe;
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::pg_sys::{self, PgTryBuilder};
+use pgrx::prelude::*;
+
+/// Raises an ERROR with `code`, a message, and optional detail and hint.
+pub fn raise(code: PgSqlErrorCode, message: impl Into<String>, detail: Option<String>, hint: Option<String>) -> ! {
+    report(PgLogLevel::ERROR, code, message, detail, hint);
+    unreachable!("ERROR does not return")
+}
+
+/// Sends a message at `level` (WARNING, NOTICE, LOG_SERVER_ONLY, ...).
+pub fn report(
+    level: PgLogLevel,
+    code: PgSqlErrorCode,
+    message: impl Into<String>,
+    detail: Option<String>,
+    hint: Option<String>,
+) {
+    let mut report = ErrorReport::new(code, message.into(), "promscale_upgrade_guard");
+    if let Some(detail) = detail {
+        report = report.set_detail(detail);
+    }
+    if let Some(hint) = hint {
+        report = report.set_hint(hint);
+    }
+    report.report(level);
+}
+
+/// A NUL-terminated C string as an owned `String` (lossy); empty for null.
+///
+/// # Safety
+/// `ptr` is null or points at a NUL-terminated string that stays valid for
+/// the call.
+pub unsafe fn c_string(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-null and NUL-terminated (the caller's promise).
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
+}
+
+/// Runs `f` with `search_path = pg_catalog, pg_temp`, restored afterwards,
+/// on the error path as well. The event trigger function carries no SET
+/// clause: fmgr would then switch search_path for every ALTER/CREATE
+/// EXTENSION of every extension, a cost bench/performance.sh measured;
+/// pinned here, only promscale commands pay for it.
+pub fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: the GUC nesting fmgr_security_definer uses for SET clauses.
+    let level = unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        level
+    };
+    let restore = || {
+        // SAFETY: `level` came from NewGUCNestLevel above, in this same
+        // call; AtEOXact_GUC pops exactly what it pushed. On the error path
+        // it runs before the error reaches an enclosing handler.
+        unsafe { pg_sys::AtEOXact_GUC(true, level) }
+    };
+    PgTryBuilder::new(AssertUnwindSafe(f)).finally(restore).execute()
+}
+
+/// Runs `f` as `role`, with the security restrictions a SECURITY DEFINER
+/// function gets (`restricted` adds SECURITY_RESTRICTED_OPERATION), and
+/// puts the user back afterwards, on the error path as well.
+pub fn as_role<R>(role: pg_sys::Oid, restricted: bool, f: impl FnOnce() -> R) -> R {
+    let (mut user, mut context) = (pg_sys::InvalidOid, 0);
+    let mut flags = pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32;
+    if restricted {
+        flags |= pg_sys::SECURITY_RESTRICTED_OPERATION as i32;
+    }
+    // SAFETY: the user switch fmgr_security_definer makes; restored below.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        pg_sys::SetUserIdAndSecContext(role, context | flags);
+    }
+    let restore = || {
+        // SAFETY: restores the user id and context saved above.
+        unsafe { pg_sys::SetUserIdAndSecContext(user, context) }
+    };
+    PgTryBuilder::new(AssertUnwindSafe(f)).finally(restore).execute()
+}
+
+/// Runs `read` in an internal subtransaction that is then rolled back: the
+/// locks its catalog reads take are released at once, so the guard adds
+/// nothing to the update's lock footprint (what the lock table must hold,
+/// what the upgrade log and the rehearsal measure). `read` returns owned
+/// Rust data.
+///
+/// An ERROR inside `read` (a lock not granted at once, a statement timeout,
+/// a cancel) rolls the subtransaction back, restores the memory context and
+/// resource owner, and is raised again, as PL/pgSQL does for an exception
+/// block: a handler further out then rolls back its own level, not this one.
+pub fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
+    // SAFETY: plain reads of the current memory context and resource owner.
+    let (context, owner) = unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) };
+    let end = || {
+        // SAFETY: the internal subtransaction begun below is the current one
+        // (an error inside `read` has been caught, and its error state
+        // flushed, by the time this runs); rolling it back and restoring the
+        // saved context and owner is PL/pgSQL's exception-block pattern.
+        unsafe {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+            pg_sys::MemoryContextSwitchTo(context);
+            pg_sys::CurrentResourceOwner = owner;
+        }
+    };
+    // SAFETY: begins an internal subtransaction, ended by `end` on both paths.
+    unsafe {
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
+    }
+    let result = PgTryBuilder::new(AssertUnwindSafe(read))
+        .catch_others(|error| {
+            end();
+            error.rethrow()
+        })
+        .execute();
+    end();
+    result
+}
