@@ -28,8 +28,7 @@ struct Gathered<'r> {
 }
 
 fn now_epoch() -> f64 {
-    crate::snapshot::read::select_one::<f64>("SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8", &[])
-        .unwrap_or(0.0)
+    crate::snapshot::read::select_one::<f64>(&crate::snapshot::read::CLOCK, &[]).unwrap_or(0.0)
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {

@@ -20,8 +20,7 @@ use crate::locks::estimate::LockMeasurement;
 use crate::locks::script_scan::ScriptScan;
 
 /// What PostgreSQL knows about one extension in this database.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionState {
     /// `pg_extension.extversion`, when installed.
     pub installed: Option<String>,
@@ -52,8 +51,7 @@ pub struct ConnectorSession {
 
 /// What an `ALTER/CREATE EXTENSION promscale` needs to be judged: a much
 /// smaller read than `Snapshot`, made only for promscale commands.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromscaleCommandFacts {
     pub installed: Option<String>,
     pub default_version: Option<String>,
@@ -91,7 +89,6 @@ impl DependentObject {
 
 /// Size of the tracing data as catalog statistics tell it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
 pub struct TracingData {
     /// Tracing tables present (`_ps_trace.span`, `.event`, `.link`, `.tag`...).
     pub tables: i64,
@@ -104,16 +101,17 @@ pub struct TracingData {
 
 /// `max_locks_per_transaction` as the server runs it and as configured.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
 pub struct MaxLocksSetting {
     pub current: i64,
     pub pending_restart: bool,
-    /// The value waiting in the configuration files, when one is pending.
+    /// The value waiting in the configuration files, when one is pending
+    /// (read by a query of its own).
+    #[serde(default)]
     pub configured: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+/// Everything the checks, the plan and the lock estimate decide from.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
     pub server_version_num: i32,
     pub in_recovery: bool,
@@ -149,18 +147,14 @@ pub struct Snapshot {
     pub catalog_relations: BTreeMap<String, i64>,
     /// Scans of the promscale script files the possible paths run, by file
     /// name (`promscale--0.7.0--0.8.0.sql`).
-    #[serde(skip)]
     pub promscale_scripts: BTreeMap<String, Arc<ScriptScan>>,
     /// Incremental migrations recorded in `_ps_catalog.migration`; None when
     /// it could not be read at once (no privilege, or locked by an upgrade).
-    #[serde(skip)]
     pub applied_migrations: Option<BTreeSet<String>>,
     /// What rehearsals and logged upgrades measured (the guard's logs).
-    #[serde(skip)]
     pub lock_measurements: Vec<LockMeasurement>,
     /// OIDs of the metric tables (`prom_data`), from the relation pass: the
     /// activity read looks up their newest chunks. Not a fact checks use.
-    #[serde(skip)]
     pub metric_tables: Vec<u32>,
 }
 
@@ -172,8 +166,7 @@ impl Snapshot {
 
 /// What is happening now, for the upgrade state: read only by
 /// `promscale_upgrade_state()` and the monitoring view, not by the checks.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Activity {
     pub running_upgrade: Option<RunningUpgradeRow>,
     /// Sessions holding the connector's shared lock.

@@ -1,111 +1,260 @@
 //! Fills a `Snapshot` from the catalog: the only module that queries it.
 //!
-//! Each query in `sql/` returns one JSON object whose keys are `Snapshot`
-//! fields; the objects are merged and deserialized. A handful of set-based
-//! queries per call, none of which opens a Promscale table.
+//! Each query in `sql/` returns one JSON object, deserialized into its own
+//! row struct below; a key missing from it is reported as an error naming
+//! the query, not a panic. A handful of set-based queries per call, none of
+//! which opens a Promscale table.
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiResult};
 use std::cell::RefCell;
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::thread::LocalKey;
 
-use serde_json::{Map, Value};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::extension_files::{available_versions, ControlFile};
 use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
 use super::script_files::{scan_files, step_files};
-use super::{Activity, ConnectorSession, PromscaleCommandFacts, Snapshot};
+use super::{
+    Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts,
+    RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
+};
+use crate::locks::capacity::LockTableSize;
 use crate::locks::estimate::{LockMeasurement, Model};
+use crate::pg_glue::raise;
 use crate::rules::Rules;
 
-const SERVER: &str = include_str!("sql/server.sql");
-const UPDATE_PATHS: &str = include_str!("sql/update_paths.sql");
-const CONNECTOR_SESSIONS: &str = include_str!("sql/connector_sessions.sql");
-const HAZARDS: &str = include_str!("sql/hazards.sql");
-const MAX_LOCKS_CONFIGURED: &str = include_str!("sql/max_locks_configured.sql");
-const ENFORCE_FACTS: &str = include_str!("sql/enforce_facts.sql");
-const OBJECT_COUNTS: &str = include_str!("sql/object_counts.sql");
-const NON_METRIC_TABLES: &str = include_str!("sql/non_metric_tables.sql");
-const LOCK_TABLE: &str = include_str!("sql/lock_table.sql");
-const UPGRADE_ACTIVITY: &str = include_str!("sql/upgrade_activity.sql");
-const LAST_UPGRADE: &str = include_str!("sql/last_upgrade.sql");
-const LOCK_MEASUREMENTS: &str = include_str!("sql/lock_measurements.sql");
-
-thread_local! {
-    /// The plans of the guard's queries, kept for the backend's life (keyed
-    /// by the address and length of their `'static` text): the monitoring functions run
-    /// every few seconds, and planning their dozen queries again on each call
-    /// cost about 2 ms. They live in PostgreSQL's plan cache, which replans
-    /// them when an object they use changes, or the search_path does.
-    static PLANS: RefCell<HashMap<(usize, usize), OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+/// One of the guard's catalog queries: its text and, in each backend, its
+/// plan, prepared at the first call and kept for the backend's life. The
+/// monitoring functions run every few seconds, and planning their dozen
+/// queries again on each call is measurable (bench/performance.sh). Kept
+/// plans live in PostgreSQL's plan cache, which replans them when an object
+/// they use changes, or the search_path does.
+pub(crate) struct CatalogQuery {
+    name: &'static str,
+    sql: &'static str,
+    plan: &'static LocalKey<RefCell<Option<OwnedPreparedStatement>>>,
 }
 
-/// The first column of the first row of a read-only query, planned once per
-/// backend. Read-only execution: a writing statement would be assigned a
+/// `catalog_query!(NAME = sql)`: a `static NAME: CatalogQuery` owning the
+/// slot for its plan.
+macro_rules! catalog_query {
+    ($(#[$doc:meta])* $vis:vis $name:ident = $sql:expr) => {
+        $(#[$doc])*
+        $vis static $name: CatalogQuery = {
+            thread_local! {
+                static PLAN: RefCell<Option<OwnedPreparedStatement>> = const { RefCell::new(None) };
+            }
+            CatalogQuery { name: stringify!($name), sql: $sql, plan: &PLAN }
+        };
+    };
+}
+
+catalog_query!(SERVER = include_str!("sql/server.sql"));
+catalog_query!(UPDATE_PATHS = include_str!("sql/update_paths.sql"));
+catalog_query!(CONNECTOR_SESSIONS = include_str!("sql/connector_sessions.sql"));
+catalog_query!(HAZARDS = include_str!("sql/hazards.sql"));
+catalog_query!(MAX_LOCKS_CONFIGURED = include_str!("sql/max_locks_configured.sql"));
+catalog_query!(ENFORCE_FACTS = include_str!("sql/enforce_facts.sql"));
+catalog_query!(OBJECT_COUNTS = include_str!("sql/object_counts.sql"));
+catalog_query!(NON_METRIC_TABLES = include_str!("sql/non_metric_tables.sql"));
+catalog_query!(LOCK_TABLE = include_str!("sql/lock_table.sql"));
+catalog_query!(UPGRADE_ACTIVITY = include_str!("sql/upgrade_activity.sql"));
+catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
+catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
+catalog_query!(
+    CAN_READ_FILE_SETTINGS = "SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')"
+);
+catalog_query!(APPLIED_MIGRATIONS = "SELECT pg_catalog.array_agg(m.name::text) FROM _ps_catalog.migration m");
+catalog_query!(
+    READABLE_RELATION = "SELECT c.oid FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = pg_catalog.to_regnamespace($1) AND c.relname = $2
+       AND pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
+       AND pg_catalog.has_table_privilege(c.oid, 'SELECT')"
+);
+catalog_query!(
+    METADATA_LAST_SEEN = "SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m"
+);
+catalog_query!(
+    REFUSED_MANUAL_UPDATES =
+        "SELECT coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)"
+);
+catalog_query!(REFUSED_SINCE_START = "SELECT CASE WHEN pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
+                  = extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint
+             THEN coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)
+                  - coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_before_server_start'), 0)
+             ELSE 0 END");
+catalog_query!(pub(crate) CLOCK = "SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8");
+
+// The row of each JSON query. A field without a default is required: its
+// absence is an error naming the query.
+
+#[derive(Deserialize)]
+struct ServerRow {
+    server_version_num: i32,
+    in_recovery: bool,
+    promscale: InstalledRow,
+    timescaledb: InstalledRow,
+    legacy_schema: Option<String>,
+    max_locks: MaxLocksSetting,
+}
+
+#[derive(Deserialize)]
+struct InstalledRow {
+    installed: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConnectorSessionsRow {
+    connector_sessions: Vec<ConnectorSession>,
+}
+
+#[derive(Deserialize)]
+struct HazardsRow {
+    tracing: TracingData,
+    prom_info_metric_dependents: Vec<DependentObject>,
+}
+
+#[derive(Deserialize)]
+struct ObjectCountsRow {
+    objects: BTreeMap<String, i64>,
+    catalog_relations: BTreeMap<String, i64>,
+    database_rows_inserted: i64,
+}
+
+#[derive(Deserialize)]
+struct NonMetricTablesRow {
+    non_metric_tables_in_prom_data: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct LockTableRow {
+    locks_in_use: i64,
+    streaming_standbys: i64,
+    max_connections: i64,
+    max_prepared_transactions: i64,
+}
+
+#[derive(Deserialize)]
+struct UpdatePathsRow {
+    promscale_update_paths: Vec<UpdatePath>,
+}
+
+#[derive(Deserialize)]
+struct MaxLocksConfiguredRow {
+    configured: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LockMeasurementsRow {
+    lock_measurements: Option<Vec<LockMeasurement>>,
+}
+
+#[derive(Deserialize)]
+struct UpgradeActivityRow {
+    running_upgrade: Option<RunningUpgradeRow>,
+    connectors_running: i64,
+    connector_versions: Option<Vec<String>>,
+    connector_since: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct LastUpgradeRow {
+    last_upgrade: Option<LoggedUpgrade>,
+}
+
+#[derive(Deserialize)]
+struct EnforceFactsRow {
+    installed: Option<String>,
+    legacy_tables: Vec<String>,
+}
+
+/// The first column of the first row of a read-only query, with its kept
+/// plan. Read-only execution: a writing statement would be assigned a
 /// transaction id, an error on a hot standby and needless on a primary.
-fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &'static str, args: &[DatumWithOid]) -> SpiResult<Option<T>> {
+fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    query: &CatalogQuery,
+    args: &[DatumWithOid],
+) -> SpiResult<Option<T>> {
     Spi::connect(|client| {
-        PLANS.with(|plans| {
-            let mut plans = plans.borrow_mut();
-            let plan = match plans.entry((sql.as_ptr() as usize, sql.len())) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
-                    e.insert(client.prepare(sql, &types)?.keep())
-                }
-            };
-            client.select(&*plan, Some(1), args)?.first().get_one::<T>()
+        query.plan.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.is_none() {
+                let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+                *slot = Some(client.prepare(query.sql, &types)?.keep());
+            }
+            let plan = slot.as_ref().expect("prepared above");
+            client.select(plan, Some(1), args)?.first().get_one::<T>()
         })
     })
 }
 
 /// The first column of the first row of a read-only query; None also when
 /// it fails.
-pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &'static str, args: &[DatumWithOid]) -> Option<T> {
-    first_value(sql, args).ok().flatten()
+pub(crate) fn select_one<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    query: &CatalogQuery,
+    args: &[DatumWithOid],
+) -> Option<T> {
+    first_value(query, args).ok().flatten()
 }
 
-/// Runs a query that returns one JSON object as text.
-fn json_object(sql: &'static str, args: &[DatumWithOid]) -> Map<String, Value> {
-    let text: Option<String> =
-        first_value(sql, args).unwrap_or_else(|e| error!("promscale_upgrade_guard: catalog query failed: {e}"));
-    match text.map(|t| serde_json::from_str::<Value>(&t)) {
-        Some(Ok(Value::Object(map))) => map,
-        other => error!("promscale_upgrade_guard: catalog query returned {other:?}"),
-    }
+/// Runs a query that returns one JSON object as text, as its row struct.
+fn json_row<T: DeserializeOwned>(query: &CatalogQuery, args: &[DatumWithOid]) -> T {
+    let hint = || {
+        Some("This is a bug in promscale_upgrade_guard, or its library and its SQL objects do not match: after a package upgrade, run ALTER EXTENSION promscale_upgrade_guard UPDATE.".to_string())
+    };
+    let text: Option<String> = first_value(query, args).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("catalog query \"{}\" of promscale_upgrade_guard failed", query.name),
+            Some(format!("SPI reported: {e}.")),
+            hint(),
+        )
+    });
+    let text = text.unwrap_or_else(|| "null".into());
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("unexpected result from catalog query \"{}\" of promscale_upgrade_guard", query.name),
+            Some(format!("The result does not have the shape the guard reads: {e}.")),
+            hint(),
+        )
+    })
+}
+
+/// The arguments of the queries about connector sessions.
+fn connector_args(rules: &Rules) -> [DatumWithOid<'_>; 3] {
+    let (classid, objid) = rules.connector_lock_ids();
+    [
+        DatumWithOid::from(i64::from(classid)),
+        DatumWithOid::from(i64::from(objid)),
+        DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
+    ]
 }
 
 /// Whether the current role may read `pg_file_settings` (superuser only by default).
 fn can_read_file_settings() -> bool {
-    select_one::<bool>("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')", &[])
-        .unwrap_or(false)
+    select_one::<bool>(&CAN_READ_FILE_SETTINGS, &[]).unwrap_or(false)
 }
 
 /// Other sessions of this database that hold or wait for the connector's
 /// advisory lock, or are named like a connector.
 pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
-    let (classid, objid) = rules.connector_lock_ids();
-    let mut facts = json_object(
-        CONNECTOR_SESSIONS,
-        &[
-            DatumWithOid::from(i64::from(classid)),
-            DatumWithOid::from(i64::from(objid)),
-            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
-        ],
-    );
-    serde_json::from_value(facts.remove("connector_sessions").unwrap_or(Value::Null))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected connector sessions: {e}"))
+    json_row::<ConnectorSessionsRow>(&CONNECTOR_SESSIONS, &connector_args(rules)).connector_sessions
 }
 
 /// What the enforcement trigger needs about promscale (one query).
 pub fn promscale_command_facts() -> PromscaleCommandFacts {
-    let mut facts: PromscaleCommandFacts = serde_json::from_value(Value::Object(json_object(ENFORCE_FACTS, &[])))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected extension facts: {e}"));
-    facts.default_version = extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).default_version;
-    facts
+    let row: EnforceFactsRow = json_row(&ENFORCE_FACTS, &[]);
+    PromscaleCommandFacts {
+        installed: row.installed,
+        legacy_tables: row.legacy_tables,
+        default_version: extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).default_version,
+    }
 }
 
 /// PostgreSQL's share directory (`pg_config --sharedir` of the running server).
@@ -154,34 +303,15 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
 
 /// The snapshot every decision is made from.
 pub fn read(rules: &Rules) -> Snapshot {
-    let mut facts = json_object(SERVER, &[]);
+    let server: ServerRow = json_row(&SERVER, &[]);
     let share = share_directory();
     let mut listings = HashMap::new();
-    let mut promscale_dir = share.join("extension");
-    for extname in ["promscale", "timescaledb"] {
-        let on_disk = extension_on_disk(&share, extname, &mut listings);
-        if let Some(Value::Object(state)) = facts.get_mut(extname) {
-            state.insert("available".into(), on_disk.available.into());
-            state.insert("default_version".into(), on_disk.default_version.into());
-        }
-        if extname == "promscale" {
-            promscale_dir = on_disk.script_dir;
-        }
-    }
-
-    let (classid, objid) = rules.connector_lock_ids();
-    facts.extend(json_object(
-        CONNECTOR_SESSIONS,
-        &[
-            DatumWithOid::from(i64::from(classid)),
-            DatumWithOid::from(i64::from(objid)),
-            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
-        ],
-    ));
-    facts.extend(json_object(HAZARDS, &[]));
+    let promscale_disk = extension_on_disk(&share, "promscale", &mut listings);
+    let timescaledb_disk = extension_on_disk(&share, "timescaledb", &mut listings);
+    let hazards: HazardsRow = json_row(&HAZARDS, &[]);
     let relations = scan_relations();
-    let mut counts = json_object(
-        OBJECT_COUNTS,
+    let counts: ObjectCountsRow = json_row(
+        &OBJECT_COUNTS,
         &[
             DatumWithOid::from(relations.fixed_relations.clone()),
             DatumWithOid::from(relations.fixed_schemas.clone()),
@@ -191,48 +321,63 @@ pub fn read(rules: &Rules) -> Snapshot {
     // Each source counts its own part of a class (the row types of the
     // fixed relations come from the pass, the other types from SQL).
     let mut objects = relations.tally.objects();
-    if let Some(Value::Object(more)) = counts.remove("objects") {
-        for (class, n) in more {
-            *objects.entry(class).or_insert(0) += n.as_i64().unwrap_or(0);
-        }
+    for (class, n) in counts.objects {
+        *objects.entry(class).or_insert(0) += n;
     }
-    facts.extend(counts);
-    facts.insert("objects".into(), serde_json::json!(objects));
-    if !relations.tally.prom_data_matches_prom_metric() {
-        facts.extend(json_object(NON_METRIC_TABLES, &[]));
-    }
-    let lock_table = json_object(LOCK_TABLE, &[]);
-    for key in ["locks_in_use", "streaming_standbys", "max_connections"] {
-        facts.insert(key.into(), lock_table[key].clone());
-    }
+    let non_metric_tables_in_prom_data = if relations.tally.prom_data_matches_prom_metric() {
+        Vec::new()
+    } else {
+        json_row::<NonMetricTablesRow>(&NON_METRIC_TABLES, &[]).non_metric_tables_in_prom_data
+    };
+    let lock_table: LockTableRow = json_row(&LOCK_TABLE, &[]);
     // MaxBackends is not visible in SQL; the server's own globals give the
     // exact lock-table size on every PostgreSQL version.
     // SAFETY: plain integers set at postmaster start, read in a backend.
     let (max_backends, max_locks) = unsafe { (pg_sys::MaxBackends, pg_sys::max_locks_per_xact) };
-    facts.insert(
-        "lock_table".into(),
-        serde_json::json!({
-            "max_backends": max_backends,
-            "max_locks_per_transaction": max_locks,
-            "max_prepared_transactions": lock_table["max_prepared_transactions"],
-        }),
-    );
-    facts.insert("lock_margin_percent".into(), crate::settings::lock_margin_percent().into());
 
-    let mut snapshot: Snapshot = serde_json::from_value(Value::Object(facts))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected catalog facts: {e}"));
-    snapshot.metric_tables = relations.metric_tables;
+    let mut snapshot = Snapshot {
+        server_version_num: server.server_version_num,
+        in_recovery: server.in_recovery,
+        promscale: super::ExtensionState {
+            installed: server.promscale.installed,
+            available: promscale_disk.available,
+            default_version: promscale_disk.default_version,
+        },
+        timescaledb: super::ExtensionState {
+            installed: server.timescaledb.installed,
+            available: timescaledb_disk.available,
+            default_version: timescaledb_disk.default_version,
+        },
+        legacy_schema: server.legacy_schema,
+        max_locks: server.max_locks,
+        connector_sessions: connector_sessions(rules),
+        tracing: hazards.tracing,
+        prom_info_metric_dependents: hazards.prom_info_metric_dependents,
+        non_metric_tables_in_prom_data,
+        objects,
+        catalog_relations: counts.catalog_relations,
+        database_rows_inserted: counts.database_rows_inserted,
+        lock_table: LockTableSize {
+            max_backends: i64::from(max_backends),
+            max_locks_per_transaction: i64::from(max_locks),
+            max_prepared_transactions: lock_table.max_prepared_transactions,
+        },
+        locks_in_use: lock_table.locks_in_use,
+        streaming_standbys: lock_table.streaming_standbys,
+        max_connections: lock_table.max_connections,
+        lock_margin_percent: crate::settings::lock_margin_percent(),
+        metric_tables: relations.metric_tables,
+        ..Snapshot::default()
+    };
 
     if !snapshot.promscale.available.is_empty() {
         let installed = snapshot.promscale.installed.clone().unwrap_or_default();
-        let paths = json_object(UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]);
-        snapshot.promscale_update_paths = serde_json::from_value(paths["promscale_update_paths"].clone())
-            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected update paths: {e}"));
+        snapshot.promscale_update_paths =
+            json_row::<UpdatePathsRow>(&UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]).promscale_update_paths;
     }
-    read_lock_history(&mut snapshot, &promscale_dir);
+    read_lock_history(&mut snapshot, &promscale_disk.script_dir);
     if snapshot.max_locks.pending_restart && can_read_file_settings() {
-        let configured = json_object(MAX_LOCKS_CONFIGURED, &[]);
-        snapshot.max_locks.configured = configured.get("configured").and_then(Value::as_str).map(str::to_string);
+        snapshot.max_locks.configured = json_row::<MaxLocksConfiguredRow>(&MAX_LOCKS_CONFIGURED, &[]).configured;
     }
     snapshot
 }
@@ -254,19 +399,14 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
         snapshot.promscale_scripts = scan_files(promscale_dir, files.iter().map(String::as_str));
     }
     if snapshot.promscale.installed.is_some() && lock_if_free("_ps_catalog", "migration") {
-        let names: Option<Vec<String>> =
-            select_one("SELECT pg_catalog.array_agg(m.name::text) FROM _ps_catalog.migration m", &[]);
+        let names: Option<Vec<String>> = select_one(&APPLIED_MIGRATIONS, &[]);
         snapshot.applied_migrations = Some(names.unwrap_or_default().into_iter().collect());
     }
     if lock_if_free("promscale_upgrade_guard", "upgrade_log")
         && lock_if_free("promscale_upgrade_guard", "rehearsal_log")
     {
-        let rows = json_object(LOCK_MEASUREMENTS, &[]);
-        snapshot.lock_measurements = serde_json::from_value::<Option<Vec<LockMeasurement>>>(
-            rows.get("lock_measurements").cloned().unwrap_or(Value::Null),
-        )
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected lock measurements: {e}"))
-        .unwrap_or_default();
+        snapshot.lock_measurements =
+            json_row::<LockMeasurementsRow>(&LOCK_MEASUREMENTS, &[]).lock_measurements.unwrap_or_default();
     }
 }
 
@@ -275,13 +415,8 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
 /// the guard's log) and must never wait behind an upgrade holding them.
 fn lock_if_free(schema: &str, relation: &str) -> bool {
     // By name in the catalog: to_regclass() needs USAGE on the schema.
-    let oid = select_one::<pg_sys::Oid>(
-        "SELECT c.oid FROM pg_catalog.pg_class c
-         WHERE c.relnamespace = pg_catalog.to_regnamespace($1) AND c.relname = $2
-           AND pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
-           AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
-        &[DatumWithOid::from(schema), DatumWithOid::from(relation)],
-    );
+    let oid =
+        select_one::<pg_sys::Oid>(&READABLE_RELATION, &[DatumWithOid::from(schema), DatumWithOid::from(relation)]);
     // SAFETY: a lock request on an existing relation that does not wait; a
     // granted lock is released with the transaction, like any other.
     oid.is_some_and(|oid| unsafe {
@@ -295,43 +430,55 @@ fn metadata_last_seen() -> Option<f64> {
     if !lock_if_free("_prom_catalog", "metadata") {
         return None;
     }
-    select_one::<f64>("SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m", &[])
+    select_one::<f64>(&METADATA_LAST_SEEN, &[])
 }
 
 pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
-    let (classid, objid) = rules.connector_lock_ids();
-    let facts = json_object(
-        UPGRADE_ACTIVITY,
-        &[
-            DatumWithOid::from(i64::from(classid)),
-            DatumWithOid::from(i64::from(objid)),
-            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
-        ],
-    );
-    let mut activity: Activity = serde_json::from_value(Value::Object(facts))
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected activity facts: {e}"));
-    activity.newest_chunk_rows_inserted = newest_chunk_rows_inserted(&snapshot.metric_tables);
-    activity.metadata_last_seen = metadata_last_seen();
+    let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &connector_args(rules));
+    let mut activity = Activity {
+        running_upgrade: row.running_upgrade,
+        connectors_running: row.connectors_running,
+        connector_versions: row.connector_versions.unwrap_or_default(),
+        connector_since: row.connector_since,
+        newest_chunk_rows_inserted: newest_chunk_rows_inserted(&snapshot.metric_tables),
+        metadata_last_seen: metadata_last_seen(),
+        ..Activity::default()
+    };
     if lock_if_free("promscale_upgrade_guard", "refused_manual_updates") {
-        activity.refused_manual_updates = select_one::<i64>(
-            "SELECT coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)",
-            &[],
-        )
-        .unwrap_or(0);
-        activity.refused_manual_updates_since_start = select_one::<i64>(
-            "SELECT CASE WHEN pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
-                              = extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint
-                         THEN coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)
-                              - coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_before_server_start'), 0)
-                         ELSE 0 END",
-            &[],
-        )
-        .unwrap_or(0);
+        activity.refused_manual_updates = select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]).unwrap_or(0);
+        activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
     }
     if lock_if_free("promscale_upgrade_guard", "upgrade_log") {
-        let last = json_object(LAST_UPGRADE, &[]);
-        activity.last_upgrade = serde_json::from_value(last["last_upgrade"].clone())
-            .unwrap_or_else(|e| error!("promscale_upgrade_guard: unexpected upgrade log row: {e}"));
+        activity.last_upgrade = json_row::<LastUpgradeRow>(&LAST_UPGRADE, &[]).last_upgrade;
     }
     activity
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_missing_a_key_is_an_error_not_a_default() {
+        let partial = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100}"#;
+        let e = serde_json::from_str::<LockTableRow>(partial).err().expect("max_prepared_transactions is required");
+        assert!(e.to_string().contains("max_prepared_transactions"), "{e}");
+        let full = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100, "max_prepared_transactions": 0}"#;
+        assert_eq!(serde_json::from_str::<LockTableRow>(full).unwrap().locks_in_use, 3);
+    }
+
+    catalog_query!(INCOMPLETE = "SELECT '{\"locks_in_use\": 1}'::text");
+
+    #[pgrx::pg_test(error = "unexpected result from catalog query \"INCOMPLETE\" of promscale_upgrade_guard")]
+    fn a_query_missing_a_key_raises_a_named_error() {
+        let _: LockTableRow = json_row(&INCOMPLETE, &[]);
+    }
+
+    #[pgrx::pg_test]
+    fn each_query_keeps_its_own_plan() {
+        assert_eq!(select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]), Some(0));
+        assert!(REFUSED_MANUAL_UPDATES.plan.with(|p| p.borrow().is_some()));
+        assert!(REFUSED_SINCE_START.plan.with(|p| p.borrow().is_none()), "another query's slot stays empty");
+    }
 }
