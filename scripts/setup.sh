@@ -8,6 +8,27 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# rust-toolchain.toml pins the compiler. A machine whose one toolchain is
+# that version under the name "stable" gets it under the pinned name too (a
+# symlink, which is what `rustup toolchain link` makes; that command refuses
+# names that look like a release), so that rustup does not try to download
+# it. Any other version is left alone, and rustup says what is missing.
+pin_toolchain() {
+    local pinned host home
+    pinned=$(sed -n 's/^channel = "\(.*\)"/\1/p' "$PROJECT_ROOT/rust-toolchain.toml")
+    command -v rustup >/dev/null || return 0
+    rustup run "$pinned" rustc -V >/dev/null 2>&1 && return 0
+    rustup run stable rustc -V 2>/dev/null | grep -q "^rustc $pinned " || {
+        log "rust-toolchain.toml asks for Rust $pinned, which is not installed: rustup toolchain install $pinned"
+        return 0
+    }
+    host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+    home=$(rustup show home)
+    ln -sfn "$(rustup run stable rustc --print sysroot)" "$home/toolchains/$pinned-$host"
+    log "Rust $pinned: the installed stable toolchain, linked as $pinned-$host"
+}
+pin_toolchain
+
 "$PROJECT_ROOT/scripts/prefix.sh"
 
 PGRX_VERSION=0.18.1

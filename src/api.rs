@@ -4,11 +4,12 @@
 use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
-use crate::locks::{self, estimate::Model, LockAssessment};
+use crate::locks;
 use crate::pg_glue::{raise, report};
 use crate::plan::{plan, Plan};
 use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
+use crate::views::{CheckView, LockEstimateView};
 
 /// Resolves the `target` argument or raises 22023 listing the known releases.
 pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
@@ -28,56 +29,6 @@ fn run_checks(target: Option<&str>) -> Vec<Check> {
     let snapshot = read(rules);
     let plan = plan_or_error(&snapshot, target, rules);
     checks::run(&snapshot, &plan, rules)
-}
-
-/// The breakdown of `locks_needed` as a JSON array: each part with its
-/// `source` (`counted` from the catalog, `scripted` from the script files,
-/// `catalogs`, `learned` from a measurement, `slack`), largest first.
-pub(crate) fn breakdown_json(a: &LockAssessment) -> serde_json::Value {
-    let e = &a.estimate;
-    let mut items: Vec<serde_json::Value> = e
-        .by_class
-        .iter()
-        .map(|c| {
-            let mut item = serde_json::json!({"class": c.class, "source": c.source, "description": c.label, "objects": c.objects, "locks": c.locks});
-            if c.source == "scripted" {
-                item["scripts"] = serde_json::json!(e.script_files);
-            }
-            item
-        })
-        .collect();
-    if e.unscanned_statements > 0 {
-        items.push(serde_json::json!({
-            "class": "unscanned_statements",
-            "source": "scripted",
-            "description": "loops over query results and EXECUTE of a variable in the scripts: what they create is not counted above (a rehearsal measures it, and later estimates learn it)",
-            "objects": e.unscanned_statements,
-            "locks": 0,
-        }));
-    }
-    if let Some(c) = e.calibrated_from.as_ref().filter(|_| e.learned > 0) {
-        let m = &c.measurement;
-        items.push(serde_json::json!({
-            "class": "learned",
-            "source": "learned",
-            "description": format!(
-                "a {} on {} held {} entries ({} estimated); scaled to today's catalog counts it needs {}, {} more than the model says",
-                m.source, m.measured_at, m.locks_held,
-                m.locks_estimated.map_or("none".to_string(), |n| n.to_string()), c.scaled_locks, e.learned),
-            "locks": e.learned,
-            "calibrated_from": {
-                "source": m.source, "measured_at": m.measured_at, "path": m.path,
-                "from_version": m.from_version, "to_version": m.to_version,
-                "locks_held": m.locks_held, "locks_estimated": m.locks_estimated,
-                "locks_counted_then": m.locks_counted, "locks_counted_now": e.counted,
-                "scaled_locks": c.scaled_locks, "model_locks": c.model_locks,
-            },
-        }));
-    }
-    if e.slack > 0 {
-        items.push(serde_json::json!({"class": "slack", "source": "slack", "description": format!("slack of {}% against under-estimating", Model::get().slack_percent), "locks": e.slack}));
-    }
-    serde_json::Value::Array(items)
 }
 
 // pgrx needs each result column spelled out (name!) in the signature.
@@ -112,34 +63,46 @@ fn promscale_upgrade_lock_estimate(
     let rules = Rules::get();
     let snapshot = read(rules);
     let plan = plan_or_error(&snapshot, target, rules);
-    let a = locks::assess(&snapshot, &plan);
-    let c = &a.capacity;
-    let row = (
-        plan.target_release.version.text.clone(),
-        a.estimate.path.describe(),
-        a.estimate.locks_needed,
-        c.size.nominal_entries(),
-        c.in_use,
-        c.available(),
-        a.fits(),
-        a.fit.as_str().to_string(),
-        c.margin_percent as i32,
-        a.recommended_max_locks as i32,
-        c.size.max_locks_per_transaction as i32,
-        a.change_needed().then(|| a.alter_system()),
-        if a.change_needed() {
-            "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string()
-        } else {
-            "No change is needed: the current max_locks_per_transaction covers the upgrade with the safety margin."
-                .to_string()
-        },
-        c.size.explain(),
-        pgrx::JsonB(breakdown_json(&a)),
-        a.published_max_locks as i32,
-        a.published_locks,
-        snapshot.streaming_standbys as i32,
-    );
-    TableIterator::once(row)
+    let LockEstimateView {
+        target_release,
+        path,
+        locks_needed,
+        lock_capacity,
+        locks_in_use,
+        locks_available,
+        fits,
+        fit,
+        margin_percent,
+        recommended_max_locks_per_transaction,
+        current_max_locks_per_transaction,
+        alter_system,
+        restart_note,
+        capacity_formula,
+        breakdown,
+        published_formula_max_locks_per_transaction,
+        published_formula_locks,
+        streaming_standbys,
+    } = LockEstimateView::new(&plan, &snapshot, &locks::assess(&snapshot, &plan));
+    TableIterator::once((
+        target_release,
+        path,
+        locks_needed,
+        lock_capacity,
+        locks_in_use,
+        locks_available,
+        fits,
+        fit,
+        margin_percent,
+        recommended_max_locks_per_transaction,
+        current_max_locks_per_transaction,
+        alter_system,
+        restart_note,
+        capacity_formula,
+        pgrx::JsonB(breakdown),
+        published_formula_max_locks_per_transaction,
+        published_formula_locks,
+        streaming_standbys,
+    ))
 }
 
 #[pg_extern(stable)]
@@ -150,9 +113,10 @@ fn promscale_upgrade_checks(
     'static,
     (name!(check_name, String), name!(status, String), name!(detail, String), name!(hint, Option<String>)),
 > {
-    TableIterator::new(
-        run_checks(target).into_iter().map(|c| (c.name.to_string(), c.status.as_str().to_string(), c.detail, c.hint)),
-    )
+    TableIterator::new(run_checks(target).into_iter().map(|c| {
+        let CheckView { check_name, status, detail, hint } = CheckView::from(c);
+        (check_name, status, detail, hint)
+    }))
 }
 
 #[pg_extern(stable)]
@@ -246,6 +210,24 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(ready, failing == 0);
+    }
+
+    /// The report's sections are the functions' rows, key for column.
+    #[pg_test]
+    fn report_sections_have_the_functions_columns() {
+        let same = |section: &str, row: &str| {
+            Spi::get_one::<bool>(&format!(
+                "SELECT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys({section}) k)
+                      = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(to_jsonb(({row}))) k)"
+            ))
+            .unwrap()
+            .unwrap()
+        };
+        assert!(same(
+            "promscale_upgrade_report()->'lock_estimate'",
+            "SELECT e FROM promscale_upgrade_lock_estimate() e"
+        ));
+        assert!(same("promscale_upgrade_report()->'checks'->0", "SELECT c FROM promscale_upgrade_checks() c LIMIT 1"));
     }
 
     #[pg_test(error = "unknown Promscale release \"0.9.0\"")]

@@ -19,6 +19,7 @@ mod settings;
 pub mod snapshot;
 pub mod state;
 pub mod version;
+pub mod views;
 
 mod api;
 

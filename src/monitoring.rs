@@ -14,6 +14,7 @@ use crate::snapshot::read::{activity, read};
 use crate::snapshot::{Activity, Snapshot};
 use crate::state::{self, IngestSignals, LastUpgrade, RunningUpgrade, State};
 use crate::version::ExtVersion;
+use crate::views::{CheckView, LockEstimateView};
 
 /// Version of the `promscale_upgrade_report()` document's shape.
 pub const REPORT_FORMAT_VERSION: i64 = 1;
@@ -174,33 +175,14 @@ fn promscale_upgrade_state() -> TableIterator<
 fn promscale_upgrade_report(target: default!(Option<&str>, "NULL")) -> pgrx::JsonB {
     let g = gather(target, Rules::get());
     let l = &g.locks;
-    let checks: Vec<Value> = g
-        .checks
-        .iter()
-        .map(|c| json!({"check_name": c.name, "status": c.status.as_str(), "detail": c.detail, "hint": c.hint}))
-        .collect();
+    let checks: Vec<CheckView> = g.checks.iter().cloned().map(CheckView::from).collect();
     pgrx::JsonB(json!({
         "format_version": REPORT_FORMAT_VERSION,
         "generated_at_epoch": now_epoch(),
         "ready": g.failing().is_empty(),
         "state": g.state_json(),
         "checks": checks,
-        "lock_estimate": {
-            "path": l.estimate.path.describe(),
-            "locks_needed": l.estimate.locks_needed,
-            "lock_capacity": l.capacity.size.nominal_entries(),
-            "locks_in_use": l.capacity.in_use,
-            "locks_available": l.capacity.available(),
-            "fits": l.fits(),
-            "fit": l.fit.as_str(),
-            "margin_percent": l.capacity.margin_percent,
-            "recommended_max_locks_per_transaction": l.recommended_max_locks,
-            "current_max_locks_per_transaction": l.capacity.size.max_locks_per_transaction,
-            "alter_system": l.change_needed().then(|| l.alter_system()),
-            "capacity_formula": l.capacity.size.explain(),
-            "breakdown": crate::api::breakdown_json(l),
-            "published_formula_max_locks_per_transaction": l.published_max_locks,
-        },
+        "lock_estimate": LockEstimateView::new(&g.plan, &g.snapshot, l),
     }))
 }
 
@@ -239,6 +221,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
     let now = now_epoch();
     let count = |s: Status| g.checks.iter().filter(|c| c.status == s).count() as i32;
     let a = &g.activity;
+    let locks = LockEstimateView::new(&g.plan, &g.snapshot, &g.locks);
     let available =
         matches!(g.state.phase, state::Phase::UpgradeAvailable | state::Phase::NotReady | state::Phase::LegacyPre011);
     TableIterator::once((
@@ -249,10 +232,10 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         count(Status::Fail),
         count(Status::Warning),
         i32::from(available),
-        g.locks.estimate.locks_needed,
-        g.locks.capacity.size.nominal_entries(),
-        g.locks.capacity.available(),
-        i32::from(g.locks.fits()),
+        locks.locks_needed,
+        locks.lock_capacity,
+        locks.locks_available,
+        i32::from(locks.fits),
         a.connectors_running,
         i32::from(a.running_upgrade.is_some()),
         a.running_upgrade.as_ref().and_then(|r| r.seconds).unwrap_or(0.0),

@@ -631,7 +631,7 @@ mod tests {
     fn update_counts_every_member_class_and_what_they_reference() {
         // The real promscale 0.8.0's members (lock-footprint-facts.md): a
         // model of routines and views only missed the operators, schemas
-        // and operator classes, about 10% of the real update.
+        // and operator classes, a tenth of the real update.
         let members = counts(&[
             ("extension_routines", 252),
             ("extension_relations", 45),

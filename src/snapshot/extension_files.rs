@@ -2,8 +2,9 @@
 //!
 //! `pg_available_extension_versions` answers this, but reads and parses the
 //! control file of every extension in the directory (and every version's
-//! secondary control file) on each call: about 5 ms, half of what a guard
-//! function costs on a small database, for two extensions' worth of facts.
+//! secondary control file) on each call, a large share of what a guard
+//! function costs on a small database (bench/performance.sh), for two
+//! extensions' worth of facts.
 //! This module applies PostgreSQL's rule (`extension.c`,
 //! `get_available_versions_for_extension`) to the file names alone: a
 //! version is available when it has an install script `name--V.sql`, or when

@@ -1,10 +1,11 @@
 //! The one pass over `pg_class` (and, for the state, over `pg_inherits`)
 //! that every guard function makes, done on the catalog's heap directly.
 //!
-//! Why not SQL: on a database of 10,000 metrics `pg_class` holds some
-//! 200,000 rows, and the executor's per-row cost (a join to `pg_namespace`,
-//! grouping, a name hash) made this pass several times slower than a bare
-//! `count(*)`. Here each row costs a hash lookup of its schema and a few
+//! Why not SQL: a database of many metrics holds hundreds of thousands of
+//! `pg_class` rows, and the executor's per-row cost (a join to
+//! `pg_namespace`, grouping, a name hash) made this pass several times
+//! slower than a bare `count(*)` (bench/performance.sh, figures in
+//! bench/results/). Here each row costs a hash lookup of its schema and a few
 //! increments in `RelationTally`; names are read only in `prom_data` and
 //! `prom_metric`. The scan uses the catalog snapshot, as PostgreSQL's own
 //! catalog lookups do, and takes its lock on a catalog only if it is granted
@@ -30,7 +31,7 @@ struct FormDataPgInherits {
 }
 
 /// A hasher for OID keys: one multiply instead of SipHash, which showed in
-/// the pass's profile (a schema lookup for most of the 200,000 rows, since
+/// the pass's profile (a schema lookup for nearly every row, since
 /// the rows of a metric's table, series, views and chunks interleave). OIDs
 /// are not chosen by an attacker, so no DoS-resistant hash is needed.
 #[derive(Default)]

@@ -464,7 +464,8 @@ mod tests {
         let partial = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100}"#;
         let e = serde_json::from_str::<LockTableRow>(partial).err().expect("max_prepared_transactions is required");
         assert!(e.to_string().contains("max_prepared_transactions"), "{e}");
-        let full = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100, "max_prepared_transactions": 0}"#;
+        let full =
+            r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100, "max_prepared_transactions": 0}"#;
         assert_eq!(serde_json::from_str::<LockTableRow>(full).unwrap().locks_in_use, 3);
     }
 
