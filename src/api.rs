@@ -228,6 +228,13 @@ mod tests {
             "SELECT e FROM promscale_upgrade_lock_estimate() e"
         ));
         assert!(same("promscale_upgrade_report()->'checks'->0", "SELECT c FROM promscale_upgrade_checks() c LIMIT 1"));
+        // The state section has every column of the state function, and
+        // the nested objects of its format 1 besides.
+        let missing = Spi::get_one::<i64>(
+            "SELECT count(*) FROM jsonb_object_keys(to_jsonb((SELECT s FROM promscale_upgrade_state() s))) k
+             WHERE NOT promscale_upgrade_report()->'state' ? k",
+        );
+        assert_eq!(missing, Ok(Some(0)));
     }
 
     #[pg_test(error = "unknown Promscale release \"0.9.0\"")]

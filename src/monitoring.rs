@@ -4,7 +4,7 @@
 //! from `state`, `checks` and `locks`.
 
 use pgrx::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::checks::{self, Check, Status};
 use crate::locks::{self, LockAssessment};
@@ -14,7 +14,7 @@ use crate::snapshot::read::{activity, read};
 use crate::snapshot::{Activity, Snapshot};
 use crate::state::{self, IngestSignals, LastUpgrade, RunningUpgrade, State};
 use crate::version::ExtVersion;
-use crate::views::{CheckView, LockEstimateView};
+use crate::views::{CheckView, LockEstimateView, StateInputs, StateView};
 
 /// Version of the `promscale_upgrade_report()` document's shape.
 pub const REPORT_FORMAT_VERSION: i64 = 1;
@@ -84,28 +84,15 @@ impl Gathered<'_> {
         self.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.name.to_string()).collect()
     }
 
-    fn state_json(&self) -> Value {
-        let a = &self.activity;
-        json!({
-            "phase": self.state.phase.as_str(),
-            "phase_meaning": self.state.phase.meaning(),
-            "next_step": self.state.next_step,
-            "installed_version": self.snapshot.promscale.installed,
-            "default_version": self.snapshot.promscale.default_version,
-            "newest_available_version": newest_available(&self.snapshot),
-            "target_release": self.plan.target_release.version.text,
-            "target_version": self.plan.target_extension.as_ref().map(|v| v.text.clone()),
-            "connector_sessions": a.connectors_running,
-            "connector_versions": a.connector_versions,
-            "running_upgrade": a.running_upgrade.as_ref().map(|r| json!({"pid": r.pid, "seconds": r.seconds, "wait_event": r.wait_event})),
-            "last_upgrade": a.last_upgrade.as_ref().map(|l| json!({
-                "from_version": l.from_version, "to_version": l.to_version,
-                "finished_at_epoch": l.finished_at, "duration_seconds": l.duration_seconds})),
-            "metadata_last_seen_epoch": a.metadata_last_seen,
-            "database_rows_inserted": self.snapshot.database_rows_inserted,
-            "newest_chunk_rows_inserted": a.newest_chunk_rows_inserted,
-            "ingest_resumed_at_epoch": self.ingest_resumed_at(),
-            "failing_checks": self.failing(),
+    fn state_view(&self) -> StateView {
+        StateView::new(StateInputs {
+            snapshot: &self.snapshot,
+            plan: &self.plan,
+            state: &self.state,
+            activity: &self.activity,
+            newest_available_version: newest_available(&self.snapshot),
+            ingest_resumed_at: self.ingest_resumed_at(),
+            failing_checks: self.failing(),
         })
     }
 }
@@ -141,32 +128,53 @@ fn promscale_upgrade_state() -> TableIterator<
         name!(failing_checks, Vec<String>),
     ),
 > {
-    let g = gather(None, Rules::get());
-    let a = &g.activity;
-    let resumed = g.ingest_resumed_at();
+    let StateView {
+        phase,
+        phase_meaning,
+        next_step,
+        installed_version,
+        default_version,
+        newest_available_version,
+        target_release,
+        target_version,
+        connector_sessions,
+        connector_versions,
+        upgrade_pid,
+        upgrade_seconds,
+        upgrade_wait_event,
+        last_upgrade_from,
+        last_upgrade_to,
+        last_upgrade_finished_at,
+        ingest_resumed,
+        ingest_resumed_at,
+        metadata_last_seen,
+        database_rows_inserted,
+        newest_chunk_rows_inserted,
+        failing_checks,
+    } = gather(None, Rules::get()).state_view();
     TableIterator::once((
-        g.state.phase.as_str().to_string(),
-        g.state.phase.meaning().to_string(),
-        g.state.next_step.clone(),
-        g.snapshot.promscale.installed.clone(),
-        g.snapshot.promscale.default_version.clone(),
-        newest_available(&g.snapshot),
-        g.plan.target_release.version.text.clone(),
-        g.plan.target_extension.as_ref().map(|v| v.text.clone()),
-        a.connectors_running,
-        a.connector_versions.clone(),
-        a.running_upgrade.as_ref().map(|r| r.pid),
-        a.running_upgrade.as_ref().and_then(|r| r.seconds),
-        a.running_upgrade.as_ref().and_then(|r| r.wait_event.clone()),
-        a.last_upgrade.as_ref().and_then(|l| l.from_version.clone()),
-        a.last_upgrade.as_ref().and_then(|l| l.to_version.clone()),
-        to_timestamp(a.last_upgrade.as_ref().map(|l| l.finished_at)),
-        resumed.is_some(),
-        to_timestamp(resumed),
-        to_timestamp(a.metadata_last_seen),
-        g.snapshot.database_rows_inserted,
-        a.newest_chunk_rows_inserted,
-        g.failing(),
+        phase,
+        phase_meaning,
+        next_step,
+        installed_version,
+        default_version,
+        newest_available_version,
+        target_release,
+        target_version,
+        connector_sessions,
+        connector_versions,
+        upgrade_pid,
+        upgrade_seconds,
+        upgrade_wait_event,
+        last_upgrade_from,
+        last_upgrade_to,
+        to_timestamp(last_upgrade_finished_at),
+        ingest_resumed,
+        to_timestamp(ingest_resumed_at),
+        to_timestamp(metadata_last_seen),
+        database_rows_inserted,
+        newest_chunk_rows_inserted,
+        failing_checks,
     ))
 }
 
@@ -180,7 +188,7 @@ fn promscale_upgrade_report(target: default!(Option<&str>, "NULL")) -> pgrx::Jso
         "format_version": REPORT_FORMAT_VERSION,
         "generated_at_epoch": now_epoch(),
         "ready": g.failing().is_empty(),
-        "state": g.state_json(),
+        "state": g.state_view().report_json(&g.activity),
         "checks": checks,
         "lock_estimate": LockEstimateView::new(&g.plan, &g.snapshot, l),
     }))

@@ -11,7 +11,9 @@ use crate::checks::Check;
 use crate::locks::estimate::Model;
 use crate::locks::LockAssessment;
 use crate::plan::Plan;
+use crate::snapshot::Activity;
 use crate::snapshot::Snapshot;
+use crate::state::State;
 
 /// One row of `promscale_upgrade_checks()`, one entry of the report's `checks`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +82,104 @@ impl LockEstimateView {
             published_formula_locks: a.published_locks,
             streaming_standbys: snapshot.streaming_standbys as i32,
         }
+    }
+}
+
+/// The row of `promscale_upgrade_state()`; the report's `state` holds the
+/// same keys (times as epoch seconds, which the function turns into
+/// timestamptz), beside the nested objects of its format 1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateView {
+    pub phase: String,
+    pub phase_meaning: String,
+    pub next_step: String,
+    pub installed_version: Option<String>,
+    pub default_version: Option<String>,
+    pub newest_available_version: Option<String>,
+    pub target_release: String,
+    pub target_version: Option<String>,
+    pub connector_sessions: i64,
+    pub connector_versions: Vec<String>,
+    pub upgrade_pid: Option<i32>,
+    pub upgrade_seconds: Option<f64>,
+    pub upgrade_wait_event: Option<String>,
+    pub last_upgrade_from: Option<String>,
+    pub last_upgrade_to: Option<String>,
+    /// Epoch seconds.
+    pub last_upgrade_finished_at: Option<f64>,
+    pub ingest_resumed: bool,
+    /// Epoch seconds.
+    pub ingest_resumed_at: Option<f64>,
+    /// Epoch seconds.
+    pub metadata_last_seen: Option<f64>,
+    pub database_rows_inserted: i64,
+    pub newest_chunk_rows_inserted: i64,
+    pub failing_checks: Vec<String>,
+}
+
+/// What the state view is made of, from one gather.
+pub struct StateInputs<'a> {
+    pub snapshot: &'a Snapshot,
+    pub plan: &'a Plan<'a>,
+    pub state: &'a State,
+    pub activity: &'a Activity,
+    pub newest_available_version: Option<String>,
+    pub ingest_resumed_at: Option<f64>,
+    pub failing_checks: Vec<String>,
+}
+
+impl StateView {
+    pub fn new(i: StateInputs) -> StateView {
+        let a = i.activity;
+        StateView {
+            phase: i.state.phase.as_str().to_string(),
+            phase_meaning: i.state.phase.meaning().to_string(),
+            next_step: i.state.next_step.clone(),
+            installed_version: i.snapshot.promscale.installed.clone(),
+            default_version: i.snapshot.promscale.default_version.clone(),
+            newest_available_version: i.newest_available_version,
+            target_release: i.plan.target_release.version.text.clone(),
+            target_version: i.plan.target_extension.as_ref().map(|v| v.text.clone()),
+            connector_sessions: a.connectors_running,
+            connector_versions: a.connector_versions.clone(),
+            upgrade_pid: a.running_upgrade.as_ref().map(|r| r.pid),
+            upgrade_seconds: a.running_upgrade.as_ref().and_then(|r| r.seconds),
+            upgrade_wait_event: a.running_upgrade.as_ref().and_then(|r| r.wait_event.clone()),
+            last_upgrade_from: a.last_upgrade.as_ref().and_then(|l| l.from_version.clone()),
+            last_upgrade_to: a.last_upgrade.as_ref().and_then(|l| l.to_version.clone()),
+            last_upgrade_finished_at: a.last_upgrade.as_ref().map(|l| l.finished_at),
+            ingest_resumed: i.ingest_resumed_at.is_some(),
+            ingest_resumed_at: i.ingest_resumed_at,
+            metadata_last_seen: a.metadata_last_seen,
+            database_rows_inserted: i.snapshot.database_rows_inserted,
+            newest_chunk_rows_inserted: a.newest_chunk_rows_inserted,
+            failing_checks: i.failing_checks,
+        }
+    }
+
+    /// The report's `state`: this view's keys, and the nested objects and
+    /// `*_epoch` keys of the report's format 1.
+    pub fn report_json(&self, activity: &Activity) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut v {
+            let a = activity;
+            map.insert(
+                "running_upgrade".into(),
+                json!(a
+                    .running_upgrade
+                    .as_ref()
+                    .map(|r| json!({"pid": r.pid, "seconds": r.seconds, "wait_event": r.wait_event}))),
+            );
+            map.insert(
+                "last_upgrade".into(),
+                json!(a.last_upgrade.as_ref().map(|l| json!({
+                    "from_version": l.from_version, "to_version": l.to_version,
+                    "finished_at_epoch": l.finished_at, "duration_seconds": l.duration_seconds}))),
+            );
+            map.insert("metadata_last_seen_epoch".into(), json!(self.metadata_last_seen));
+            map.insert("ingest_resumed_at_epoch".into(), json!(self.ingest_resumed_at));
+        }
+        v
     }
 }
 
