@@ -75,6 +75,7 @@ mod tests {
     use crate::checks::testing::run_named;
     use crate::checks::Status;
     use crate::locks::capacity::LockTableSize;
+    use crate::locks::classes::ObjectClass;
     use crate::plan::tests::snapshot_with;
     use crate::snapshot::{Snapshot, UpdatePath};
 
@@ -86,9 +87,9 @@ mod tests {
             target: "0.8.0".into(),
             path: "0.0.0--0.8.0".into(),
         });
-        s.objects.insert("metric_tables".into(), metrics);
-        s.objects.insert("chunks".into(), metrics * 10);
-        s.objects.insert("routines".into(), 200);
+        s.objects.insert(ObjectClass::MetricTables, metrics);
+        s.objects.insert(ObjectClass::Chunks, metrics * 10);
+        s.objects.insert(ObjectClass::Routines, 200);
         s.lock_table =
             LockTableSize { max_backends: 122, max_locks_per_transaction: max_locks, max_prepared_transactions: 0 };
         s.lock_margin_percent = 20;

@@ -21,60 +21,19 @@ use serde::Deserialize;
 use crate::enforce::command::Command;
 use crate::enforce::decision::UpgradeKind;
 
+use super::classes::ObjectClass;
 use super::script_scan::{Creations, ObjectKind, ScriptScan};
 use crate::plan::{Installed, PathKind, Plan};
 use crate::version::ExtVersion;
-
-/// Every object class the catalog reads count, with the words a person reads.
-pub const CLASSES: &[(&str, &str)] = &[
-    ("metric_tables", "metric tables (prom_data)"),
-    ("metric_indexes", "indexes of metric tables"),
-    ("metric_toast", "toast tables of metric tables, with their indexes"),
-    ("chunks", "TimescaleDB chunks (of metric, exemplar and tracing tables)"),
-    ("chunk_indexes", "indexes of chunks"),
-    ("chunk_toast", "toast tables of chunks, with their indexes"),
-    ("series_partitions", "series partitions (prom_data_series)"),
-    ("series_indexes", "indexes of series partitions"),
-    ("series_toast", "toast tables of series partitions, with their indexes"),
-    ("metric_views", "metric and series views (prom_metric, prom_series)"),
-    ("exemplar_tables", "exemplar tables (prom_data_exemplar)"),
-    ("exemplar_indexes", "indexes of exemplar tables"),
-    ("exemplar_toast", "toast tables of exemplar tables, with their indexes"),
-    ("fixed_relations", "Promscale's own tables, sequences, views and partitions"),
-    ("fixed_indexes", "indexes of Promscale's own tables"),
-    ("fixed_toast", "toast tables of Promscale's own tables, with their indexes"),
-    ("routines", "functions and procedures in the Promscale schemas"),
-    ("types", "types and domains in the Promscale schemas"),
-    ("constraints", "constraints of Promscale's own tables and domains"),
-    ("triggers", "triggers on Promscale's own tables"),
-    ("operators", "operators in the Promscale schemas"),
-    ("column_defaults", "column defaults of Promscale's own tables"),
-    ("schemas", "Promscale schemas"),
-    ("extension_routines", "routines that are members of the promscale extension"),
-    ("extension_operators", "operators that are members of the promscale extension"),
-    ("extension_operator_classes", "operator classes that are members of the promscale extension"),
-    ("extension_operator_families", "operator families that are members of the promscale extension"),
-    ("extension_casts", "casts that are members of the promscale extension"),
-    ("extension_types", "types and domains that are members of the promscale extension"),
-    ("extension_schemas", "schemas that are members of the promscale extension, and the extension's own schema"),
-    ("extension_relations", "tables, partitioned tables and views that are members of the promscale extension"),
-    (
-        "referenced_types",
-        "types the extension's routines use that are not members (row types, array types, other extensions' types)",
-    ),
-    ("referenced_roles", "roles named as owners or in GRANTs of the Promscale objects"),
-    ("referenced_languages", "procedural languages of the Promscale routines (not built in)"),
-    ("extension_itself", "the promscale extension object"),
-];
 
 const MODEL_JSON: &str = include_str!("model.json");
 
 #[derive(Debug, Deserialize)]
 pub struct PathModel {
-    pub factors: BTreeMap<String, i64>,
+    pub factors: BTreeMap<ObjectClass, i64>,
     /// Which counted class holds the existing objects of each created kind:
     /// a script's CREATE of such a kind re-creates them, up to their number.
-    pub existing: BTreeMap<String, String>,
+    pub existing: BTreeMap<String, ObjectClass>,
     /// System catalogs and views the path opens.
     pub catalogs: Vec<String>,
 }
@@ -92,16 +51,8 @@ impl Model {
     pub fn from_json(json: &str) -> Result<Model, String> {
         let model: Model = serde_json::from_str(json).map_err(|e| e.to_string())?;
         for (path, m) in &model.paths {
-            if let Some(unknown) = m.factors.keys().find(|k| !CLASSES.iter().any(|(c, _)| c == k)) {
-                return Err(format!("path {path}: unknown object class {unknown:?}"));
-            }
-            for (kind, class) in &m.existing {
-                if ObjectKind::from_name(kind).is_none() {
-                    return Err(format!("path {path}: unknown object kind {kind:?}"));
-                }
-                if !CLASSES.iter().any(|(c, _)| c == class) {
-                    return Err(format!("path {path}: unknown object class {class:?}"));
-                }
+            if let Some(kind) = m.existing.keys().find(|kind| ObjectKind::from_name(kind).is_none()) {
+                return Err(format!("path {path}: unknown object kind {kind:?}"));
             }
         }
         for (kind, value) in &model.created_object_locks {
@@ -321,8 +272,8 @@ pub struct LockEstimate {
 /// The catalog facts the estimate is made from.
 #[derive(Debug, Clone, Copy)]
 pub struct CatalogCounts<'a> {
-    /// Objects by class (`CLASSES`).
-    pub objects: &'a BTreeMap<String, i64>,
+    /// Objects by class.
+    pub objects: &'a BTreeMap<ObjectClass, i64>,
     /// Relations each system catalog or view stands for when opened: itself,
     /// its indexes, its toast table and toast index.
     pub catalog_relations: &'a BTreeMap<String, i64>,
@@ -351,14 +302,14 @@ pub fn estimate(
     let Some(path_model) = path.key().and_then(|k| model.paths.get(k)) else {
         return empty;
     };
-    let mut by_class: Vec<ClassLocks> = CLASSES
+    let mut by_class: Vec<ClassLocks> = ObjectClass::ALL
         .iter()
-        .filter_map(|(class, label)| {
-            let factor = *path_model.factors.get(*class)?;
-            let count = counts.objects.get(*class).copied().unwrap_or(0);
+        .filter_map(|class| {
+            let factor = *path_model.factors.get(class)?;
+            let count = counts.objects.get(class).copied().unwrap_or(0);
             Some(ClassLocks {
-                class: class.to_string(),
-                label: label.to_string(),
+                class: class.name().to_string(),
+                label: class.label().to_string(),
                 source: "counted",
                 objects: count,
                 locks: count * factor,
@@ -422,7 +373,7 @@ pub fn estimate(
 /// new, unless a migration that runs dropped them first (then the
 /// re-creation makes new objects). A migration that appears in several
 /// scripts of the path runs once.
-pub fn new_objects(scripts: &PathScripts, path_model: &PathModel, objects: &BTreeMap<String, i64>) -> Creations {
+pub fn new_objects(scripts: &PathScripts, path_model: &PathModel, objects: &BTreeMap<ObjectClass, i64>) -> Creations {
     let mut migrations = Creations::default();
     let mut always = Creations::default();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
@@ -438,16 +389,16 @@ pub fn new_objects(scripts: &PathScripts, path_model: &PathModel, objects: &BTre
     let mut new = Creations { counts: migrations.counts.clone(), ..Creations::default() };
     // Kinds that share one existing class (tables, views and sequences are
     // all relations) are compared with it together.
-    let mut by_class: BTreeMap<&str, Vec<ObjectKind>> = BTreeMap::new();
+    let mut by_class: BTreeMap<ObjectClass, Vec<ObjectKind>> = BTreeMap::new();
     for kind in always.counts.keys() {
         match path_model.existing.get(kind.name()) {
-            Some(class) => by_class.entry(class.as_str()).or_default().push(*kind),
+            Some(class) => by_class.entry(*class).or_default().push(*kind),
             None => new.add(*kind, always.counts[kind]),
         }
     }
     for (class, kinds) in by_class {
         let dropped: i64 = kinds.iter().map(|k| migrations.dropped.get(k).copied().unwrap_or(0)).sum();
-        let mut existing = (objects.get(class).copied().unwrap_or(0) - dropped).max(0);
+        let mut existing = (objects.get(&class).copied().unwrap_or(0) - dropped).max(0);
         for kind in kinds {
             let made = always.counts[&kind];
             let replaced = made.min(existing);
@@ -566,8 +517,8 @@ mod tests {
         ExtVersion::parse(s).unwrap()
     }
 
-    fn counts(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
-        pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    fn counts(pairs: &[(&str, i64)]) -> BTreeMap<ObjectClass, i64> {
+        pairs.iter().map(|(k, n)| (ObjectClass::from_name(k).unwrap_or_else(|| panic!("class {k}")), *n)).collect()
     }
 
     /// Every catalog the model names, standing for no relations: the tests
@@ -577,7 +528,7 @@ mod tests {
     }
 
     fn est(
-        objects: &BTreeMap<String, i64>,
+        objects: &BTreeMap<ObjectClass, i64>,
         scripts: &PathScripts,
         m: &[LockMeasurement],
         path: &LockPath,
@@ -599,9 +550,9 @@ mod tests {
     fn every_class_is_counted_by_the_relation_pass_or_the_catalog_query() {
         let sql = include_str!("../snapshot/sql/object_counts.sql");
         let from_pass = crate::snapshot::relation_tally::RelationTally::default().objects();
-        for (class, _) in CLASSES {
+        for class in ObjectClass::ALL {
             assert!(
-                from_pass.contains_key(*class) || sql.contains(&format!("'{class}'")),
+                from_pass.contains_key(&class) || sql.contains(&format!("'{}'", class.name())),
                 "neither the relation pass nor object_counts.sql counts {class}"
             );
         }
@@ -617,7 +568,8 @@ mod tests {
             ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect::<Vec<_>>().join(", ")
         );
         let bad = base(r#"{"update": {"factors": {"tables": 1}, "existing": {}, "catalogs": []}}"#, &all_kinds);
-        assert!(Model::from_json(&bad).unwrap_err().contains("unknown object class \"tables\""));
+        let e = Model::from_json(&bad).unwrap_err();
+        assert!(e.contains("unknown variant `tables`"), "{e}");
         let bad =
             base(r#"{"update": {"factors": {}, "existing": {"gadget": "routines"}, "catalogs": []}}"#, &all_kinds);
         assert!(Model::from_json(&bad).unwrap_err().contains("unknown object kind \"gadget\""));
@@ -673,8 +625,8 @@ mod tests {
         let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
         let with_members = |n: i64| {
             let mut c = large.clone();
-            c.insert("extension_routines".into(), 240);
-            c.insert("metric_tables".into(), n);
+            c.insert(ObjectClass::ExtensionRoutines, 240);
+            c.insert(ObjectClass::MetricTables, n);
             est(&c, &PathScripts::default(), &[], &update).locks_needed
         };
         assert_eq!(with_members(10), with_members(10_000));

@@ -4,6 +4,7 @@
 //! holds them (`capacity`).
 
 pub mod capacity;
+pub mod classes;
 pub mod estimate;
 pub mod script_scan;
 
@@ -92,7 +93,7 @@ pub fn assess(snapshot: &Snapshot, plan: &Plan) -> LockAssessment {
     let estimate = estimate_path(snapshot, &LockPath::of(plan));
     let capacity = Capacity::of(snapshot);
     let needed = estimate.locks_needed;
-    let relations = snapshot.objects.get("relations_outside_system_schemas").copied().unwrap_or(0);
+    let relations = snapshot.relations_outside_system_schemas;
     LockAssessment {
         fit: capacity.fit(needed),
         recommended_max_locks: capacity.recommended_max_locks(needed),

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::locks::capacity::LockTableSize;
+use crate::locks::classes::ObjectClass;
 use crate::locks::estimate::LockMeasurement;
 use crate::locks::script_scan::ScriptScan;
 
@@ -129,8 +130,10 @@ pub struct Snapshot {
     /// Tables in `prom_data` that no `prom_metric` view reads.
     pub non_metric_tables_in_prom_data: Vec<String>,
     pub max_locks: MaxLocksSetting,
-    /// Promscale objects by class (see `locks::estimate::CLASSES`).
-    pub objects: BTreeMap<String, i64>,
+    /// Promscale objects by class.
+    pub objects: BTreeMap<ObjectClass, i64>,
+    /// Relations outside the system schemas (the published formula's count).
+    pub relations_outside_system_schemas: i64,
     /// Rows inserted into this database since the statistics were reset
     /// (`pg_stat_database.tup_inserted`): grows while connectors ingest.
     pub database_rows_inserted: i64,

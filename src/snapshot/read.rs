@@ -24,6 +24,7 @@ use super::{
     RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
 };
 use crate::locks::capacity::LockTableSize;
+use crate::locks::classes::ObjectClass;
 use crate::locks::estimate::{LockMeasurement, Model};
 use crate::pg_glue::raise;
 use crate::rules::Rules;
@@ -121,7 +122,7 @@ struct HazardsRow {
 
 #[derive(Deserialize)]
 struct ObjectCountsRow {
-    objects: BTreeMap<String, i64>,
+    objects: BTreeMap<ObjectClass, i64>,
     catalog_relations: BTreeMap<String, i64>,
     database_rows_inserted: i64,
 }
@@ -355,6 +356,7 @@ pub fn read(rules: &Rules) -> Snapshot {
         prom_info_metric_dependents: hazards.prom_info_metric_dependents,
         non_metric_tables_in_prom_data,
         objects,
+        relations_outside_system_schemas: relations.tally.outside_system_schemas(),
         catalog_relations: counts.catalog_relations,
         database_rows_inserted: counts.database_rows_inserted,
         lock_table: LockTableSize {

@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-/// The part a schema plays in the lock estimate (`locks::estimate::CLASSES`).
+use crate::locks::classes::ObjectClass;
+
+/// The part a schema plays in the lock estimate (its `ObjectClass`es).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaRole {
     /// `prom_data`: one table per metric.
@@ -52,14 +54,15 @@ impl SchemaRole {
 
     /// Object-class keys for its relations, indexes and toast tables (None:
     /// not counted for this role).
-    fn keys(self) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+    fn keys(self) -> (ObjectClass, Option<ObjectClass>, Option<ObjectClass>) {
+        use ObjectClass::*;
         match self {
-            SchemaRole::Metric => ("metric_tables", Some("metric_indexes"), Some("metric_toast")),
-            SchemaRole::Series => ("series_partitions", Some("series_indexes"), Some("series_toast")),
-            SchemaRole::Exemplar => ("exemplar_tables", Some("exemplar_indexes"), Some("exemplar_toast")),
-            SchemaRole::View => ("metric_views", None, None),
-            SchemaRole::Chunk => ("chunks", Some("chunk_indexes"), Some("chunk_toast")),
-            SchemaRole::Fixed => ("fixed_relations", Some("fixed_indexes"), Some("fixed_toast")),
+            SchemaRole::Metric => (MetricTables, Some(MetricIndexes), Some(MetricToast)),
+            SchemaRole::Series => (SeriesPartitions, Some(SeriesIndexes), Some(SeriesToast)),
+            SchemaRole::Exemplar => (ExemplarTables, Some(ExemplarIndexes), Some(ExemplarToast)),
+            SchemaRole::View => (MetricViews, None, None),
+            SchemaRole::Chunk => (Chunks, Some(ChunkIndexes), Some(ChunkToast)),
+            SchemaRole::Fixed => (FixedRelations, Some(FixedIndexes), Some(FixedToast)),
         }
     }
 
@@ -172,27 +175,32 @@ impl RelationTally {
         }
     }
 
-    /// Object counts by class, with the keys `locks::estimate::CLASSES`
-    /// uses; `types` holds the fixed relations' row types and their array
-    /// types (a takeover re-owns or drops both with the relation; the other
-    /// types are counted in SQL).
-    pub fn objects(&self) -> BTreeMap<String, i64> {
+    /// Object counts by class; `types` holds the fixed relations' row types
+    /// and their array types (a takeover re-owns or drops both with the
+    /// relation; the other types are counted in SQL).
+    pub fn objects(&self) -> BTreeMap<ObjectClass, i64> {
         let mut out = BTreeMap::new();
         for role in ROLES {
             let c = self.roles[role.index()];
             let (relations, indexes, toast) = role.keys();
-            out.insert(relations.to_string(), c.relations);
+            out.insert(relations, c.relations);
             if let Some(k) = indexes {
-                out.insert(k.to_string(), c.indexes);
+                out.insert(k, c.indexes);
             }
             if let Some(k) = toast {
-                out.insert(k.to_string(), c.toast);
+                out.insert(k, c.toast);
             }
         }
-        out.insert("types".into(), 2 * self.roles[SchemaRole::Fixed.index()].row_types);
-        out.insert("relations_outside_system_schemas".into(), self.outside_system_schemas);
-        out.insert("schemas".into(), self.schemas);
+        out.insert(ObjectClass::Types, 2 * self.roles[SchemaRole::Fixed.index()].row_types);
+        out.insert(ObjectClass::Schemas, self.schemas);
         out
+    }
+
+    /// Relations outside `pg_catalog`, `information_schema` and the toast
+    /// schemas: what the published formula for `max_locks_per_transaction`
+    /// counts.
+    pub fn outside_system_schemas(&self) -> i64 {
+        self.outside_system_schemas
     }
 
     /// Whether every table in `prom_data` has a same-named relation in
@@ -245,20 +253,19 @@ mod tests {
         add(&mut t, "pg_catalog", b'r', true, "pg_class");
         add(&mut t, "pg_toast", b't', false, "pg_toast_1");
         let o = t.objects();
-        let get = |k: &str| o[k];
+        let get = |k: &str| o[&ObjectClass::from_name(k).unwrap()];
         assert_eq!((get("metric_tables"), get("metric_indexes"), get("metric_toast")), (1, 2, 1));
         assert_eq!((get("chunks"), get("chunk_indexes"), get("chunk_toast")), (2, 0, 1));
         assert_eq!(get("metric_views"), 2);
         assert_eq!((get("fixed_relations"), get("fixed_toast")), (3, 1));
         assert_eq!(get("types"), 4, "the table and the composite type, each with its array type; not the sequence");
-        assert_eq!(get("relations_outside_system_schemas"), 11);
+        assert_eq!(t.outside_system_schemas(), 11);
         assert_eq!(get("series_partitions") + get("exemplar_tables"), 0);
         assert_eq!(get("schemas"), 0, "counted from pg_namespace, not from relations");
         for nsp in ["prom_data", "prom_metric", "prom_series", "_prom_catalog", "_timescaledb_internal", "public"] {
             t.add_schema(info(nsp));
         }
-        assert_eq!(t.objects()["schemas"], 4, "not TimescaleDB's chunk schema, not public");
-        assert!(!o.contains_key("metric_view_indexes"));
+        assert_eq!(t.objects()[&ObjectClass::Schemas], 4, "not TimescaleDB's chunk schema, not public");
     }
 
     #[test]
@@ -286,6 +293,6 @@ mod tests {
         let mut t = RelationTally::default();
         t.add(info("_timescaledb_internal"), b'r', false, || -> &[u8] { panic!("name read for a chunk") });
         t.add(info("prom_data"), b'i', false, || -> &[u8] { panic!("name read for an index") });
-        assert_eq!(t.objects()["chunks"], 1);
+        assert_eq!(t.objects()[&ObjectClass::Chunks], 1);
     }
 }
