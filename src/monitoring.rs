@@ -48,7 +48,7 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
         .last_upgrade
         .as_ref()
         .map(|l| LastUpgrade { to_version: l.to_version.clone(), finished_at: l.finished_at });
-    let state = state::decide(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
+    let state = state::phase_of(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
     Gathered { snapshot, plan, checks, locks, activity, state }
 }
 

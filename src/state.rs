@@ -109,7 +109,10 @@ pub struct State {
     pub next_step: String,
 }
 
-pub fn decide(
+/// The upgrade's phase from the plan, the failing checks and what is
+/// happening now. (Not to be confused with `enforce::decision::decide`,
+/// which judges one extension command.)
+pub fn phase_of(
     plan: &Plan,
     failing: &[&Check],
     running: Option<&RunningUpgrade>,
@@ -213,7 +216,7 @@ mod tests {
         last: Option<&LastUpgrade>,
         ingest: &IngestSignals,
     ) -> State {
-        decide(&plan(s, None, Rules::get()).unwrap(), failing, running, last, ingest)
+        super::phase_of(&plan(s, None, Rules::get()).unwrap(), failing, running, last, ingest)
     }
 
     #[test]

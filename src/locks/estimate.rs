@@ -14,7 +14,7 @@
 //! one entry per distinct object, so the sum is the requirement.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -199,7 +199,7 @@ impl LockPath {
 pub struct PathScripts {
     /// Scans of the script files the path runs, in order (for a takeover,
     /// the 0.0.0 script first). Empty when none was found on disk.
-    pub scans: Vec<ScriptScan>,
+    pub scans: Vec<Arc<ScriptScan>>,
     /// Incremental migrations that will be skipped because they are applied
     /// already (recorded in `_ps_catalog.migration`, or marked applied by the
     /// takeover script).
@@ -665,7 +665,7 @@ $outer_migration_block$;
 
     fn scripts(applied: &[&str]) -> PathScripts {
         PathScripts {
-            scans: vec![scan_script(SCRIPT)],
+            scans: vec![Arc::new(scan_script(SCRIPT))],
             applied_migrations: applied.iter().map(|s| s.to_string()).collect(),
             files: vec!["promscale--1.0.0.sql".into()],
         }
@@ -688,9 +688,9 @@ $outer_migration_block$;
         assert_eq!(created.counts.get(&ObjectKind::Routine), None);
         // Unless a migration that runs dropped them: then they are made anew.
         let mut dropping = scripts(&["001-old.sql"]);
-        dropping
-            .scans
-            .push(scan_script("DO $m$ DECLARE _name text := '003-drop.sql'; BEGIN DROP FUNCTION a(), b(); END $m$;"));
+        dropping.scans.push(Arc::new(scan_script(
+            "DO $m$ DECLARE _name text := '003-drop.sql'; BEGIN DROP FUNCTION a(), b(); END $m$;",
+        )));
         let created = new_objects(&dropping, path_model, &counts(&[("extension_routines", 5)]));
         assert_eq!(created.counts.get(&ObjectKind::Routine), None, "5 - 2 existing still cover the 2");
         let created = new_objects(&dropping, path_model, &counts(&[("extension_routines", 2)]));

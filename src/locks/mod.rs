@@ -12,6 +12,7 @@ use capacity::{published_formula, published_formula_locks, Capacity, Fit};
 use estimate::{estimate, CatalogCounts, LockEstimate, LockPath, Model, PathScripts};
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::plan::Plan;
 use crate::snapshot::Snapshot;
@@ -75,10 +76,10 @@ pub fn path_scripts(snapshot: &Snapshot, path: &LockPath) -> PathScripts {
             (steps(&from.text), applied)
         }
     };
-    let found: Vec<(String, &std::sync::Arc<script_scan::ScriptScan>)> = files.iter().filter_map(|f| scan(f)).collect();
+    let found: Vec<(String, &Arc<script_scan::ScriptScan>)> = files.iter().filter_map(|f| scan(f)).collect();
     PathScripts {
         files: found.iter().map(|(f, _)| f.clone()).collect(),
-        scans: found.into_iter().map(|(_, s)| (**s).clone()).collect(),
+        scans: found.into_iter().map(|(_, s)| Arc::clone(s)).collect(),
         applied_migrations: applied,
     }
 }
