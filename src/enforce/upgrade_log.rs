@@ -21,7 +21,7 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
-use crate::pg_glue::{as_role, c_string, report};
+use crate::pg_glue::{as_role, c_string, raise, report};
 use crate::rehearsal;
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
@@ -144,8 +144,14 @@ fn write(row: LogRow) {
         );
         return;
     };
-    let started_at = TimestampWithTimeZone::try_from(row.started_at)
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: bad start time: {e:?}"));
+    let started_at = TimestampWithTimeZone::try_from(row.started_at).unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW,
+            "promscale_upgrade_guard: the update's start time is out of range",
+            Some(format!("The start time {} gave {e:?}.", row.started_at)),
+            None,
+        )
+    });
     // The updating role (the connector's, often not a superuser) need not be
     // able to write the log: write it as the table's owner. At pre-commit no
     // portal provides a snapshot, so push one.
@@ -180,7 +186,14 @@ fn write(row: LogRow) {
                 client.update(INSERT_LOG_0_1, None, &args[..args.len() - 1]).map(|_| ())
             }
         })
-        .unwrap_or_else(|e| error!("promscale_upgrade_guard: could not record the update: {e}"))
+        .unwrap_or_else(|e| {
+            raise(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "promscale_upgrade_guard: could not record the update in promscale_upgrade_guard.upgrade_log",
+                Some(format!("SPI reported: {e}.")),
+                Some("The update is rolled back with this error. After a package upgrade, run ALTER EXTENSION promscale_upgrade_guard UPDATE first.".into()),
+            )
+        })
     });
     // SAFETY: pops the snapshot pushed above.
     unsafe { pg_sys::PopActiveSnapshot() };

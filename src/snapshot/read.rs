@@ -293,7 +293,12 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
     let script_dir = control.directory.as_ref().map_or(extension_dir, |d| share.join(d));
     let names = listings.entry(script_dir.clone()).or_insert_with(|| match std::fs::read_dir(&script_dir) {
         Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
-        Err(e) => error!("could not open directory \"{}\": {e}", script_dir.display()),
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+            format!("could not open directory \"{}\": {e}", script_dir.display()),
+            Some(format!("The control file of extension \"{extname}\" names it as the directory of its scripts.")),
+            Some("Check the extension's installation: its scripts must be readable by the server.".into()),
+        ),
     });
     OnDisk {
         available: available_versions(extname, names.iter().map(String::as_str)),
