@@ -16,12 +16,19 @@
 # 2.9.3). Everything else named promscale--* / timescaledb--* in the
 # extension directory is removed. Idempotent; unchanged files are not
 # rewritten, changed ones are replaced atomically (rename).
-# --dry-run prints the resulting file list and default versions, changes nothing.
+# --dry-run prints the resulting file list and default versions, changes nothing
+# in the extension directory.
+#
+# The scripts are not committed: each stand-in's gen.sh writes them into
+# $BUILD_DIR/standin-scripts/<extension>/, run here whenever the generator's
+# inputs (its gen.sh, parts/, timescaledb.control) differ from those of the
+# last generation (a hash in .inputs.sha256 there); otherwise nothing is
+# generated (promscale's gen.sh takes a few seconds, this check milliseconds).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../scripts/env.sh"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 declare -A WANT=([promscale]=all [timescaledb]=all) DEFAULT=([promscale]= [timescaledb]=)
 DRY_RUN=0 QUIET=0
@@ -54,12 +61,40 @@ esac
 [ "$(realpath "$("$PG_CONFIG" --sharedir)/extension")" = "$ext_real" ] \
     || die "refusing: $PG_CONFIG does not use $ext_real"
 
+# Generate the scripts when their inputs changed. A lock, held until this
+# script exits, keeps two runs on one build directory from generating or
+# installing at the same time; a new generation is made beside the old one
+# and renamed into place.
+GEN_ROOT="$BUILD_DIR/standin-scripts"
+mkdir -p "$GEN_ROOT"
+exec 9>"$GEN_ROOT/.lock"
+flock 9
+inputs_hash() {  # extension
+    (cd "$HERE/extensions/$1" && { find gen.sh parts ! -type d; compgen -G '*.control' || true; } | LC_ALL=C sort | xargs sha256sum)
+}
+generate() {  # extension
+    local ext=$1 want out="$GEN_ROOT/$1"
+    want=$(inputs_hash "$ext")
+    [ "$(cat "$out/.inputs.sha256" 2>/dev/null)" = "$want" ] && return 0
+    rm -rf "$out.new"
+    "$HERE/extensions/$ext/gen.sh" "$out.new" 2>"$GEN_ROOT/$ext.gen.log" \
+        || { cat "$GEN_ROOT/$ext.gen.log" >&2; die "$ext: gen.sh failed"; }
+    printf '%s\n' "$want" > "$out.new/.inputs.sha256"
+    rm -rf "$out"; mv "$out.new" "$out"
+    [ "$QUIET" = 1 ] || echo "install-standins: generated the $ext stand-in scripts into $out" >&2
+}
+generate promscale
+generate timescaledb
+if ! cmp -s "$GEN_ROOT/promscale/legacy-0.10-schema.sql" "$HERE/fixtures/legacy-0.10-schema.sql"; then
+    echo "install-standins: warning: pg_test/fixtures/legacy-0.10-schema.sql is not what parts/ make: run pg_test/extensions/promscale/gen.sh --update-fixture DIR and commit it" >&2
+fi
+
 vkey() { awk -F. '{ printf "%05d%05d%05d\n", $1, $2, $3 }' <<<"$1"; }
 
 declare -a INSTALL=()   # "source|destination-name" pairs
 declare -A DEFAULT_OUT=()
 plan() {  # extension
-    local ext=$1 src="$HERE/extensions/$1" f base v a b all=() chosen=() def
+    local ext=$1 src="$GEN_ROOT/$1" f base v a b all=() chosen=() def
     for f in "$src/$ext"--*.sql; do
         base=$(basename "$f" .sql); v=${base#"$ext"--}
         [[ $v == *--* ]] || all+=("$v")
@@ -116,7 +151,7 @@ for e in "${INSTALL[@]}"; do
     src=${e%%|*}; dst=${e#*|}; KEEP[$dst]=1
     if [[ $src == GENERATED-CONTROL:* ]]; then
         IFS=: read -r _ ext def <<<"$src"
-        sed "s/^default_version = .*/default_version = '$def'/" "$HERE/extensions/$ext/$ext.control" > "$tmp/$dst"
+        sed "s/^default_version = .*/default_version = '$def'/" "$GEN_ROOT/$ext/$ext.control" > "$tmp/$dst"
         src="$tmp/$dst"
     fi
     if ! cmp -s "$src" "$PG_EXTDIR/$dst"; then

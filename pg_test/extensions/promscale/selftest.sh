@@ -8,14 +8,15 @@
 # It works in its own build directory (STANDIN_BUILD_DIR, default
 # target/standin: a private PostgreSQL prefix of its own plus its clusters),
 # so that installing stand-in versions here never changes the extension
-# directory other tests are using. Cluster standin-selftest, port 55410.
+# directory other tests are using. Cluster standin-selftest, port
+# STANDIN_SELFTEST_PORT (default 55410).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 export BUILD_DIR=${STANDIN_BUILD_DIR:-$ROOT/target/standin}
 source "$ROOT/scripts/pg.sh"
 KEEP=0; [ "${1:-}" = --keep ] && KEEP=1
-CLUSTER=standin-selftest PORT=55410
+CLUSTER=standin-selftest PORT=${STANDIN_SELFTEST_PORT:-55410}
 
 FAILURES=0
 pass() { printf '  ok    %s\n' "$1"; }
@@ -62,19 +63,44 @@ trap cleanup EXIT
 
 section "setup"
 "$ROOT/scripts/prefix.sh" >/dev/null
-# generated scripts must be up to date with parts/
+# The generated scripts are not committed: both generators run, and two runs
+# of each give byte-identical output (symlinks compared as links).
 tmp=$(mktemp -d)
-mkdir -p "$tmp/pg_test/extensions/promscale" "$tmp/pg_test/fixtures"
-cp -r "$HERE/gen.sh" "$HERE/parts" "$tmp/pg_test/extensions/promscale/"
-(cd "$tmp/pg_test/extensions/promscale" && ./gen.sh 2>/dev/null)
-if diff -r --no-dereference -x parts -x gen.sh -x selftest.sh -x README.md "$tmp/pg_test/extensions/promscale" "$HERE" >/dev/null \
-   && cmp -s "$tmp/pg_test/fixtures/legacy-0.10-schema.sql" "$ROOT/pg_test/fixtures/legacy-0.10-schema.sql"; then
-    pass "generated scripts match parts/ (gen.sh is up to date)"
+for ext in promscale timescaledb; do
+    gen_ok=1
+    for run in 1 2; do
+        if ! "$ROOT/pg_test/extensions/$ext/gen.sh" "$tmp/$ext.$run" 2>"$tmp/$ext.$run.log"; then
+            fail "$ext/gen.sh failed: $(head -c 300 "$tmp/$ext.$run.log")"; gen_ok=0
+        fi
+    done
+    if [ "$gen_ok" = 1 ] && diff -r --no-dereference "$tmp/$ext.1" "$tmp/$ext.2" >/dev/null; then
+        pass "$ext/gen.sh runs and is deterministic ($(find "$tmp/$ext.1" -maxdepth 1 -name "$ext--*.sql" | wc -l) scripts, two runs identical)"
+    else
+        fail "$ext/gen.sh: two runs differ or failed"
+    fi
+done
+if cmp -s "$tmp/promscale.1/legacy-0.10-schema.sql" "$ROOT/pg_test/fixtures/legacy-0.10-schema.sql"; then
+    pass "committed pg_test/fixtures/legacy-0.10-schema.sql is what parts/ make"
 else
-    fail "generated scripts differ from what gen.sh makes from parts/: run gen.sh"
+    fail "pg_test/fixtures/legacy-0.10-schema.sql differs from what parts/ make: run gen.sh --update-fixture DIR and commit it"
 fi
-rm -rf "$tmp"
+if "$HERE/gen.sh" "$HERE" >/dev/null 2>&1; then fail "gen.sh wrote into its source directory"
+else pass "gen.sh refuses to write into its source directory"; fi
 "$ROOT/pg_test/install-standins.sh" --quiet
+GEN="$BUILD_DIR/standin-scripts"
+for ext in promscale timescaledb; do
+    if diff -r --no-dereference -x .inputs.sha256 "$tmp/$ext.1" "$GEN/$ext" >/dev/null; then
+        pass "install-standins.sh installs from a current generation ($GEN/$ext)"
+    else
+        fail "install-standins.sh's generation $GEN/$ext differs from what gen.sh makes now"
+    fi
+done
+rm -rf "$tmp"
+echo stale > "$GEN/timescaledb/.inputs.sha256"; rm -f "$GEN/timescaledb/timescaledb--2.9.3.sql"
+"$ROOT/pg_test/install-standins.sh" --quiet
+if [ -f "$GEN/timescaledb/timescaledb--2.9.3.sql" ] && [ "$(cat "$GEN/timescaledb/.inputs.sha256")" != stale ]; then
+    pass "install-standins.sh generates again when the inputs' hash changed"
+else fail "install-standins.sh did not generate again after the inputs' hash changed"; fi
 cluster_destroy "$CLUSTER"
 cluster_start "$CLUSTER" "$PORT" "max_locks_per_transaction = 512"
 eval "$(cluster_env "$CLUSTER" "$PORT")"
@@ -194,7 +220,7 @@ else pass "ALTER EXTENSION UPDATE from 0.3.2 to 0.5.0 fails (no path)"; fi
 section "every update script"
 for v in 0.5.2 0.5.3 0.5.4 0.6.0 0.7.0 0.8.0; do
     for p in 0.5.0 0.5.2 0.5.3 0.5.4 0.6.0 0.7.0; do
-        [ -e "$HERE/promscale--$p--$v.sql" ] || continue
+        [ -e "$GEN/promscale/promscale--$p--$v.sql" ] || continue
         gen_db --db upd --version "$p" --metrics 5 --chunks 2 --spans 20 --exemplars 1
         if sql upd -c "ALTER EXTENSION promscale UPDATE TO '$v'" 2>/tmp/selftest.err; then
             expect "$p -> $v" "$(q upd "SELECT extversion FROM pg_extension WHERE extname = 'promscale'") $(q upd "SELECT count(*) FROM _ps_catalog.migration") $(q upd "SELECT count(*) FROM _ps_trace.span")" \

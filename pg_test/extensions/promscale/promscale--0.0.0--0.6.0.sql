@@ -1,1 +1,0 @@
-promscale--0.6.0.sql

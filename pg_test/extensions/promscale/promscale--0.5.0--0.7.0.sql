@@ -1,1 +1,0 @@
-promscale--0.7.0.sql

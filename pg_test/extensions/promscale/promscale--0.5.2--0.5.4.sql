@@ -1,1 +1,0 @@
-promscale--0.5.4.sql

@@ -1,1 +1,0 @@
-promscale--0.8.0.sql
