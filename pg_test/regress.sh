@@ -42,7 +42,7 @@ CLUSTER=regress PORT="${GUARD_REGRESS_PORT:-55310}"
 cluster_destroy "$CLUSTER"
 # No autovacuum: its locks would make "locks in use" vary between runs.
 cluster_start "$CLUSTER" "$PORT" "autovacuum = off" || exit 1
-trap 'cluster_destroy "$CLUSTER"; "$PROJECT_ROOT/pg_test/install-standins.sh" >/dev/null' EXIT
+trap 'cluster_destroy "$CLUSTER"; "$PROJECT_ROOT/pg_test/install-standins.sh" --quiet' EXIT
 eval "$(cluster_env "$CLUSTER" "$PORT")"
 out_dir="$BUILD_DIR/regress-out"; rm -rf "$out_dir"; mkdir -p "$out_dir"
 if [ "$(id -u)" = 0 ]; then chown "$PG_OS_USER" "$out_dir"; fi
@@ -53,12 +53,12 @@ for name in "${names[@]}"; do
     sql="sql/$name.sql"; dir="$out_dir/$name"
     standins=$(sed -n '1,5s/^-- standins: //p' "$sql")
     # shellcheck disable=SC2086
-    "$PROJECT_ROOT/pg_test/install-standins.sh" $standins >/dev/null || { echo "FAIL $name (stand-ins)"; failed+=("$name"); continue; }
+    "$PROJECT_ROOT/pg_test/install-standins.sh" --quiet $standins || { echo "FAIL $name (stand-ins)"; failed+=("$name"); continue; }
     if [ ! -f "expected/$name.out" ]; then
         if ((accept)); then : > "expected/$name.out"
         else echo "FAIL $name: no expected output (run with --accept and review expected/$name.out)"; failed+=("$name"); continue; fi
     fi
-    psql -q -d postgres -c "DROP DATABASE IF EXISTS regress WITH (FORCE)" -c "CREATE DATABASE regress TEMPLATE template0" >/dev/null \
+    psql -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS regress WITH (FORCE)" -c "CREATE DATABASE regress TEMPLATE template0" >/dev/null \
         || { echo "FAIL $name (could not create database regress)"; failed+=("$name"); continue; }
     as_pg_user mkdir -p "$dir"
     # From pg_test/sql: \ir in a test file (psql reads it from stdin) is
