@@ -14,6 +14,7 @@
 //! lock until commit.
 
 use std::cell::RefCell;
+use std::ffi::CStr;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -104,18 +105,19 @@ struct LogTable {
     has_locks_counted: bool,
 }
 
-/// The log table, unless the guard was dropped in this transaction (then
-/// there is nowhere to write, and the commit must not fail).
-fn log_table() -> Option<LogTable> {
+/// A relation of the guard's own schema and its owner, looked up by name in
+/// the catalog caches; None when it does not exist (the guard was dropped
+/// in this transaction, or is being created).
+fn guard_relation(relname: &CStr) -> Option<(pg_sys::Oid, pg_sys::Oid)> {
     // SAFETY: catalog lookups by name in a transaction; the relation is
-    // opened without a lock (its owner and attributes are read from the
-    // relcache entry) and closed before returning.
+    // opened without a lock (its owner is read from the relcache entry) and
+    // closed before returning.
     unsafe {
         let schema = pg_sys::get_namespace_oid(c"promscale_upgrade_guard".as_ptr(), true);
         if schema == pg_sys::InvalidOid {
             return None;
         }
-        let relid = pg_sys::get_relname_relid(c"upgrade_log".as_ptr(), schema);
+        let relid = pg_sys::get_relname_relid(relname.as_ptr(), schema);
         if relid == pg_sys::InvalidOid {
             return None;
         }
@@ -125,9 +127,17 @@ fn log_table() -> Option<LogTable> {
         }
         let owner = (*(*rel).rd_rel).relowner;
         pg_sys::RelationClose(rel);
-        let has_locks_counted = pg_sys::get_attnum(relid, c"locks_counted".as_ptr()) != 0;
-        Some(LogTable { owner, has_locks_counted })
+        Some((relid, owner))
     }
+}
+
+/// The log table, unless the guard was dropped in this transaction (then
+/// there is nowhere to write, and the commit must not fail).
+fn log_table() -> Option<LogTable> {
+    let (relid, owner) = guard_relation(c"upgrade_log")?;
+    // SAFETY: an attribute lookup by name in the catalog cache.
+    let has_locks_counted = unsafe { pg_sys::get_attnum(relid, c"locks_counted".as_ptr()) } != 0;
+    Some(LogTable { owner, has_locks_counted })
 }
 
 fn write(row: LogRow) {
@@ -205,19 +215,7 @@ fn write(row: LogRow) {
 /// guard's sequence: nextval runs as the sequence's owner (the superuser who
 /// installed the guard), as a SECURITY DEFINER function would.
 pub fn count_refusal() {
-    let found = Spi::connect(|client| {
-        client
-            .select(
-                "SELECT c.oid, c.relowner FROM pg_catalog.pg_class c
-                 WHERE c.relnamespace = pg_catalog.to_regnamespace('promscale_upgrade_guard')
-                   AND c.relname = 'refused_manual_updates'",
-                Some(1),
-                &[],
-            )?
-            .first()
-            .get_two::<pg_sys::Oid, pg_sys::Oid>()
-    });
-    let Ok((Some(sequence), Some(owner))) = found else { return };
+    let Some((sequence, owner)) = guard_relation(c"refused_manual_updates") else { return };
     as_role(owner, false, || {
         // The first refusal since the server started records the start and
         // the count before it, so that the view can say "since start".
