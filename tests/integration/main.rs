@@ -12,5 +12,6 @@ mod guard_upgrade;
 mod locks;
 mod monitoring;
 mod no_wait;
+mod security;
 mod server_state;
 mod workflow;
