@@ -6,21 +6,24 @@ COMMENT ON SCHEMA promscale_upgrade_guard IS
 'Objects of the promscale_upgrade_guard extension that are not called by users: the upgrade log and the event trigger function.';
 
 CREATE TABLE promscale_upgrade_guard.upgrade_log (
-    kind text NOT NULL CHECK (kind IN ('install', 'takeover', 'update')),
-    from_version text,
-    to_version text,
-    started_at timestamptz NOT NULL,
-    finished_at timestamptz NOT NULL,
-    duration interval NOT NULL,
-    pid integer NOT NULL,
-    role_name name NOT NULL,
-    application_name text NOT NULL,
-    allowed_by text NOT NULL CHECK (allowed_by IN ('not_required', 'connector_lock', 'rehearsal', 'break_glass')),
-    locks_estimated bigint,
-    locks_held bigint NOT NULL,
-    locks_held_fast_path bigint NOT NULL,
-    commands text[] NOT NULL,
-    locks_counted bigint
+    kind pg_catalog.text NOT NULL
+        CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['install', 'takeover', 'update']::pg_catalog.text[])),
+    from_version pg_catalog.text,
+    to_version pg_catalog.text,
+    started_at pg_catalog.timestamptz NOT NULL,
+    finished_at pg_catalog.timestamptz NOT NULL,
+    duration pg_catalog.interval NOT NULL,
+    pid pg_catalog.int4 NOT NULL,
+    role_name pg_catalog.name NOT NULL,
+    application_name pg_catalog.text NOT NULL,
+    allowed_by pg_catalog.text NOT NULL
+        CHECK (allowed_by OPERATOR(pg_catalog.=) ANY (ARRAY['not_required', 'connector_lock', 'rehearsal',
+                                                            'break_glass']::pg_catalog.text[])),
+    locks_estimated pg_catalog.int8,
+    locks_held pg_catalog.int8 NOT NULL,
+    locks_held_fast_path pg_catalog.int8 NOT NULL,
+    commands pg_catalog.text[] NOT NULL,
+    locks_counted pg_catalog.int8
 );
 
 -- pg_dump keeps the rows (the table itself is recreated by CREATE EXTENSION).
@@ -62,15 +65,16 @@ COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.commands IS
 -- What each rehearsal measured: later lock estimates for the same path and
 -- target never fall below it (scaled to the catalog counts of the day).
 CREATE TABLE promscale_upgrade_guard.rehearsal_log (
-    measured_at timestamptz NOT NULL,
-    path text NOT NULL CHECK (path IN ('takeover', 'update', 'fresh')),
-    from_version text,
-    to_version text,
-    succeeded boolean NOT NULL,
-    locks_estimated bigint,
-    locks_counted bigint,
-    locks_held bigint,
-    role_name name NOT NULL
+    measured_at pg_catalog.timestamptz NOT NULL,
+    path pg_catalog.text NOT NULL
+        CHECK (path OPERATOR(pg_catalog.=) ANY (ARRAY['takeover', 'update', 'fresh']::pg_catalog.text[])),
+    from_version pg_catalog.text,
+    to_version pg_catalog.text,
+    succeeded pg_catalog.bool NOT NULL,
+    locks_estimated pg_catalog.int8,
+    locks_counted pg_catalog.int8,
+    locks_held pg_catalog.int8,
+    role_name pg_catalog.name NOT NULL
 );
 COMMENT ON TABLE promscale_upgrade_guard.rehearsal_log IS
 'One row per promscale_upgrade_rehearse() call that ran the upgrade: what it held. The lock estimate of the same path and target never falls below the newest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part). Not kept by pg_dump: a measurement belongs to the database it was made in.';
@@ -87,13 +91,13 @@ REVOKE ALL ON TABLE promscale_upgrade_guard.rehearsal_log FROM PUBLIC;
 GRANT SELECT ON TABLE promscale_upgrade_guard.rehearsal_log TO pg_monitor;
 
 CREATE EVENT TRIGGER promscale_upgrade_guard_connector_path ON ddl_command_start
-    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION')
+    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION', 'DROP EXTENSION')
     EXECUTE FUNCTION promscale_upgrade_guard.enforce_connector_path();
 -- Also under session_replication_role = replica.
 ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS;
 
 COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
-'Refuses ALTER EXTENSION promscale UPDATE, and CREATE EXTENSION promscale over a pre-0.11 connector schema, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Fires only for ALTER EXTENSION and CREATE EXTENSION.';
+'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale at another version than the one this session dropped, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER, CREATE and DROP EXTENSION; DROP EXTENSION promscale is only remembered.';
 COMMENT ON FUNCTION promscale_upgrade_guard.enforce_connector_path() IS
 'Event trigger function of promscale_upgrade_guard_connector_path (C, in the guard''s shared library). If that library is missing, every ALTER/CREATE EXTENSION in this database fails until it is restored or DROP EXTENSION promscale_upgrade_guard is run; other DDL is not affected.';
 

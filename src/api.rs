@@ -5,7 +5,7 @@ use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
 use crate::locks;
-use crate::pg_glue::{raise, report};
+use crate::pg_glue::{raise, report, LossyText};
 use crate::plan::{plan, Plan};
 use crate::rules::Rules;
 use crate::snapshot::{read::read, Snapshot};
@@ -36,7 +36,7 @@ fn run_checks(target: Option<&str>) -> Vec<Check> {
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_lock_estimate(
-    target: default!(Option<&str>, "NULL"),
+    target: default!(Option<LossyText>, "NULL"),
 ) -> TableIterator<
     'static,
     (
@@ -62,7 +62,7 @@ fn promscale_upgrade_lock_estimate(
 > {
     let rules = Rules::get();
     let snapshot = read(rules);
-    let plan = plan_or_error(&snapshot, target, rules);
+    let plan = plan_or_error(&snapshot, target.as_ref().map(LossyText::as_str), rules);
     let LockEstimateView {
         target_release,
         path,
@@ -108,12 +108,12 @@ fn promscale_upgrade_lock_estimate(
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_checks(
-    target: default!(Option<&str>, "NULL"),
+    target: default!(Option<LossyText>, "NULL"),
 ) -> TableIterator<
     'static,
     (name!(check_name, String), name!(status, String), name!(detail, String), name!(hint, Option<String>)),
 > {
-    TableIterator::new(run_checks(target).into_iter().map(|c| {
+    TableIterator::new(run_checks(target.as_ref().map(LossyText::as_str)).into_iter().map(|c| {
         let CheckView { check_name, status, detail, hint } = CheckView::from(c);
         (check_name, status, detail, hint)
     }))
@@ -121,9 +121,9 @@ fn promscale_upgrade_checks(
 
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
-fn promscale_upgrade_ready(target: default!(Option<&str>, "NULL")) -> bool {
+fn promscale_upgrade_ready(target: default!(Option<LossyText>, "NULL")) -> bool {
     let mut ready = true;
-    for check in run_checks(target).into_iter().filter(|c| c.status == Status::Fail) {
+    for check in run_checks(target.as_ref().map(LossyText::as_str)).into_iter().filter(|c| c.status == Status::Fail) {
         ready = false;
         report(
             PgLogLevel::NOTICE,

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::checks::{self, Check, Status};
 use crate::locks::{self, LockAssessment};
+use crate::pg_glue::LossyText;
 use crate::plan::Plan;
 use crate::rules::Rules;
 use crate::snapshot::read::{activity, read};
@@ -48,7 +49,8 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
         .last_upgrade
         .as_ref()
         .map(|l| LastUpgrade { to_version: l.to_version.clone(), finished_at: l.finished_at });
-    let state = state::phase_of(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
+    let mut state = state::phase_of(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
+    state.next_step.push_str(&checks::ignored_note(&activity.ignored_relations));
     Gathered { snapshot, plan, checks, locks, activity, state }
 }
 
@@ -180,8 +182,8 @@ fn promscale_upgrade_state() -> TableIterator<
 
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
-fn promscale_upgrade_report(target: default!(Option<&str>, "NULL")) -> pgrx::JsonB {
-    let g = gather(target, Rules::get());
+fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx::JsonB {
+    let g = gather(target.as_ref().map(LossyText::as_str), Rules::get());
     let l = &g.locks;
     let checks: Vec<CheckView> = g.checks.iter().cloned().map(CheckView::from).collect();
     pgrx::JsonB(json!({

@@ -138,3 +138,55 @@ pub fn without_keeping_locks<R>(read: impl FnOnce() -> R) -> R {
     end();
     result
 }
+
+/// A `text` value whose bytes are read as they are and turned into a Rust
+/// string lossily (invalid UTF-8 becomes U+FFFD). pgrx's `&str` and
+/// `String` panic on invalid UTF-8, which a `SQL_ASCII` database lets
+/// anyone store in a name or pass as an argument; a panic is an internal
+/// error, and its DETAIL may carry a Rust backtrace. The guard takes every
+/// `text` argument and every catalog row as this type instead: a bad byte
+/// then ends up, visibly replaced, in an ordinary message (an unknown
+/// release, a name in a check's detail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LossyText(pub String);
+
+impl LossyText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl pgrx::FromDatum for LossyText {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, typoid: pg_sys::Oid) -> Option<Self> {
+        // SAFETY: the datum is a varlena of a text-like type (the caller's
+        // promise, as for `&str`); its bytes are only read.
+        let bytes: Option<&[u8]> = unsafe { <&[u8] as pgrx::FromDatum>::from_polymorphic_datum(datum, is_null, typoid) };
+        bytes.map(|b| LossyText(String::from_utf8_lossy(b).into_owned()))
+    }
+}
+
+impl pgrx::IntoDatum for LossyText {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        self.0.into_datum()
+    }
+
+    fn type_oid() -> pg_sys::Oid {
+        pg_sys::TEXTOID
+    }
+}
+
+// SAFETY: unboxes a text argument through FromDatum, as pgrx does for `String`.
+unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for LossyText {
+    unsafe fn unbox_arg_unchecked(arg: pgrx::callconv::Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        // SAFETY: the argument is a non-null text datum (pgrx's promise to this method).
+        unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+
+    unsafe fn unbox_nullable_arg(arg: pgrx::callconv::Arg<'_, 'fcx>) -> pgrx::nullable::Nullable<Self> {
+        // SAFETY: the argument is a text datum or null.
+        unsafe { arg.unbox_arg_using_from_datum() }.into()
+    }
+}
+
+pgrx::impl_sql_translatable!(LossyText, "TEXT");

@@ -13,6 +13,14 @@ const NAME: CheckName = CheckName::ConnectorsStopped;
 
 /// One session as the readiness report and the enforcement messages show it.
 pub(crate) fn describe(c: &ConnectorSession) -> String {
+    if let Some(gid) = &c.prepared_transaction {
+        return format!(
+            "prepared transaction {} (owner {}, holds {} on the connector lock)",
+            crate::quote::quote_literal(gid),
+            c.usename.as_deref().unwrap_or("unknown"),
+            c.lock_mode.as_deref().unwrap_or("a lock")
+        );
+    }
     let mut parts = vec![if c.application_name.is_empty() {
         "no application_name".to_string()
     } else {
@@ -43,7 +51,8 @@ pub fn connectors_stopped(s: &Snapshot, rules: &Rules) -> Check {
         );
     }
     let described: Vec<String> = sessions.iter().map(describe).collect();
-    let pids: Vec<String> = sessions.iter().map(|c| c.pid.to_string()).collect();
+    let mut hint = "Stop every Promscale Connector instance before the upgrade; then start one connector of the new version and let it update the extension.".to_string();
+    hint.push_str(&end_them(sessions));
     Check::fail(
         NAME,
         format!(
@@ -51,11 +60,34 @@ pub fn connectors_stopped(s: &Snapshot, rules: &Rules) -> Check {
             plural(sessions.len(), "Promscale Connector session is", "Promscale Connector sessions are"),
             list_some(&described, 10)
         ),
-        format!(
-            "Stop every Promscale Connector instance before the upgrade; then start one connector of the new version and let it update the extension. A session left behind can be ended with SELECT pg_terminate_backend(pid) FROM unnest(ARRAY[{}]) AS pid;",
-            pids.join(", ")
-        ),
+        hint,
     )
+}
+
+/// " A session left behind can be ended with ...": the statements that end
+/// the sessions and prepared transactions holding the connector's lock.
+pub(crate) fn end_them(sessions: &[ConnectorSession]) -> String {
+    let pids: Vec<String> =
+        sessions.iter().filter(|c| c.prepared_transaction.is_none()).map(|c| c.pid.to_string()).collect();
+    let prepared: Vec<String> = sessions
+        .iter()
+        .filter_map(|c| c.prepared_transaction.as_deref())
+        .map(|gid| format!("ROLLBACK PREPARED {};", crate::quote::quote_literal(gid)))
+        .collect();
+    let mut text = String::new();
+    if !pids.is_empty() {
+        text.push_str(&format!(
+            " A session left behind can be ended with SELECT pg_terminate_backend(pid) FROM unnest(ARRAY[{}]) AS pid;",
+            pids.join(", ")
+        ));
+    }
+    if !prepared.is_empty() {
+        text.push_str(&format!(
+            " A prepared transaction holds the connector's lock until it is committed or rolled back (as its owner or a superuser): {}",
+            prepared.join(" ")
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -75,6 +107,7 @@ mod tests {
             client_addr: Some("10.1.2.3".into()),
             usename: Some("promscale".into()),
             lock_mode: Some("ShareLock".into()),
+            prepared_transaction: None,
         });
         s.connector_sessions.push(ConnectorSession {
             pid: 4243,
@@ -82,11 +115,31 @@ mod tests {
             client_addr: None,
             usename: None,
             lock_mode: Some("ShareLock".into()),
+            prepared_transaction: None,
         });
         let c = run_named(&s, None, "connectors_stopped");
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.starts_with("2 Promscale Connector sessions are connected"), "{}", c.detail);
         assert!(c.detail.contains("pid 4242 (application_name promscale@0.16.0, client 10.1.2.3"), "{}", c.detail);
         assert!(c.hint.unwrap().contains("ARRAY[4242, 4243]"));
+    }
+
+    /// A prepared transaction keeps the lock (across restarts) with no pid.
+    #[test]
+    fn a_prepared_transaction_holding_the_lock_is_named() {
+        let mut s = snapshot_with(Some("0.7.0"), &["0.8.0"], "0.8.0");
+        s.connector_sessions.push(ConnectorSession {
+            pid: 0,
+            application_name: String::new(),
+            client_addr: None,
+            usename: Some("app".into()),
+            lock_mode: Some("ExclusiveLock".into()),
+            prepared_transaction: Some("it's stuck".into()),
+        });
+        let c = run_named(&s, None, "connectors_stopped");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("prepared transaction 'it''s stuck' (owner app, holds ExclusiveLock"), "{}", c.detail);
+        let hint = c.hint.unwrap();
+        assert!(hint.contains("ROLLBACK PREPARED 'it''s stuck';") && !hint.contains("pg_terminate_backend"), "{hint}");
     }
 }

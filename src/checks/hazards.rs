@@ -83,28 +83,54 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
         return not_applicable(NAME, "recreate the view prom_info.metric");
     };
     let deps = &s.prom_info_metric_dependents;
-    if deps.is_empty() {
+    let temp = s.other_sessions_temp_dependents;
+    if deps.is_empty() && temp == 0 {
         return Check::ok(
             NAME,
             format!("No user object depends on prom_info.metric, which Promscale {} recreates.", release.version),
         );
     }
     let named: Vec<String> = deps.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect();
-    let save: Vec<String> = deps.iter().take(5).map(|d| d.definition_sql()).collect();
-    let drop: Vec<String> = deps.iter().take(5).map(|d| d.drop_sql()).collect();
+    let mut found = Vec::new();
+    if !deps.is_empty() {
+        found.push(format!(
+            "{} on the view prom_info.metric: {}",
+            plural(deps.len(), "user object depends", "user objects depend"),
+            list_some(&named, 10)
+        ));
+    }
+    if temp > 0 {
+        found.push(format!(
+            "{} of other sessions {} on it, until those sessions end",
+            plural(temp as usize, "temporary object", "temporary objects"),
+            if temp == 1 { "depends" } else { "depend" }
+        ));
+    }
+    // One statement a line, definitions first, each quoted the PostgreSQL
+    // way: what a person pastes runs exactly what the hint says.
+    let shown = || deps.iter().take(5);
+    let statements: Vec<String> =
+        shown().filter_map(|d| d.definition_sql()).chain(shown().map(|d| d.drop_sql())).collect();
+    let mut hint = String::from(
+        "Before the upgrade, save the definitions of the objects that depend on prom_info.metric and drop them; recreate them after the upgrade.",
+    );
+    if shown().any(|d| d.definition_sql().is_none()) {
+        hint.push_str(" Save the others with pg_dump --schema-only first.");
+    }
+    if temp > 0 {
+        hint.push_str(" Temporary objects of other sessions go when those sessions end (pg_terminate_backend).");
+    }
+    if !statements.is_empty() {
+        hint.push_str(&format!(" Statements to run:\n{}", statements.join("\n")));
+    }
     Check::fail(
         NAME,
         format!(
-            "{} on the view prom_info.metric: {}. In Promscale {}, {summary}, so the update would fail with dependent_objects_still_exist.",
-            plural(deps.len(), "user object depends", "user objects depend"),
-            list_some(&named, 10),
+            "{}. In Promscale {}, {summary}, so the update would fail with dependent_objects_still_exist.",
+            found.join("; "),
             release.version
         ),
-        format!(
-            "Before the upgrade, save their definitions ({}) and drop them ({}); recreate them after the upgrade.",
-            save.join("; "),
-            drop.join("; ")
-        ),
+        hint,
     )
 }
 
@@ -180,11 +206,22 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.contains("view public.my_metrics, function public.f(integer)"), "{}", c.detail);
         let hint = c.hint.unwrap();
-        assert!(
-            hint.contains("save their definitions (SELECT pg_get_viewdef('public.my_metrics'::regclass); SELECT pg_get_functiondef('public.f(integer)'::regprocedure))"),
-            "{hint}"
+        let (_, statements) = hint.split_once("Statements to run:\n").expect("statements on lines of their own");
+        assert_eq!(
+            statements.lines().collect::<Vec<_>>(),
+            [
+                "SELECT pg_catalog.pg_get_viewdef('public.my_metrics'::pg_catalog.regclass);",
+                "SELECT pg_catalog.pg_get_functiondef('public.f(integer)'::pg_catalog.regprocedure);",
+                "DROP VIEW public.my_metrics;",
+                "DROP FUNCTION public.f(integer);",
+            ]
         );
-        assert!(hint.contains("drop them (DROP VIEW public.my_metrics; DROP FUNCTION public.f(integer))"), "{hint}");
+        // Other sessions' temporary objects are counted, never named.
+        s.other_sessions_temp_dependents = 2;
+        let c = run_named(&s, None, "prom_info_metric_dependents");
+        assert!(c.detail.contains("; 2 temporary objects of other sessions depend on it"), "{}", c.detail);
+        s.prom_info_metric_dependents.clear();
+        assert_eq!(run_named(&s, None, "prom_info_metric_dependents").status, Status::Fail);
         // Staying on 0.16 never touches the view.
         assert_eq!(run_named(&s, Some("0.16.0"), "prom_info_metric_dependents").status, Status::Ok);
     }

@@ -10,7 +10,7 @@ mod locks;
 mod server;
 mod timescaledb;
 
-pub(crate) use connectors::describe as describe_connector_session;
+pub(crate) use connectors::{describe as describe_connector_session, end_them as end_connector_sessions};
 
 use std::fmt;
 
@@ -120,6 +120,12 @@ pub struct Check {
 }
 
 impl Check {
+    /// The check with `ignored_note` appended to its detail.
+    fn with_ignored(mut self, ignored: &[String]) -> Check {
+        self.detail.push_str(&ignored_note(ignored));
+        self
+    }
+
     pub fn ok(name: CheckName, detail: impl Into<String>) -> Check {
         Check { name, status: Status::Ok, detail: detail.into(), hint: None }
     }
@@ -146,9 +152,22 @@ pub fn run(snapshot: &Snapshot, plan: &Plan, rules: &Rules) -> Vec<Check> {
         hazards::prom_info_metric_dependents(snapshot, plan),
         hazards::non_metric_tables_in_prom_data(snapshot, plan),
         server::max_locks_pending_restart(snapshot),
-        locks::lock_capacity(&lock_assessment),
+        locks::lock_capacity(&lock_assessment).with_ignored(&snapshot.ignored_relations),
         locks::standby_lock_capacity(snapshot, &lock_assessment),
     ]
+}
+
+/// " Not read: ...": relations the guard would have read but did not,
+/// because they are not what they must be (see `snapshot::read::readable`).
+pub(crate) fn ignored_note(ignored: &[String]) -> String {
+    if ignored.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Not read, because the guard reads only plain tables of their extension that run no one's code: {}.",
+            ignored.join(", ")
+        )
+    }
 }
 
 /// "a, b, c and 4 more": keeps long lists readable in a detail line.

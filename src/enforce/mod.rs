@@ -4,6 +4,9 @@
 //! - `command`: the promscale command a statement is, as plain data.
 //! - `parse_tree`: reads that command off the event trigger's parse tree.
 //! - `decision`: the rule and the messages, pure (unit-tested).
+//! - `privileges`: would PostgreSQL itself let this role run the command?
+//! - `reinstall`: the promscale version this session dropped.
+//! - `audit`: the server-log line for each command decided on.
 //! - `pending`: the transaction's allowed commands waiting for the upgrade
 //!   log, pure bookkeeping.
 //! - `session_lock`: does this backend hold the connector's lease, at
@@ -11,14 +14,20 @@
 //! - `trigger`: the `ddl_command_start` event trigger function (thin glue).
 //! - `upgrade_log`: transaction callbacks that write the log row at commit,
 //!   and the counter of refused manual updates.
+//! - `upgrade_mark`: the lock that shows an allowed upgrade to every session
+//!   until its transaction ends.
 //!
 //! The settings it obeys are in `crate::settings`; the rehearsal, which runs
 //! the connector's statements under this guard, in `crate::rehearsal`.
 
+pub mod audit;
 pub mod command;
 pub mod decision;
 mod parse_tree;
 pub mod pending;
+pub mod privileges;
+pub mod reinstall;
 pub mod session_lock;
 mod trigger;
 pub mod upgrade_log;
+pub mod upgrade_mark;

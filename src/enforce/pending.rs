@@ -22,6 +22,10 @@ pub struct PendingCommand {
     pub allowed: Allowed,
     pub started_at: Timestamp,
     pub who: Who,
+    /// The lock tags this backend held before the command (taken for the
+    /// transaction's first allowed command only): what the log must not
+    /// count as the upgrade's.
+    pub locks_before: Option<Vec<String>>,
 }
 
 /// What the upgrade log records for one transaction (the version at commit,
@@ -36,16 +40,30 @@ pub struct LogRow {
     pub locks_counted: Option<i64>,
     pub commands: Vec<String>,
     pub who: Who,
+    /// Lock tags held before the transaction's first allowed command.
+    pub locks_before: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Pending {
     commands: Vec<PendingCommand>,
+    /// Held before the transaction's first allowed command; kept when that
+    /// command's subtransaction rolls back (still held, still not the
+    /// upgrade's).
+    locks_before: Option<Vec<String>>,
 }
 
 impl Pending {
-    pub fn record(&mut self, command: PendingCommand) {
+    pub fn record(&mut self, mut command: PendingCommand) {
+        if self.locks_before.is_none() {
+            self.locks_before = command.locks_before.take();
+        }
         self.commands.push(command);
+    }
+
+    /// Whether the locks held before this transaction's upgrade are known.
+    pub fn has_locks_before(&self) -> bool {
+        self.locks_before.is_some()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -75,11 +93,13 @@ impl Pending {
 
     pub fn clear(&mut self) {
         self.commands.clear();
+        self.locks_before = None;
     }
 
     /// The log row for the transaction's commands, and forget them.
     pub fn take_row(&mut self) -> Option<LogRow> {
         let commands = std::mem::take(&mut self.commands);
+        let locks_before = self.locks_before.take().unwrap_or_default();
         let first = commands.first()?;
         Some(LogRow {
             // A transaction that takes a schema over is a takeover, whatever
@@ -94,6 +114,7 @@ impl Pending {
             locks_counted: commands.iter().find_map(|c| c.allowed.locks_counted),
             commands: commands.iter().map(|c| c.statement.clone()).collect(),
             who: first.who.clone(),
+            locks_before,
         })
     }
 }
@@ -123,7 +144,13 @@ mod tests {
                 warning: None,
             },
             started_at: at,
-            who: Who { pid: 1, role: "promscale".into(), application_name: "promscale@0.17.0".into() },
+            locks_before: (subxact == 1).then(|| vec![format!("held before {statement}")]),
+            who: Who {
+                pid: 1,
+                role: "promscale".into(),
+                application_name: "promscale@0.17.0".into(),
+                client_addr: None,
+            },
         }
     }
 
@@ -154,7 +181,8 @@ mod tests {
         assert_eq!(row.started_at, 10);
         assert_eq!(row.allowed_by, AllowedBy::ConnectorLock);
         assert_eq!(row.commands.len(), 2);
-        assert!(p.is_empty());
+        assert_eq!(row.locks_before, vec!["held before CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'"]);
+        assert!(p.is_empty() && !p.has_locks_before());
     }
 
     #[test]

@@ -1,18 +1,27 @@
 //! The event trigger function: parse tree -> command -> facts -> verdict ->
 //! ERROR, WARNING or a pending log entry. Thin glue; `decision` decides.
 //!
-//! The trigger fires on `ddl_command_start` only for `ALTER EXTENSION` and
-//! `CREATE EXTENSION` (its `WHEN TAG` filter), so other DDL never calls it.
-//! Commands for other extensions return after one look at the parse tree;
-//! only promscale commands read the catalog.
+//! The trigger fires on `ddl_command_start` only for `ALTER EXTENSION`,
+//! `CREATE EXTENSION` and `DROP EXTENSION` (its `WHEN TAG` filter), so
+//! other DDL never calls it. Commands for other extensions return after one
+//! look at the parse tree; only promscale commands read the catalog.
+//!
+//! An allowed command marks its transaction as a Promscale upgrade
+//! (`upgrade_mark`): a lock that no SQL can take, which every other session
+//! sees in `pg_locks` until the transaction ends, whatever statement it runs
+//! meanwhile. The state and the monitoring read the upgrade from it, never
+//! from query text, which any role can fake (a comment) or hide.
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use super::audit::audit_line;
 use super::command::Command;
-use super::decision::{audit_line, decide, Facts, LockFit, RefusalReason, UpgradeKind, Verdict, Who};
+use super::decision::{decide, Facts, LockFit, RefusalReason, UpgradeKind, Verdict, Who};
+use super::parse_tree::Event;
 use super::pending::PendingCommand;
-use super::{parse_tree, session_lock, upgrade_log};
+use super::privileges::Privileges;
+use super::{parse_tree, session_lock, upgrade_log, upgrade_mark};
 use crate::locks::capacity::Capacity;
 use crate::locks::estimate::LockPath;
 use crate::pg_glue::{c_string, raise, report, with_pinned_search_path, without_keeping_locks};
@@ -38,11 +47,22 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
     if unsafe { pg_sys::creating_extension } {
         return;
     }
-    // SAFETY: fcinfo is the event trigger call's argument, from PostgreSQL; promscale_command checks it.
-    let Some(command) = (unsafe { parse_tree::promscale_command(fcinfo) }) else {
-        return;
-    };
-    with_pinned_search_path(|| judge(&command));
+    // SAFETY: fcinfo is the event trigger call's argument, from PostgreSQL; promscale_event checks it.
+    match unsafe { parse_tree::promscale_event(fcinfo) } {
+        None => {}
+        Some(Event::Command(command)) => with_pinned_search_path(|| judge(&command)),
+        Some(Event::DropPromscale) => with_pinned_search_path(remember_drop),
+    }
+}
+
+/// `DROP EXTENSION promscale`: remember the version it drops, so that a
+/// reinstall at another version is judged as an update (`reinstall`).
+fn remember_drop() {
+    let facts = without_keeping_locks(|| read::promscale_command_facts(&[]));
+    if let Some(version) = facts.installed {
+        // SAFETY: the current subtransaction's id; no pointers.
+        upgrade_log::remember_drop(unsafe { pg_sys::GetCurrentSubTransactionId() }, version);
+    }
 }
 
 /// The lock estimate for the update about to run, against the lock table
@@ -52,7 +72,7 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
 /// estimate.
 fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<LockFit> {
     let rules = Rules::get();
-    let snapshot = read::read(rules);
+    let snapshot = read::read_for_estimate(rules);
     let path = LockPath::for_command(command, kind, ext.installed.as_deref(), ext.default_version.as_deref(), || {
         crate::plan::plan(&snapshot, None, rules).ok().and_then(|p| p.target_extension)
     })?;
@@ -64,6 +84,7 @@ fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFact
         lock_capacity: capacity.size.nominal_entries(),
         locks_in_use: capacity.in_use,
         recommended_max_locks_per_transaction: capacity.recommended_max_locks(estimate.locks_needed),
+        holders: snapshot.lock_holders.clone(),
     })
 }
 
@@ -79,17 +100,29 @@ fn allowed_kind_needing_estimate(verdict: &Verdict, facts: &Facts) -> Option<Upg
     }
 }
 
-fn who() -> Who {
+fn who(client_addr: Option<String>) -> Who {
     // SAFETY: application_name is a GUC string, NUL-terminated or null; MyProcPid is set at backend start.
     let (application_name, pid) = unsafe { (c_string(pg_sys::application_name), pg_sys::MyProcPid) };
-    Who { pid, role: upgrade_log::current_role_name(), application_name }
+    Who { pid, role: upgrade_log::current_role_name(), application_name, client_addr }
 }
 
 fn judge(command: &Command) {
     // SAFETY: reads the clock; no pointers.
     let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
     let rules = Rules::get();
-    let (ext, sessions) = without_keeping_locks(|| (read::promscale_command_facts(), read::connector_sessions(rules)));
+    let connector_roles = settings::connector_roles();
+    let ext = without_keeping_locks(|| read::promscale_command_facts(&connector_roles));
+    let privileges = Privileges {
+        // SAFETY: reads the current role's superuser flag from the catalog cache.
+        superuser: unsafe { pg_sys::superuser() },
+        owns_promscale: ext.owns_promscale,
+        create_on_database: ext.create_on_database,
+    };
+    let target = match command {
+        Command::Update { to } => to.clone(),
+        Command::Create { version, .. } => version.clone(),
+    };
+    let control = read::promscale_control_flags(target.or_else(|| ext.default_version.clone()).as_deref());
     let mut facts = Facts {
         in_extension_script: false,
         connector_lock: session_lock::connector_lock(rules.connector_lock_key),
@@ -97,24 +130,43 @@ fn judge(command: &Command) {
         rehearsal: rehearsal::active(),
         allow_manual_update: settings::allow_manual_update(),
         fail_fast: settings::fail_fast(),
-        other_connector_sessions: sessions,
+        other_connector_sessions: Vec::new(),
         lock_fit: None,
         installed: ext.installed.clone(),
         default_version: ext.default_version.clone(),
         legacy_tables: ext.legacy_tables.clone(),
+        privileges,
+        control,
+        in_connector_roles: ext.in_connector_roles,
+        connector_roles,
+        role: upgrade_log::current_role_name(),
+        dropped_version: upgrade_log::dropped_version(),
     };
     let mut verdict = decide(command, &facts);
+    if verdict == Verdict::Pass {
+        // Not guarded, or PostgreSQL will refuse it with its own error.
+        return;
+    }
+    // Who else is connected: fail-fast refuses while connectors run, and a
+    // refusal names the session holding the lease.
+    facts.other_connector_sessions = without_keeping_locks(|| read::connector_sessions(rules));
+    verdict = decide(command, &facts);
     if let Some(kind) = allowed_kind_needing_estimate(&verdict, &facts) {
         facts.lock_fit = without_keeping_locks(|| lock_fit_for(command, kind, &ext));
         verdict = decide(command, &facts);
     }
-    let who = who();
+    let who = who(ext.client_addr.clone());
     if let Some(line) = audit_line(command, &verdict, &who) {
         report(PgLogLevel::LOG_SERVER_ONLY, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, line, None, None);
     }
     match verdict {
         Verdict::Pass => {}
         Verdict::Allow(allowed) => {
+            // Marked first, so that the locks held before the command
+            // (which the log does not count) include the mark itself.
+            upgrade_mark::take();
+            let locks_before =
+                if upgrade_log::has_locks_before() { None } else { Some(without_keeping_locks(read::held_lock_tags)) };
             if let Some(w) = &allowed.warning {
                 report(
                     PgLogLevel::WARNING,
@@ -131,6 +183,7 @@ fn judge(command: &Command) {
                 allowed,
                 started_at,
                 who,
+                locks_before,
             });
         }
         Verdict::Refuse(refusal) => {
@@ -150,13 +203,42 @@ fn judge(command: &Command) {
 
 // The guard's own schema: the upgrade log and the trigger function live
 // there, whatever schema CREATE EXTENSION picked for the SQL functions. When
-// the extension itself was installed into a schema of that name, use it.
+// the extension itself was installed into a schema of that name, use it,
+// but only if a superuser owns it and it holds nothing but the guard's own
+// objects: the owner of a schema can drop and replace what is in it, so a
+// schema another role made beforehand would let that role forge the
+// upgrade log.
 pgrx::extension_sql!(
     r#"
 DO $guard_schema$
+DECLARE
+    _owner pg_catalog.name;
+    _foreign pg_catalog.int8;
 BEGIN
-    IF '@extschema@' <> 'promscale_upgrade_guard' THEN
+    IF '@extschema@' OPERATOR(pg_catalog.<>) 'promscale_upgrade_guard' THEN
         CREATE SCHEMA promscale_upgrade_guard;
+        RETURN;
+    END IF;
+    SELECT r.rolname INTO _owner
+    FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+    WHERE n.nspname OPERATOR(pg_catalog.=) 'promscale_upgrade_guard' AND NOT r.rolsuper;
+    SELECT pg_catalog.count(*) INTO _foreign
+    FROM (SELECT c.oid, 'pg_catalog.pg_class'::pg_catalog.regclass AS classid FROM pg_catalog.pg_class c
+          WHERE c.relnamespace OPERATOR(pg_catalog.=) 'promscale_upgrade_guard'::pg_catalog.regnamespace
+          UNION ALL
+          SELECT p.oid, 'pg_catalog.pg_proc'::pg_catalog.regclass FROM pg_catalog.pg_proc p
+          WHERE p.pronamespace OPERATOR(pg_catalog.=) 'promscale_upgrade_guard'::pg_catalog.regnamespace) o
+    WHERE NOT EXISTS (
+        SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+        WHERE d.classid OPERATOR(pg_catalog.=) o.classid AND d.objid OPERATOR(pg_catalog.=) o.oid
+          AND d.deptype OPERATOR(pg_catalog.=) 'e' AND e.extname OPERATOR(pg_catalog.=) 'promscale_upgrade_guard');
+    IF _owner IS NOT NULL OR _foreign OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'schema "promscale_upgrade_guard" cannot hold the extension promscale_upgrade_guard'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = CASE WHEN _owner IS NOT NULL
+                                THEN pg_catalog.format('The schema is owned by role %I, which is not a superuser: its owner could drop and replace the guard''s upgrade log.', _owner)
+                                ELSE pg_catalog.format('The schema already holds %s objects that are not the guard''s.', _foreign) END,
+                  HINT = 'Check what the schema holds and drop it (DROP SCHEMA promscale_upgrade_guard), then create the extension again: it creates the schema itself.';
     END IF;
 END
 $guard_schema$;

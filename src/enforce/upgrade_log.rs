@@ -22,11 +22,13 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
-use crate::pg_glue::{as_role, c_string, raise, report};
+use super::reinstall::DroppedVersion;
+use crate::pg_glue::{as_role, c_string, raise, report, with_pinned_search_path, LossyText};
 use crate::rehearsal;
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
 const INSERT_LOG: &str = include_str!("sql/insert_log.sql");
+const COUNT_REFUSAL: &str = include_str!("sql/count_refusal.sql");
 /// The same for the log of version 0.1.0 (no `locks_counted`): between a
 /// package upgrade, which replaces the library, and `ALTER EXTENSION
 /// promscale_upgrade_guard UPDATE`, the new library writes the old table.
@@ -34,6 +36,22 @@ const INSERT_LOG_0_1: &str = include_str!("sql/insert_log_0_1.sql");
 
 thread_local! {
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+    static DROPPED: RefCell<DroppedVersion> = RefCell::new(DroppedVersion::default());
+}
+
+/// `DROP EXTENSION promscale` of `version` in subtransaction `subxact`.
+pub fn remember_drop(subxact: pg_sys::SubTransactionId, version: String) {
+    DROPPED.with(|d| d.borrow_mut().dropped(subxact, version));
+}
+
+/// The promscale version this session dropped last, if that counts yet.
+pub fn dropped_version() -> Option<String> {
+    DROPPED.with(|d| d.borrow().last().map(str::to_string))
+}
+
+/// Whether the locks held before this transaction's upgrade are recorded.
+pub fn has_locks_before() -> bool {
+    PENDING.with(|p| p.borrow().has_locks_before())
 }
 
 pub fn register_callbacks() {
@@ -69,9 +87,16 @@ unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: 
                 write(row);
             }
         }
-        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_COMMIT | XACT_EVENT_PREPARE => {
+        XACT_EVENT_COMMIT | XACT_EVENT_PREPARE => {
             rehearsal::transaction_ended();
             PENDING.with(|p| p.borrow_mut().clear());
+            // A prepared DROP commits later, perhaps elsewhere: remember it.
+            DROPPED.with(|d| d.borrow_mut().committed());
+        }
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
+            rehearsal::transaction_ended();
+            PENDING.with(|p| p.borrow_mut().clear());
+            DROPPED.with(|d| d.borrow_mut().aborted());
         }
         _ => {}
     }
@@ -89,10 +114,12 @@ unsafe extern "C-unwind" fn subxact_callback(
         SUBXACT_EVENT_COMMIT_SUB => {
             rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
+            DROPPED.with(|d| d.borrow_mut().subxact_committed(subxact, parent));
         }
         SUBXACT_EVENT_ABORT_SUB => {
             rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact));
+            DROPPED.with(|d| d.borrow_mut().subxact_aborted(subxact));
         }
         _ => {}
     }
@@ -163,16 +190,20 @@ fn write(row: LogRow) {
         )
     });
     // The updating role (the connector's, often not a superuser) need not be
-    // able to write the log: write it as the table's owner. At pre-commit no
+    // able to write the log: write it as the table's owner, as a
+    // security-restricted operation under a pinned search_path, so that
+    // nothing the updating role controls (its search_path, a schema or a
+    // type of its own) is used by what runs as the owner. At pre-commit no
     // portal provides a snapshot, so push one.
     // SAFETY: pushes a snapshot, popped below (an ERROR aborts the
     // transaction, which resets the snapshot stack).
     unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
-    as_role(owner, true, || {
+    let locks_before = row.locks_before.clone();
+    with_pinned_search_path(|| as_role(owner, true, || {
         Spi::connect_mut(|client| {
-            let end = client.select(END_STATE, Some(1), &[])?;
+            let end = client.select(END_STATE, Some(1), &[DatumWithOid::from(locks_before)])?;
             let end = end.first();
-            let to_version: Option<String> = end.get(1)?;
+            let to_version: Option<String> = end.get::<LossyText>(1)?.map(|v| v.0);
             let held: i64 = end.get(2)?.unwrap_or(0);
             let fast_path: i64 = end.get(3)?.unwrap_or(0);
             let args = [
@@ -204,7 +235,7 @@ fn write(row: LogRow) {
                 Some("The update is rolled back with this error. After a package upgrade, run ALTER EXTENSION promscale_upgrade_guard UPDATE first.".into()),
             )
         })
-    });
+    }));
     // SAFETY: pops the snapshot pushed above.
     unsafe { pg_sys::PopActiveSnapshot() };
 }
@@ -213,22 +244,14 @@ fn write(row: LogRow) {
 /// survives the refusal's rollback (sequences are not transactional), for
 /// the monitoring view. The refused role need not be allowed to use the
 /// guard's sequence: nextval runs as the sequence's owner (the superuser who
-/// installed the guard), as a SECURITY DEFINER function would.
+/// installed the guard), as a security-restricted operation under the
+/// trigger's pinned search_path.
 pub fn count_refusal() {
     let Some((sequence, owner)) = guard_relation(c"refused_manual_updates") else { return };
-    as_role(owner, false, || {
-        // The first refusal since the server started records the start and
-        // the count before it, so that the view can say "since start".
-        let _ = Spi::run(
-            "SELECT pg_catalog.setval('promscale_upgrade_guard.refused_before_server_start',
-                        coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)),
-                    pg_catalog.setval('promscale_upgrade_guard.refusals_server_start',
-                        extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint)
-             WHERE pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
-                   IS DISTINCT FROM extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint",
-        );
+    with_pinned_search_path(|| as_role(owner, true, || {
+        let _ = Spi::run(COUNT_REFUSAL);
         let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
-    });
+    }));
 }
 
 /// The current role's name, for messages and the log.

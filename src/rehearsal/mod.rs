@@ -16,9 +16,10 @@ use pgrx::prelude::*;
 
 use crate::checks::{self, CheckName, Status};
 use crate::locks;
-use crate::pg_glue::raise;
+use crate::pg_glue::{raise, LossyText};
 use crate::plan::PathKind;
 use crate::rules::Rules;
+use crate::snapshot::relation_tally::PROMSCALE_SCHEMAS;
 use crate::snapshot::read::read;
 
 thread_local! {
@@ -103,7 +104,7 @@ fn refuse(code: PgSqlErrorCode, message: &str, detail: String, hint: &str) -> ! 
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn _promscale_upgrade_rehearsal_plan(
-    target: Option<&str>,
+    target: Option<LossyText>,
 ) -> TableIterator<
     'static,
     (
@@ -114,6 +115,7 @@ fn _promscale_upgrade_rehearsal_plan(
         name!(from_version, Option<String>),
         name!(to_version, Option<String>),
         name!(locks_counted, i64),
+        name!(sequence_schemas, Vec<String>),
     ),
 > {
     // SAFETY: reads the current role's superuser flag from the catalog cache.
@@ -135,7 +137,7 @@ fn _promscale_upgrade_rehearsal_plan(
             "Rehearse on the primary of a restored copy or a staging server.",
         );
     }
-    let plan = crate::api::plan_or_error(&snapshot, target, rules);
+    let plan = crate::api::plan_or_error(&snapshot, target.as_ref().map(LossyText::as_str), rules);
     let connectors = checks::run(&snapshot, &plan, rules).into_iter().find(|c| c.name == CheckName::ConnectorsStopped);
     if let Some(c) = connectors.filter(|c| c.status == Status::Fail) {
         refuse(
@@ -175,6 +177,7 @@ fn _promscale_upgrade_rehearsal_plan(
         estimate.path.from().map(|v| v.text.clone()),
         estimate.path.target().map(|v| v.text.clone()),
         estimate.counted,
+        PROMSCALE_SCHEMAS.iter().map(|s| s.to_string()).collect(),
     ))
 }
 

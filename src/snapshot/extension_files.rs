@@ -21,6 +21,9 @@ pub struct ControlFile {
     pub default_version: Option<String>,
     /// `directory`: where the scripts are, when not the extension directory.
     pub directory: Option<String>,
+    /// `superuser` and `trusted`, when set.
+    pub superuser: Option<bool>,
+    pub trusted: Option<bool>,
 }
 
 impl ControlFile {
@@ -40,10 +43,26 @@ impl ControlFile {
             match key {
                 "default_version" => control.default_version = Some(value),
                 "directory" => control.directory = Some(value),
+                "superuser" => control.superuser = parse_bool(&value),
+                "trusted" => control.trusted = parse_bool(&value),
                 _ => {}
             }
         }
         control
+    }
+}
+
+/// A boolean as PostgreSQL's `parse_bool` reads it (unique prefixes of
+/// true/false/yes/no, on/off, 1/0, any case); None when it is none of them.
+fn parse_bool(value: &str) -> Option<bool> {
+    let v = value.trim().to_ascii_lowercase();
+    let prefix_of = |word: &str| !v.is_empty() && word.starts_with(v.as_str());
+    match v.as_str() {
+        "1" | "on" => Some(true),
+        "0" | "off" => Some(false),
+        _ if prefix_of("true") || prefix_of("yes") => Some(true),
+        _ if prefix_of("false") || prefix_of("no") => Some(false),
+        _ => None,
     }
 }
 
@@ -135,6 +154,15 @@ mod tests {
         );
         assert!(available_versions("promscale", ["promscale.control"]).is_empty());
         assert_eq!(available_versions("timescaledb", files), vec!["2.9.3".to_string()]);
+    }
+
+    #[test]
+    fn control_files_say_who_may_run_the_scripts() {
+        let c = ControlFile::parse("default_version = '0.8.0'\nsuperuser = true\ntrusted = on # comment\n");
+        assert_eq!((c.superuser, c.trusted), (Some(true), Some(true)));
+        let c = ControlFile::parse("superuser = 'false'\n#trusted = true\n");
+        assert_eq!((c.superuser, c.trusted), (Some(false), None));
+        assert_eq!(ControlFile::parse("trusted = o").trusted, None, "ambiguous, as in PostgreSQL");
     }
 
     #[test]

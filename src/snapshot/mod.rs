@@ -48,6 +48,20 @@ pub struct ConnectorSession {
     pub usename: Option<String>,
     /// The mode of its lock on the connector's advisory key, if any.
     pub lock_mode: Option<String>,
+    /// The gid of a prepared transaction holding the key (then `pid` is 0:
+    /// it holds the lock, across restarts, until COMMIT/ROLLBACK PREPARED).
+    #[serde(default)]
+    pub prepared_transaction: Option<String>,
+}
+
+/// A backend holding lock-table entries, as fail-fast's warning names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LockHolder {
+    pub pid: i32,
+    pub role: Option<String>,
+    pub application_name: String,
+    /// Distinct lock-table entries it holds.
+    pub locks: i64,
 }
 
 /// What an `ALTER/CREATE EXTENSION promscale` needs to be judged: a much
@@ -58,6 +72,15 @@ pub struct PromscaleCommandFacts {
     pub default_version: Option<String>,
     /// `prom_schema_migrations` tables, schema-qualified and quoted.
     pub legacy_tables: Vec<String>,
+    /// The current role has the privileges of promscale's owner.
+    pub owns_promscale: bool,
+    /// The current role has CREATE on the database.
+    pub create_on_database: bool,
+    /// The current role is a member of one of the connector roles (true
+    /// when that setting is empty).
+    pub in_connector_roles: bool,
+    /// The client's address; None over a Unix socket.
+    pub client_addr: Option<String>,
 }
 
 /// An object as `pg_identify_object()` names it: `kind` "view",
@@ -73,18 +96,25 @@ impl DependentObject {
         DependentObject { kind: kind.to_string(), identity: identity.to_string() }
     }
 
-    /// The SQL that prints its definition, so it can be recreated.
-    pub fn definition_sql(&self) -> String {
+    /// The statement that prints its definition, so it can be recreated;
+    /// None for kinds that only pg_dump can save. `identity` is quoted as
+    /// identifiers already; inside the literal it is quoted again.
+    pub fn definition_sql(&self) -> Option<String> {
+        let name = crate::quote::quote_literal(&self.identity);
         match self.kind.as_str() {
-            "view" | "materialized view" => format!("SELECT pg_get_viewdef('{}'::regclass)", self.identity),
-            "function" | "procedure" => format!("SELECT pg_get_functiondef('{}'::regprocedure)", self.identity),
-            _ => format!("pg_dump --schema-only to save {} {}", self.kind, self.identity),
+            "view" | "materialized view" => {
+                Some(format!("SELECT pg_catalog.pg_get_viewdef({name}::pg_catalog.regclass);"))
+            }
+            "function" | "procedure" => {
+                Some(format!("SELECT pg_catalog.pg_get_functiondef({name}::pg_catalog.regprocedure);"))
+            }
+            _ => None,
         }
     }
 
-    /// The statement that drops it.
+    /// The statement that drops it (`identity` is quoted as identifiers).
     pub fn drop_sql(&self) -> String {
-        format!("DROP {} {}", self.kind.to_uppercase(), self.identity)
+        format!("DROP {} {};", self.kind.to_uppercase(), self.identity)
     }
 }
 
@@ -127,6 +157,15 @@ pub struct Snapshot {
     pub tracing: TracingData,
     /// User objects (not extension members) that depend on `prom_info.metric`.
     pub prom_info_metric_dependents: Vec<DependentObject>,
+    /// Temporary objects of other sessions that depend on it too (not
+    /// named: they are not the caller's, and go with their sessions).
+    pub other_sessions_temp_dependents: i64,
+    /// Relations the guard would read but did not, each with why (a view
+    /// where a plain table belongs, a table that is not the extension's...).
+    pub ignored_relations: Vec<String>,
+    /// The other backends holding the most lock-table entries (read for
+    /// the trigger's lock estimate only).
+    pub lock_holders: Vec<LockHolder>,
     /// Tables in `prom_data` that no `prom_metric` view reads.
     pub non_metric_tables_in_prom_data: Vec<String>,
     pub max_locks: MaxLocksSetting,
@@ -190,6 +229,8 @@ pub struct Activity {
     pub refused_manual_updates: i64,
     /// The same, since the server started.
     pub refused_manual_updates_since_start: i64,
+    /// Relations the guard would read but did not, each with why.
+    pub ignored_relations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

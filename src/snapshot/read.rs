@@ -26,7 +26,8 @@ use super::{
 use crate::locks::capacity::LockTableSize;
 use crate::locks::classes::ObjectClass;
 use crate::locks::estimate::{LockMeasurement, Model};
-use crate::pg_glue::raise;
+use crate::enforce::privileges::ControlFlags;
+use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 
 /// One of the guard's catalog queries: its text and, in each backend, its
@@ -67,29 +68,16 @@ catalog_query!(LOCK_TABLE = include_str!("sql/lock_table.sql"));
 catalog_query!(UPGRADE_ACTIVITY = include_str!("sql/upgrade_activity.sql"));
 catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
 catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
-catalog_query!(
-    CAN_READ_FILE_SETTINGS = "SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT')"
-);
-catalog_query!(APPLIED_MIGRATIONS = "SELECT pg_catalog.array_agg(m.name::text) FROM _ps_catalog.migration m");
-catalog_query!(
-    READABLE_RELATION = "SELECT c.oid FROM pg_catalog.pg_class c
-     WHERE c.relnamespace = pg_catalog.to_regnamespace($1) AND c.relname = $2
-       AND pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
-       AND pg_catalog.has_table_privilege(c.oid, 'SELECT')"
-);
-catalog_query!(
-    METADATA_LAST_SEEN = "SELECT extract(epoch FROM max(m.last_seen))::float8 FROM _prom_catalog.metadata m"
-);
-catalog_query!(
-    REFUSED_MANUAL_UPDATES =
-        "SELECT coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)"
-);
-catalog_query!(REFUSED_SINCE_START = "SELECT CASE WHEN pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refusals_server_start')
-                  = extract(epoch FROM pg_catalog.pg_postmaster_start_time())::bigint
-             THEN coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_manual_updates'), 0)
-                  - coalesce(pg_catalog.pg_sequence_last_value('promscale_upgrade_guard.refused_before_server_start'), 0)
-             ELSE 0 END");
-catalog_query!(pub(crate) CLOCK = "SELECT extract(epoch FROM pg_catalog.clock_timestamp())::float8");
+catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
+catalog_query!(APPLIED_MIGRATIONS = include_str!("sql/applied_migrations.sql"));
+catalog_query!(READABLE_RELATION = include_str!("sql/readable_relation.sql"));
+catalog_query!(METADATA_LAST_SEEN = include_str!("sql/metadata_last_seen.sql"));
+catalog_query!(ROLE_FACTS = include_str!("sql/role_facts.sql"));
+catalog_query!(HELD_LOCKS = include_str!("sql/held_locks.sql"));
+catalog_query!(LOCK_HOLDERS = include_str!("sql/lock_holders.sql"));
+catalog_query!(REFUSED_MANUAL_UPDATES = include_str!("sql/refused_manual_updates.sql"));
+catalog_query!(REFUSED_SINCE_START = include_str!("sql/refused_since_start.sql"));
+catalog_query!(pub(crate) CLOCK = include_str!("sql/clock.sql"));
 
 // The row of each JSON query. A field without a default is required: its
 // absence is an error naming the query.
@@ -118,6 +106,7 @@ struct ConnectorSessionsRow {
 struct HazardsRow {
     tracing: TracingData,
     prom_info_metric_dependents: Vec<DependentObject>,
+    other_sessions_temp_dependents: i64,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +163,25 @@ struct EnforceFactsRow {
     legacy_tables: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct RoleFactsRow {
+    owns_promscale: bool,
+    create_on_database: bool,
+    in_connector_roles: bool,
+    client_addr: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LockHoldersRow {
+    lock_holders: Vec<super::LockHolder>,
+}
+
+#[derive(Deserialize)]
+struct ReadableRelationRow {
+    oid: Option<u32>,
+    ignored: Option<String>,
+}
+
 /// The first column of the first row of a read-only query, with its kept
 /// plan. Read-only execution: a writing statement would be assigned a
 /// transaction id, an error on a hot standby and needless on a primary.
@@ -208,7 +216,9 @@ fn json_row<T: DeserializeOwned>(query: &CatalogQuery, args: &[DatumWithOid]) ->
     let hint = || {
         Some("This is a bug in promscale_upgrade_guard, or its library and its SQL objects do not match: after a package upgrade, run ALTER EXTENSION promscale_upgrade_guard UPDATE.".to_string())
     };
-    let text: Option<String> = first_value(query, args).unwrap_or_else(|e| {
+    // Lossy: a name with invalid UTF-8 (a SQL_ASCII database) is shown with
+    // U+FFFD, not turned into a panic.
+    let text: Option<LossyText> = first_value(query, args).unwrap_or_else(|e| {
         raise(
             PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
             format!("catalog query \"{}\" of promscale_upgrade_guard failed", query.name),
@@ -216,7 +226,7 @@ fn json_row<T: DeserializeOwned>(query: &CatalogQuery, args: &[DatumWithOid]) ->
             hint(),
         )
     });
-    let text = text.unwrap_or_else(|| "null".into());
+    let text = text.map_or_else(|| "null".to_string(), |t| t.0);
     serde_json::from_str(&text).unwrap_or_else(|e| {
         raise(
             PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
@@ -248,14 +258,51 @@ pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
     json_row::<ConnectorSessionsRow>(&CONNECTOR_SESSIONS, &connector_args(rules)).connector_sessions
 }
 
-/// What the enforcement trigger needs about promscale (one query).
-pub fn promscale_command_facts() -> PromscaleCommandFacts {
+/// What the enforcement trigger needs about promscale and the current role
+/// (two queries); `connector_roles` is `promscale_upgrade_guard.connector_roles`.
+pub fn promscale_command_facts(connector_roles: &[String]) -> PromscaleCommandFacts {
     let row: EnforceFactsRow = json_row(&ENFORCE_FACTS, &[]);
+    let role: RoleFactsRow = json_row(&ROLE_FACTS, &[DatumWithOid::from(connector_roles.to_vec())]);
     PromscaleCommandFacts {
         installed: row.installed,
         legacy_tables: row.legacy_tables,
         default_version: extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).default_version,
+        owns_promscale: role.owns_promscale,
+        create_on_database: role.create_on_database,
+        in_connector_roles: role.in_connector_roles,
+        client_addr: role.client_addr,
     }
+}
+
+/// The promscale control file's `superuser` and `trusted` for installing or
+/// updating to `version`: the primary control file, overridden by the
+/// version's secondary one (`promscale--<version>.control`) as PostgreSQL
+/// reads them.
+pub fn promscale_control_flags(version: Option<&str>) -> ControlFlags {
+    let share = share_directory();
+    let extension_dir = share.join("extension");
+    let read = |path: PathBuf| std::fs::read_to_string(path).ok().map(|t| ControlFile::parse(&t));
+    let Some(primary) = read(extension_dir.join("promscale.control")) else { return ControlFlags::default() };
+    let mut flags = ControlFlags::default();
+    let mut apply = |c: &ControlFile| {
+        flags.superuser = c.superuser.unwrap_or(flags.superuser);
+        flags.trusted = c.trusted.unwrap_or(flags.trusted);
+    };
+    apply(&primary);
+    // PostgreSQL refuses such version names; never build a path from one.
+    let safe = |v: &&str| !v.is_empty() && !v.contains(['/', '\\', '\0']) && !v.contains("..");
+    if let Some(v) = version.filter(safe) {
+        let script_dir = primary.directory.as_ref().map_or(extension_dir, |d| share.join(d));
+        if let Some(secondary) = read(script_dir.join(format!("promscale--{v}.control"))) {
+            apply(&secondary);
+        }
+    }
+    flags
+}
+
+/// The lock tags this backend holds now (`held_locks.sql`).
+pub fn held_lock_tags() -> Vec<String> {
+    json_row(&HELD_LOCKS, &[])
 }
 
 /// PostgreSQL's share directory (`pg_config --sharedir` of the running server).
@@ -309,12 +356,33 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
 
 /// The snapshot every decision is made from.
 pub fn read(rules: &Rules) -> Snapshot {
+    read_with(rules, true)
+}
+
+/// The snapshot the trigger estimates an update's locks from: without the
+/// hazards (user objects in the way, tracing data), which it does not need,
+/// and with who holds the lock table's entries, which fail-fast names.
+pub fn read_for_estimate(rules: &Rules) -> Snapshot {
+    let mut snapshot = read_with(rules, false);
+    snapshot.lock_holders = json_row::<LockHoldersRow>(&LOCK_HOLDERS, &[]).lock_holders;
+    snapshot
+}
+
+fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
     let server: ServerRow = json_row(&SERVER, &[]);
     let share = share_directory();
     let mut listings = HashMap::new();
     let promscale_disk = extension_on_disk(&share, "promscale", &mut listings);
     let timescaledb_disk = extension_on_disk(&share, "timescaledb", &mut listings);
-    let hazards: HazardsRow = json_row(&HAZARDS, &[]);
+    let hazards: HazardsRow = if hazards {
+        json_row(&HAZARDS, &[])
+    } else {
+        HazardsRow {
+            tracing: TracingData::default(),
+            prom_info_metric_dependents: Vec::new(),
+            other_sessions_temp_dependents: 0,
+        }
+    };
     let relations = scan_relations();
     let counts: ObjectCountsRow = json_row(
         &OBJECT_COUNTS,
@@ -359,6 +427,7 @@ pub fn read(rules: &Rules) -> Snapshot {
         connector_sessions: connector_sessions(rules),
         tracing: hazards.tracing,
         prom_info_metric_dependents: hazards.prom_info_metric_dependents,
+        other_sessions_temp_dependents: hazards.other_sessions_temp_dependents,
         non_metric_tables_in_prom_data,
         objects,
         relations_outside_system_schemas: relations.tally.outside_system_schemas(),
@@ -405,57 +474,139 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
         }
         snapshot.promscale_scripts = scan_files(promscale_dir, files.iter().map(String::as_str));
     }
-    if snapshot.promscale.installed.is_some() && lock_if_free("_ps_catalog", "migration") {
-        let names: Option<Vec<String>> = select_one(&APPLIED_MIGRATIONS, &[]);
-        snapshot.applied_migrations = Some(names.unwrap_or_default().into_iter().collect());
+    if snapshot.promscale.installed.is_some() {
+        match readable(&MIGRATION_TABLE) {
+            Readable::Yes => {
+                let names: Vec<String> = json_row(&APPLIED_MIGRATIONS, &[]);
+                snapshot.applied_migrations = Some(names.into_iter().collect());
+            }
+            Readable::Ignored(why) => snapshot.ignored_relations.push(why),
+            Readable::No => {}
+        }
     }
-    if lock_if_free("promscale_upgrade_guard", "upgrade_log")
-        && lock_if_free("promscale_upgrade_guard", "rehearsal_log")
-    {
+    if readable(&GUARD_UPGRADE_LOG) == Readable::Yes && readable(&GUARD_REHEARSAL_LOG) == Readable::Yes {
         snapshot.lock_measurements =
             json_row::<LockMeasurementsRow>(&LOCK_MEASUREMENTS, &[]).lock_measurements.unwrap_or_default();
     }
 }
 
-/// Locks `relation` (ACCESS SHARE) only if that is granted at once and the
-/// caller may read it: the state reads two tables (Promscale's metadata and
-/// the guard's log) and must never wait behind an upgrade holding them.
-fn lock_if_free(schema: &str, relation: &str) -> bool {
-    // By name in the catalog: to_regclass() needs USAGE on the schema.
-    let oid =
-        select_one::<pg_sys::Oid>(&READABLE_RELATION, &[DatumWithOid::from(schema), DatumWithOid::from(relation)]);
+/// A relation the guard reads, and what it must be to be read: the guard
+/// reads nothing that could run another role's code as the caller (a
+/// superuser calling the state, the exporter's pg_monitor role).
+struct ReadSpec {
+    schema: &'static str,
+    relation: &'static str,
+    /// `pg_class.relkind`: 'r' or 'S'.
+    relkind: &'static str,
+    /// It must be a member of this extension, when that one is installed.
+    member_of: &'static str,
+    /// The column the guard reads, and its type.
+    column: Option<(&'static str, &'static str)>,
+}
+
+const METADATA_TABLE: ReadSpec = ReadSpec {
+    schema: "_prom_catalog",
+    relation: "metadata",
+    relkind: "r",
+    member_of: "promscale",
+    column: Some(("last_seen", "pg_catalog.timestamptz")),
+};
+const MIGRATION_TABLE: ReadSpec = ReadSpec {
+    schema: "_ps_catalog",
+    relation: "migration",
+    relkind: "r",
+    member_of: "promscale",
+    column: Some(("name", "pg_catalog.text")),
+};
+const GUARD_UPGRADE_LOG: ReadSpec = ReadSpec {
+    schema: "promscale_upgrade_guard",
+    relation: "upgrade_log",
+    relkind: "r",
+    member_of: "promscale_upgrade_guard",
+    column: None,
+};
+const GUARD_REHEARSAL_LOG: ReadSpec = ReadSpec { relation: "rehearsal_log", ..GUARD_UPGRADE_LOG };
+const GUARD_REFUSALS: ReadSpec = ReadSpec { relation: "refused_manual_updates", relkind: "S", ..GUARD_UPGRADE_LOG };
+
+#[derive(Debug, PartialEq, Eq)]
+enum Readable {
+    /// Locked (ACCESS SHARE, granted at once): read it.
+    Yes,
+    /// Absent, not readable by the caller, or locked by someone else.
+    No,
+    /// Present but not what it must be: not read, and named (why).
+    Ignored(String),
+}
+
+/// Whether `spec` may be read now (`readable_relation.sql`), and if so
+/// locks it (ACCESS SHARE) only if that is granted at once: the state reads
+/// Promscale's metadata and the guard's log and must never wait behind an
+/// upgrade holding them.
+fn readable(spec: &ReadSpec) -> Readable {
+    let args = [
+        DatumWithOid::from(spec.schema),
+        DatumWithOid::from(spec.relation),
+        DatumWithOid::from(spec.relkind),
+        DatumWithOid::from(spec.member_of),
+        DatumWithOid::from(spec.column.map(|c| c.0)),
+        DatumWithOid::from(spec.column.map(|c| c.1)),
+    ];
+    let Some(row) = first_value::<LossyText>(&READABLE_RELATION, &args)
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str::<ReadableRelationRow>(&t.0).ok())
+    else {
+        return Readable::No;
+    };
+    if let Some(why) = row.ignored {
+        return Readable::Ignored(format!("{}.{} ({why})", spec.schema, spec.relation));
+    }
     // SAFETY: a lock request on an existing relation that does not wait; a
     // granted lock is released with the transaction, like any other.
-    oid.is_some_and(|oid| unsafe {
-        pg_sys::ConditionalLockRelationOid(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
-    })
+    match row.oid {
+        Some(oid)
+            if unsafe {
+                pg_sys::ConditionalLockRelationOid(pg_sys::Oid::from(oid), pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+            } =>
+        {
+            Readable::Yes
+        }
+        _ => Readable::No,
+    }
 }
 
 /// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
-/// sets on every metadata batch it ingests; None when unknown.
-fn metadata_last_seen() -> Option<f64> {
-    if !lock_if_free("_prom_catalog", "metadata") {
-        return None;
+/// sets on every metadata batch it ingests; None when unknown (or when the
+/// relation is not one the guard may read: then `ignored` names it).
+fn metadata_last_seen(ignored: &mut Vec<String>) -> Option<f64> {
+    match readable(&METADATA_TABLE) {
+        Readable::Yes => select_one::<f64>(&METADATA_LAST_SEEN, &[]),
+        Readable::Ignored(why) => {
+            ignored.push(why);
+            None
+        }
+        Readable::No => None,
     }
-    select_one::<f64>(&METADATA_LAST_SEEN, &[])
 }
 
 pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
-    let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &connector_args(rules));
+    let [classid, objid, prefix] = connector_args(rules);
+    let mark = DatumWithOid::from(i32::from(crate::enforce::upgrade_mark::MARK_OBJSUBID));
+    let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &[classid, objid, prefix, mark]);
     let mut activity = Activity {
         running_upgrade: row.running_upgrade,
         connectors_running: row.connectors_running,
         connector_versions: row.connector_versions.unwrap_or_default(),
         connector_since: row.connector_since,
         newest_chunk_rows_inserted: newest_chunk_rows_inserted(&snapshot.metric_tables),
-        metadata_last_seen: metadata_last_seen(),
         ..Activity::default()
     };
-    if lock_if_free("promscale_upgrade_guard", "refused_manual_updates") {
+    activity.metadata_last_seen = metadata_last_seen(&mut activity.ignored_relations);
+    if readable(&GUARD_REFUSALS) == Readable::Yes {
         activity.refused_manual_updates = select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]).unwrap_or(0);
         activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
     }
-    if lock_if_free("promscale_upgrade_guard", "upgrade_log") {
+    if readable(&GUARD_UPGRADE_LOG) == Readable::Yes {
         activity.last_upgrade = json_row::<LastUpgradeRow>(&LAST_UPGRADE, &[]).last_upgrade;
     }
     activity

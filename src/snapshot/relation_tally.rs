@@ -38,6 +38,24 @@ const ROLES: [SchemaRole; 6] = [
     SchemaRole::Fixed,
 ];
 
+/// The 13 schemas of Promscale (promscale-facts.md), whether or not an
+/// extension owns them yet.
+pub const PROMSCALE_SCHEMAS: [&str; 13] = [
+    "_prom_catalog",
+    "_prom_ext",
+    "_ps_catalog",
+    "_ps_trace",
+    "prom_api",
+    "prom_data",
+    "prom_data_exemplar",
+    "prom_data_series",
+    "prom_info",
+    "prom_metric",
+    "prom_series",
+    "ps_tag",
+    "ps_trace",
+];
+
 impl SchemaRole {
     pub fn of(nspname: &str) -> Option<SchemaRole> {
         Some(match nspname {
@@ -218,6 +236,14 @@ mod tests {
 
     fn info(nsp: &str) -> SchemaInfo {
         SchemaInfo::of(nsp)
+    }
+
+    #[test]
+    fn every_promscale_schema_has_a_role() {
+        for schema in PROMSCALE_SCHEMAS {
+            assert!(SchemaRole::of(schema).is_some(), "{schema}");
+        }
+        assert_eq!(SchemaRole::of("_timescaledb_internal"), Some(SchemaRole::Chunk), "not Promscale's");
     }
 
     fn add(t: &mut RelationTally, nsp: &str, relkind: u8, toast: bool, name: &str) {

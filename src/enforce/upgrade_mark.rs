@@ -1,0 +1,45 @@
+//! The mark of a Promscale upgrade in progress: when the trigger allows a
+//! promscale CREATE or UPDATE, its transaction takes a lock that no SQL
+//! statement can take, an ACCESS SHARE object lock on the guard's own
+//! extension with a sub-id PostgreSQL never uses (`MARK_OBJSUBID`). Every
+//! session sees it in `pg_locks` (`locktype = 'object'`, `classid =
+//! 'pg_extension'::regclass`, `objid` = the guard's extension, `objsubid =
+//! 21831`) for as long as the upgrade's transaction lasts, whatever
+//! statement it runs meanwhile, and it goes with the transaction (or the
+//! subtransaction that rolled the upgrade back), with nothing to clean up
+//! after a crash. Advisory locks would not do: any role can take them, and
+//! so fake an upgrade; query text would not either: a comment fakes it,
+//! another spelling hides it.
+//!
+//! ACCESS SHARE conflicts with nothing PostgreSQL takes on the extension
+//! (DROP EXTENSION locks sub-id 0), and the request never waits.
+
+use pgrx::pg_sys;
+
+/// The `objsubid` of the mark ("UG"): PostgreSQL locks extensions only
+/// with sub-id 0.
+pub const MARK_OBJSUBID: u16 = 0x5547;
+
+/// Marks the current transaction as a Promscale upgrade (a no-op when it is
+/// marked already, or while the guard is being created or dropped).
+pub fn take() {
+    // SAFETY: a catalog lookup by name that returns InvalidOid when missing.
+    let guard = unsafe { pg_sys::get_extension_oid(c"promscale_upgrade_guard".as_ptr(), true) };
+    if guard == pg_sys::InvalidOid {
+        return;
+    }
+    let tag = pg_sys::LOCKTAG {
+        // SAFETY: MyDatabaseId is set when the backend connects to its database.
+        locktag_field1: unsafe { pg_sys::MyDatabaseId }.to_u32(),
+        locktag_field2: pg_sys::ExtensionRelationId.to_u32(),
+        locktag_field3: guard.to_u32(),
+        locktag_field4: MARK_OBJSUBID,
+        locktag_type: pg_sys::LockTagType::LOCKTAG_OBJECT as u8,
+        locktag_lockmethodid: pg_sys::DEFAULT_LOCKMETHOD as u8,
+    };
+    // SAFETY: a transaction-level lock request that does not wait (dontWait);
+    // it is released by PostgreSQL at the end of the (sub)transaction.
+    unsafe {
+        pg_sys::LockAcquire(&tag, pg_sys::AccessShareLock as pg_sys::LOCKMODE, false, true);
+    }
+}
