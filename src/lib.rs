@@ -18,6 +18,8 @@ mod rehearsal;
 pub mod rules;
 mod settings;
 pub mod snapshot;
+#[cfg(test)]
+mod sql_lint;
 pub mod state;
 pub mod version;
 pub mod views;

@@ -4,5 +4,5 @@
 -- readable by superusers only; the caller checks first.
 SELECT pg_catalog.json_build_object('configured', (
     SELECT f.setting FROM pg_catalog.pg_file_settings f
-    WHERE f.name = 'max_locks_per_transaction'
-    ORDER BY f.seqno DESC LIMIT 1))::text
+    WHERE f.name OPERATOR(pg_catalog.=) 'max_locks_per_transaction'
+    ORDER BY f.seqno DESC LIMIT 1))::pg_catalog.text
