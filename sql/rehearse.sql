@@ -91,7 +91,7 @@ DECLARE
     _sequences pg_catalog.jsonb := '{}';
     _left pg_catalog.jsonb := '{}';
     _held_before pg_catalog.text[];
-    _seq record;
+    _seq pg_catalog.record;
     _value pg_catalog.int8;
     _called pg_catalog.bool;
     _path pg_catalog.text;

@@ -64,14 +64,11 @@ impl TargetError {
     }
 }
 
-/// What a message quotes of a user's input: at most 64 characters, then
-/// "...", so that a long argument does not flood the log and the client.
+/// What a message quotes of a user's input (`quote::for_message`): at most
+/// 64 characters, then "...", with control characters escaped, so that a
+/// long argument does not flood the log and the client.
 fn quoted(input: &str) -> String {
-    const MAX: usize = 64;
-    match input.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &input[..cut]),
-        None => input.to_string(),
-    }
+    crate::quote::for_message(input)
 }
 
 fn parsed(versions: &[String]) -> Vec<ExtVersion> {

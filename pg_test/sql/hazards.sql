@@ -22,6 +22,9 @@ DROP FUNCTION public.metric_count();
 SELECT status, detail FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'prom_info_metric_dependents';
 
 DROP EXTENSION promscale CASCADE;
+-- A new session: in the one that dropped it, a reinstall at another version
+-- is an update, refused without the connector.
+\c
 CREATE EXTENSION promscale VERSION '0.5.4';
 SELECT _prom_catalog.get_or_create_metric_table_name('cpu_usage');
 CREATE TABLE prom_data.my_own_table (x int);

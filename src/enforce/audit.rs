@@ -12,32 +12,8 @@
 
 use super::command::Command;
 use super::decision::{AllowedBy, Verdict, Who};
+use crate::quote::for_message as escape;
 use crate::settings::ALLOW_MANUAL_UPDATE;
-
-/// At most this many characters of a user's string in a log line.
-const MAX_CHARS: usize = 64;
-
-/// `text` for a log line: control characters, `"` and `\` escaped, and at
-/// most `MAX_CHARS` characters of it, then "...".
-pub fn escape(text: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX_CHARS {
-            out.push_str("...");
-            break;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// One line for the server log; None for commands the guard let pass
 /// untouched.
@@ -110,10 +86,4 @@ mod tests {
         assert!(line.contains(r#"by role "eve\"\r\n\x07""#), "{line}");
     }
 
-    #[test]
-    fn long_strings_are_cut() {
-        let long = "x".repeat(1000);
-        assert_eq!(escape(&long), format!("{}...", "x".repeat(MAX_CHARS)));
-        assert_eq!(escape("é ok"), "é ok");
-    }
 }

@@ -14,7 +14,7 @@ pub enum Command {
 impl Command {
     /// The command in canonical form, for messages and the upgrade log.
     pub fn statement(&self) -> String {
-        let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
+        let quote = crate::quote::quote_literal;
         match self {
             Command::Update { to: None } => "ALTER EXTENSION promscale UPDATE".to_string(),
             Command::Update { to: Some(v) } => format!("ALTER EXTENSION promscale UPDATE TO {}", quote(v)),

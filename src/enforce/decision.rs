@@ -29,6 +29,7 @@
 //! PostgreSQL will refuse anyway (`privileges`): they get PostgreSQL's own
 //! error, are not counted and set off no alert.
 
+use crate::quote::for_message as escape;
 use super::command::Command;
 use super::privileges::{postgres_would_allow, ControlFlags, Privileges};
 use crate::checks::{list_some, plural};
@@ -272,26 +273,25 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
                 return Verdict::Pass; // PostgreSQL skips (IF NOT EXISTS) or refuses it
             }
             let target = version.clone().or_else(|| facts.default_version.clone());
+            if !facts.legacy_tables.is_empty() {
+                // The takeover, whatever was dropped before it (the connector
+                // drops an old extension below 0.5.0 first).
+                return guarded(command, facts, UpgradeKind::Takeover, None, target);
+            }
             if let Some(dropped) = facts.dropped_version.as_deref().filter(|d| target.as_deref() != Some(*d)) {
                 return guarded(command, facts, UpgradeKind::Update, Some(dropped.to_string()), target);
             }
-            if facts.legacy_tables.is_empty() {
-                let by = if facts.connector_lock == ConnectorLock::Session {
-                    AllowedBy::ConnectorLock
-                } else {
-                    AllowedBy::NotRequired
-                };
-                return Verdict::Allow(Allowed {
-                    by,
-                    kind: UpgradeKind::Install,
-                    from: None,
-                    to: target,
-                    locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
-                    locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
-                    warning: None,
-                });
-            }
-            guarded(command, facts, UpgradeKind::Takeover, None, target)
+            let by =
+                if facts.connector_lock == ConnectorLock::Session { AllowedBy::ConnectorLock } else { AllowedBy::NotRequired };
+            Verdict::Allow(Allowed {
+                by,
+                kind: UpgradeKind::Install,
+                from: None,
+                to: target,
+                locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
+                locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
+                warning: None,
+            })
         }
     }
 }
@@ -344,7 +344,9 @@ fn noun(kind: UpgradeKind) -> &'static str {
 }
 
 fn version_change(kind: UpgradeKind, from: &Option<String>, to: &Option<String>) -> String {
-    match (kind, from, to) {
+    // The user's strings: escaped and capped, so a message stays one line.
+    let (from, to) = (from.as_deref().map(escape), to.as_deref().map(escape));
+    match (kind, &from, &to) {
         (UpgradeKind::Takeover | UpgradeKind::Install, _, Some(t)) => format!("installing extension version {t}"),
         (UpgradeKind::Takeover | UpgradeKind::Install, _, None) => {
             "installing the default extension version".to_string()
@@ -465,7 +467,7 @@ fn break_glass_warning(
         ),
         _ => "extension \"promscale\" is being updated by hand".to_string(),
     };
-    let version = to.as_deref().unwrap_or("the default version");
+    let version = to.as_deref().map_or_else(|| "the default version".to_string(), escape);
     Message {
         message: what,
         detail: format!(
@@ -921,6 +923,17 @@ mod tests {
         );
         let member = Facts { in_connector_roles: true, ..facts };
         assert_eq!(allowed(decide(&update(Some("0.8.0")), &member)).by, AllowedBy::ConnectorLock);
+    }
+
+    /// The connector drops an old extension (below 0.5.0) before it takes a
+    /// pre-0.11 schema over: that CREATE is the takeover, not a reinstall.
+    #[test]
+    fn the_takeover_wins_over_a_reinstall() {
+        let facts = Facts { dropped_version: Some("0.3.2".into()), ..legacy() };
+        let r = refusal(decide(&create(Some("0.0.0")), &facts));
+        assert!(r.message.message.contains("can only be created by the Promscale Connector"), "{}", r.message.message);
+        let lease = Facts { connector_lock: ConnectorLock::Session, ..facts };
+        assert_eq!(allowed(decide(&create(Some("0.0.0")), &lease)).kind, UpgradeKind::Takeover);
     }
 
     #[test]

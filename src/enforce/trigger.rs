@@ -34,7 +34,7 @@ use crate::{rehearsal, settings};
 #[pg_extern(
     requires = ["guard_schema"],
     sql = r#"
-CREATE FUNCTION promscale_upgrade_guard.enforce_connector_path() RETURNS event_trigger
+CREATE FUNCTION promscale_upgrade_guard.enforce_connector_path() RETURNS pg_catalog.event_trigger
     LANGUAGE c
     AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
 "#

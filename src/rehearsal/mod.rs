@@ -72,7 +72,7 @@ pub(crate) fn refuse_commit() -> ! {
 #[pg_extern(
     requires = ["guard_schema"],
     sql = r#"
-CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS void
+CREATE FUNCTION promscale_upgrade_guard.begin_rehearsal() RETURNS pg_catalog.void
     LANGUAGE c VOLATILE STRICT
     SET search_path TO pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';

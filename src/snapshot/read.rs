@@ -551,27 +551,23 @@ fn readable(spec: &ReadSpec) -> Readable {
         DatumWithOid::from(spec.column.map(|c| c.0)),
         DatumWithOid::from(spec.column.map(|c| c.1)),
     ];
-    let Some(row) = first_value::<LossyText>(&READABLE_RELATION, &args)
-        .ok()
-        .flatten()
-        .and_then(|t| serde_json::from_str::<ReadableRelationRow>(&t.0).ok())
-    else {
+    let Some(row) = json_row::<Option<ReadableRelationRow>>(&READABLE_RELATION, &args) else {
         return Readable::No;
     };
     if let Some(why) = row.ignored {
         return Readable::Ignored(format!("{}.{} ({why})", spec.schema, spec.relation));
     }
-    // SAFETY: a lock request on an existing relation that does not wait; a
-    // granted lock is released with the transaction, like any other.
-    match row.oid {
-        Some(oid)
-            if unsafe {
-                pg_sys::ConditionalLockRelationOid(pg_sys::Oid::from(oid), pg_sys::AccessShareLock as pg_sys::LOCKMODE)
-            } =>
-        {
-            Readable::Yes
+    let locked = |oid: u32| {
+        // SAFETY: a lock request on an existing relation that does not wait;
+        // a granted lock is released with the transaction, like any other.
+        unsafe {
+            pg_sys::ConditionalLockRelationOid(pg_sys::Oid::from(oid), pg_sys::AccessShareLock as pg_sys::LOCKMODE)
         }
-        _ => Readable::No,
+    };
+    if row.oid.is_some_and(locked) {
+        Readable::Yes
+    } else {
+        Readable::No
     }
 }
 

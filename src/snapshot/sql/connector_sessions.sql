@@ -26,8 +26,12 @@ WITH connector_locks AS MATERIALIZED (
     UNION ALL
     SELECT 0, '', NULL, p.owner::pg_catalog.text, cl.lock_mode, p.gid
     FROM connector_locks cl
-    JOIN pg_catalog.pg_prepared_xacts p
-      ON cl.virtualtransaction OPERATOR(pg_catalog.=) ('-1/' OPERATOR(pg_catalog.||) p.transaction::pg_catalog.text)
+    -- A prepared transaction keeps its virtual transaction id; its xid is
+    -- the transactionid lock it holds under the same one.
+    JOIN pg_catalog.pg_locks x
+      ON x.virtualtransaction OPERATOR(pg_catalog.=) cl.virtualtransaction
+     AND x.locktype OPERATOR(pg_catalog.=) 'transactionid' AND x.pid IS NULL
+    JOIN pg_catalog.pg_prepared_xacts p ON p.transaction OPERATOR(pg_catalog.=) x.transactionid
     WHERE cl.pid IS NULL
 )
 SELECT pg_catalog.json_build_object('connector_sessions', COALESCE(pg_catalog.json_agg(

@@ -58,8 +58,9 @@ prom_info_metric AS (
     -- view dropped meanwhile (a temporary one, created and dropped in a
     -- loop by any role with TEMP) is simply not there; other objects through
     -- pg_identify_object, which gives no identity for an object that is gone.
-    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                          WHEN 'f' THEN 'foreign table' ELSE 'table' END AS kind,
+    SELECT CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'v' THEN 'view'
+                WHEN c.relkind OPERATOR(pg_catalog.=) 'm' THEN 'materialized view'
+                WHEN c.relkind OPERATOR(pg_catalog.=) 'f' THEN 'foreign table' ELSE 'table' END AS kind,
            pg_catalog.format('%I.%I', n.nspname, c.relname) AS identity,
            pg_catalog.pg_is_other_temp_schema(n.oid) AS other_sessions_temp
     FROM dependents dep

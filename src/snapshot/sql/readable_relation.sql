@@ -7,11 +7,11 @@
 -- bring a cast of its owner's. Looked up by name in the catalog:
 -- to_regclass() would need USAGE on the schema, which pg_monitor lacks.
 -- Returns the relation's oid when it may be read, or why it is ignored.
-SELECT pg_catalog.json_build_object(
-    'oid', CASE WHEN r.problem IS NULL AND r.readable THEN r.oid END,
+-- One row always: NULL when there is no such relation.
+SELECT (SELECT pg_catalog.json_build_object(
+    'oid', CASE WHEN r.problem IS NULL AND r.readable THEN r.oid::pg_catalog.int8 END,
     'ignored', r.problem
-)::pg_catalog.text
-FROM (
+) FROM (
     SELECT c.oid,
            pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
                AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,
@@ -41,4 +41,4 @@ FROM (
     LEFT JOIN pg_catalog.pg_extension e ON e.extname OPERATOR(pg_catalog.=) $4
     WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2
       AND c.relpersistence OPERATOR(pg_catalog.<>) 't'
-) r
+) r)::pg_catalog.text
