@@ -89,7 +89,6 @@ DECLARE
     _before pg_catalog.jsonb;
     _schemas pg_catalog.text[];
     _sequences pg_catalog.jsonb := '{}';
-    _left pg_catalog.jsonb := '{}';
     _held_before pg_catalog.text[];
     _seq pg_catalog.record;
     _value pg_catalog.int8;
@@ -172,8 +171,8 @@ BEGIN
         EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', _seq.name) INTO _value, _called;
         IF _value OPERATOR(pg_catalog.<>) _seq.last_value OR _called OPERATOR(pg_catalog.<>) _seq.is_called THEN
             EXECUTE pg_catalog.format(
-                'SELECT pg_catalog.setval(%L::pg_catalog.regclass, %s, %s) FROM %s
-                 WHERE last_value OPERATOR(pg_catalog.=) %s AND is_called OPERATOR(pg_catalog.=) %s',
+                'SELECT pg_catalog.setval(%L::pg_catalog.regclass, %L::pg_catalog.int8, %L::pg_catalog.bool) FROM %s
+                 WHERE last_value OPERATOR(pg_catalog.=) %L::pg_catalog.int8 AND is_called OPERATOR(pg_catalog.=) %L::pg_catalog.bool',
                 _seq.name, _seq.last_value, _seq.is_called, _seq.name, _value, _called);
             GET DIAGNOSTICS _value = ROW_COUNT;
             sequences_reset := sequences_reset OPERATOR(pg_catalog.+) _value::pg_catalog.int4;

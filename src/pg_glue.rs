@@ -160,7 +160,8 @@ impl pgrx::FromDatum for LossyText {
     unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, typoid: pg_sys::Oid) -> Option<Self> {
         // SAFETY: the datum is a varlena of a text-like type (the caller's
         // promise, as for `&str`); its bytes are only read.
-        let bytes: Option<&[u8]> = unsafe { <&[u8] as pgrx::FromDatum>::from_polymorphic_datum(datum, is_null, typoid) };
+        let bytes: Option<&[u8]> =
+            unsafe { <&[u8] as pgrx::FromDatum>::from_polymorphic_datum(datum, is_null, typoid) };
         bytes.map(|b| LossyText(String::from_utf8_lossy(b).into_owned()))
     }
 }

@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn quotes_and_backslashes_stay_inside_the_literal() {
         assert_eq!(quote_literal("public.v"), "'public.v'");
-        assert_eq!(quote_literal(r#"public."x'); DROP TABLE t; SELECT ('""#), r#"'public."x''); DROP TABLE t; SELECT (''"'"#);
+        assert_eq!(
+            quote_literal(r#"public."x'); DROP TABLE t; SELECT ('""#),
+            r#"'public."x''); DROP TABLE t; SELECT (''"'"#
+        );
         assert_eq!(quote_literal(r"a\b'c"), r"E'a\\b''c'");
         assert_eq!(quote_literal("line\nbreak é"), r"E'line\nbreak é'");
         assert_eq!(quote_literal("bell\u{7}"), r"E'bell\x07'");

@@ -138,7 +138,11 @@ mod tests {
         });
         let c = run_named(&s, None, "connectors_stopped");
         assert_eq!(c.status, Status::Fail);
-        assert!(c.detail.contains("prepared transaction 'it''s stuck' (owner app, holds ExclusiveLock"), "{}", c.detail);
+        assert!(
+            c.detail.contains("prepared transaction 'it''s stuck' (owner app, holds ExclusiveLock"),
+            "{}",
+            c.detail
+        );
         let hint = c.hint.unwrap();
         assert!(hint.contains("ROLLBACK PREPARED 'it''s stuck';") && !hint.contains("pg_terminate_backend"), "{hint}");
     }

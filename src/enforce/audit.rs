@@ -82,8 +82,9 @@ mod tests {
         let who = Who { role: "eve\"\r\n\u{7}".into(), ..who() };
         let line = audit_line(&forged, &decide(&forged, &installed("0.7.0")), &who).unwrap();
         assert!(!line.contains('\n') && !line.contains('\r') && !line.contains('\u{7}'), "{line}");
-        assert!(line.contains(r#"TO '0.8.0\n2026-12-04 LOG:  "#), "{line}");
+        // The statement quotes the version as E'...\n...' (one line), and
+        // the log line escapes that backslash again.
+        assert!(line.contains(r#"TO E'0.8.0\\n2026-12-04 LOG:  "#), "{line}");
         assert!(line.contains(r#"by role "eve\"\r\n\x07""#), "{line}");
     }
-
 }

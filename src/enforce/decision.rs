@@ -29,10 +29,10 @@
 //! PostgreSQL will refuse anyway (`privileges`): they get PostgreSQL's own
 //! error, are not counted and set off no alert.
 
-use crate::quote::for_message as escape;
 use super::command::Command;
 use super::privileges::{postgres_would_allow, ControlFlags, Privileges};
 use crate::checks::{list_some, plural};
+use crate::quote::for_message as escape;
 use crate::settings::{ALLOW_MANUAL_UPDATE, CONNECTOR_ROLES, FAIL_FAST};
 use crate::snapshot::{ConnectorSession, LockHolder};
 
@@ -281,8 +281,11 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
             if let Some(dropped) = facts.dropped_version.as_deref().filter(|d| target.as_deref() != Some(*d)) {
                 return guarded(command, facts, UpgradeKind::Update, Some(dropped.to_string()), target);
             }
-            let by =
-                if facts.connector_lock == ConnectorLock::Session { AllowedBy::ConnectorLock } else { AllowedBy::NotRequired };
+            let by = if facts.connector_lock == ConnectorLock::Session {
+                AllowedBy::ConnectorLock
+            } else {
+                AllowedBy::NotRequired
+            };
             Verdict::Allow(Allowed {
                 by,
                 kind: UpgradeKind::Install,
@@ -899,7 +902,8 @@ mod tests {
         assert_eq!(decide(&update(Some("0.8.0")), &facts), Verdict::Pass, "not the owner");
         let owner = Facts { privileges: Privileges { owns_promscale: true, ..plain }, ..facts.clone() };
         assert_eq!(refusal(decide(&update(Some("0.8.0")), &owner)).reason, RefusalReason::NotTheConnector);
-        let no_create = Facts { privileges: Privileges { create_on_database: false, ..plain }, control: trusted, ..legacy() };
+        let no_create =
+            Facts { privileges: Privileges { create_on_database: false, ..plain }, control: trusted, ..legacy() };
         assert_eq!(decide(&create(None), &no_create), Verdict::Pass, "no CREATE on the database");
     }
 
@@ -938,7 +942,8 @@ mod tests {
 
     #[test]
     fn a_reinstall_at_another_version_is_an_update() {
-        let dropped = Facts { dropped_version: Some("0.7.0".into()), default_version: Some("0.8.0".into()), ..Facts::plain(KEY) };
+        let dropped =
+            Facts { dropped_version: Some("0.7.0".into()), default_version: Some("0.8.0".into()), ..Facts::plain(KEY) };
         let r = refusal(decide(&create(Some("0.8.0")), &dropped));
         assert_eq!(r.reason, RefusalReason::NotTheConnector);
         assert!(r.message.detail.contains("from version 0.7.0 to 0.8.0"), "{}", r.message.detail);

@@ -89,7 +89,11 @@ mod tests {
     fn a_superuser_only_extension_needs_trust_and_create_on_the_database() {
         let owner = Privileges { owns_promscale: true, ..PLAIN };
         assert!(!postgres_would_allow(&update(), owner, TRUSTED), "trusted, but no CREATE on the database");
-        assert!(!postgres_would_allow(&update(), Privileges { create_on_database: true, ..owner }, ControlFlags::default()));
+        assert!(!postgres_would_allow(
+            &update(),
+            Privileges { create_on_database: true, ..owner },
+            ControlFlags::default()
+        ));
         assert!(!postgres_would_allow(&create(), PLAIN, TRUSTED));
         assert!(postgres_would_allow(&create(), Privileges { create_on_database: true, ..PLAIN }, TRUSTED));
         let unrestricted = ControlFlags { superuser: false, trusted: false };

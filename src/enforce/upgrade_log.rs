@@ -199,8 +199,9 @@ fn write(row: LogRow) {
     // transaction, which resets the snapshot stack).
     unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
     let locks_before = row.locks_before.clone();
-    with_pinned_search_path(|| as_role(owner, true, || {
-        Spi::connect_mut(|client| {
+    with_pinned_search_path(|| {
+        as_role(owner, true, || {
+            Spi::connect_mut(|client| {
             let end = client.select(END_STATE, Some(1), &[DatumWithOid::from(locks_before)])?;
             let end = end.first();
             let to_version: Option<String> = end.get::<LossyText>(1)?.map(|v| v.0);
@@ -235,7 +236,8 @@ fn write(row: LogRow) {
                 Some("The update is rolled back with this error. After a package upgrade, run ALTER EXTENSION promscale_upgrade_guard UPDATE first.".into()),
             )
         })
-    }));
+        })
+    });
     // SAFETY: pops the snapshot pushed above.
     unsafe { pg_sys::PopActiveSnapshot() };
 }
@@ -248,10 +250,12 @@ fn write(row: LogRow) {
 /// trigger's pinned search_path.
 pub fn count_refusal() {
     let Some((sequence, owner)) = guard_relation(c"refused_manual_updates") else { return };
-    with_pinned_search_path(|| as_role(owner, true, || {
-        let _ = Spi::run(COUNT_REFUSAL);
-        let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
-    }));
+    with_pinned_search_path(|| {
+        as_role(owner, true, || {
+            let _ = Spi::run(COUNT_REFUSAL);
+            let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
+        })
+    });
 }
 
 /// The current role's name, for messages and the log.

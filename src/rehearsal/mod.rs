@@ -19,8 +19,8 @@ use crate::locks;
 use crate::pg_glue::{raise, LossyText};
 use crate::plan::PathKind;
 use crate::rules::Rules;
-use crate::snapshot::relation_tally::PROMSCALE_SCHEMAS;
 use crate::snapshot::read::read;
+use crate::snapshot::relation_tally::PROMSCALE_SCHEMAS;
 
 thread_local! {
     /// The subtransaction a rehearsal runs in, while it runs.

@@ -23,10 +23,10 @@ use super::{
     Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts,
     RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
 };
+use crate::enforce::privileges::ControlFlags;
 use crate::locks::capacity::LockTableSize;
 use crate::locks::classes::ObjectClass;
 use crate::locks::estimate::{LockMeasurement, Model};
-use crate::enforce::privileges::ControlFlags;
 use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 

@@ -432,12 +432,14 @@ fn bypass_matrix_roles_and_settings() {
     create_role(cluster, "enf_ext_owner", "");
     cluster
         .connect(&db)
-        .batch_execute(
-            "UPDATE pg_catalog.pg_extension SET extowner = 'enf_ext_owner'::regrole WHERE extname = 'promscale'",
-        )
+        .batch_execute(&format!(
+            "UPDATE pg_catalog.pg_extension SET extowner = 'enf_ext_owner'::regrole WHERE extname = 'promscale';
+             GRANT CREATE ON DATABASE {db} TO enf_ext_owner"
+        ))
         .unwrap();
-    // The owner may update the extension as far as PostgreSQL is concerned;
-    // the guard refuses it (and a holder of only the shared lock likewise).
+    // The owner, with CREATE on the database, may update the trusted
+    // extension as far as PostgreSQL is concerned; the guard refuses it (and
+    // a holder of only the shared lock likewise).
     refused_and_unchanged(&db, "non-superuser owner", |cluster, _| {
         let mut owner = cluster.connect_as(&db, "psql");
         owner.batch_execute("SET ROLE enf_ext_owner").unwrap();
@@ -610,7 +612,7 @@ fn break_glass_as_superuser_warns_logs_and_records() {
     let log = cluster.server_log();
     assert!(log.contains("WARNING:  extension \"promscale\" is being updated by hand"), "server log lacks the WARNING");
     assert!(
-        log.contains("by role \"postgres\"") && log.contains("application_name \"enf-break-glass-superuser\") allowed by promscale_upgrade_guard.allow_manual_update"),
+        log.contains("by role \"postgres\"") && log.contains("application_name \"enf-break-glass-superuser\", client local) allowed by promscale_upgrade_guard.allow_manual_update"),
         "server log lacks the audit line"
     );
 }
@@ -625,7 +627,7 @@ fn refusals_are_written_to_the_server_log() {
     let log = cluster.server_log();
     assert!(
         log.contains(&format!(
-            "promscale_upgrade_guard: ALTER EXTENSION promscale UPDATE TO '0.8.0' by role \"postgres\" (pid {pid}, application_name \"enf-refusal-log\") refused (SQLSTATE 55000)"
+            "promscale_upgrade_guard: \"ALTER EXTENSION promscale UPDATE TO '0.8.0'\" by role \"postgres\" (pid {pid}, application_name \"enf-refusal-log\", client local) refused (SQLSTATE 55000)"
         )),
         "no audit line in the server log"
     );
@@ -636,6 +638,15 @@ fn break_glass_cannot_be_set_by_a_non_superuser() {
     let cluster = Cluster::shared();
     let db = promscale_at(cluster, "enf_break_glass_nonsuper", "0.7.0");
     create_role(cluster, "enf_plain", "");
+    // The owner of the trusted extension with CREATE on the database: what
+    // PostgreSQL would let update it, so that the guard is what refuses.
+    cluster
+        .connect(&db)
+        .batch_execute(&format!(
+            "UPDATE pg_catalog.pg_extension SET extowner = 'enf_plain'::regrole WHERE extname = 'promscale';
+             GRANT CREATE ON DATABASE {db} TO enf_plain"
+        ))
+        .unwrap();
 
     // Library already loaded in this session: SET is refused outright.
     let (mut plain, _) = connect_with_notices(cluster, &db, "psql", "enf_plain");
@@ -716,7 +727,9 @@ fn non_superuser_cannot_disable_or_drop_the_guard() {
         .unwrap()
         .get(0);
     assert_eq!(enabled, "A");
-    assert_refused(owner.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
+    // Not the extension's owner: PostgreSQL's own refusal, not the guard's.
+    let e = db_error(owner.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
+    assert_eq!((e.code().code(), e.message()), ("42501", "must be owner of extension promscale"), "{e:?}");
 }
 
 #[test]

@@ -1,9 +1,9 @@
-//! The guard's own upgrade: 0.1.0, installed from its committed install
-//! script (sql/released/) with the current library, updated by
-//! `ALTER EXTENSION promscale_upgrade_guard UPDATE` through
-//! sql/upgrade/promscale_upgrade_guard--0.1.0--0.2.0.sql, is the same as a
-//! fresh install of the current version, and keeps its log rows. The update
-//! passes the guard's own event trigger.
+//! The guard's own upgrade: every released version (0.1.0, 0.2.0), installed
+//! from its committed install script (sql/released/) with the current
+//! library, updated by `ALTER EXTENSION promscale_upgrade_guard UPDATE`
+//! through the scripts of sql/upgrade/, is the same as a fresh install of
+//! the current version, and keeps its log rows. The update passes the
+//! guard's own event trigger.
 
 use crate::harness::{bash, project_root, Cluster};
 
@@ -13,13 +13,14 @@ use crate::harness::{bash, project_root, Cluster};
 struct OldInstallScript(std::path::PathBuf, #[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 impl OldInstallScript {
-    fn install() -> OldInstallScript {
+    fn install(version: &str) -> OldInstallScript {
         static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = bash("source scripts/env.sh && echo \"$PG_EXTDIR\"").trim().to_string();
-        let target = std::path::PathBuf::from(dir).join("promscale_upgrade_guard--0.1.0.sql");
+        let file = format!("promscale_upgrade_guard--{version}.sql");
+        let target = std::path::PathBuf::from(dir).join(&file);
         assert!(target.starts_with(project_root().join("target")), "only the private prefix: {target:?}");
-        std::fs::copy(project_root().join("sql/released/promscale_upgrade_guard--0.1.0.sql"), &target).unwrap();
+        std::fs::copy(project_root().join("sql/released").join(&file), &target).unwrap();
         OldInstallScript(target, guard)
     }
 }
@@ -68,17 +69,28 @@ fn version(client: &mut postgres::Client) -> String {
 
 #[test]
 fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
+    updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.1.0");
+}
+
+#[test]
+fn version_0_2_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
+    updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.2.0");
+}
+
+fn updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log(from: &str) {
     let cluster = Cluster::shared();
-    let _old = OldInstallScript::install();
+    let _old = OldInstallScript::install(from);
     let mut admin = cluster.connect("postgres");
-    for db in ["guard_updated", "guard_fresh"] {
+    let (updated_db, fresh_db) =
+        (format!("guard_updated_{}", from.replace('.', "_")), format!("guard_fresh_{}", from.replace('.', "_")));
+    for db in [&updated_db, &fresh_db] {
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
     }
 
-    let mut old = cluster.connect("guard_updated");
-    old.batch_execute("CREATE EXTENSION promscale_upgrade_guard VERSION '0.1.0'").unwrap();
-    assert_eq!(version(&mut old), "0.1.0");
+    let mut old = cluster.connect(&updated_db);
+    old.batch_execute(&format!("CREATE EXTENSION promscale_upgrade_guard VERSION '{from}'")).unwrap();
+    assert_eq!(version(&mut old), from);
     // A row of 0.1.0's log (its columns), to survive the update.
     old.batch_execute(
         "INSERT INTO promscale_upgrade_guard.upgrade_log (kind, from_version, to_version, started_at, finished_at,
@@ -102,8 +114,8 @@ fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
     let checks: i64 = old.query_one("SELECT count(*) FROM promscale_upgrade_checks()", &[]).unwrap().get(0);
     assert_eq!(checks, 13);
 
-    cluster.connect("guard_fresh").batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
-    let (updated, fresh) = (schema(cluster, "guard_updated"), schema(cluster, "guard_fresh"));
+    cluster.connect(&fresh_db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
+    let (updated, fresh) = (schema(cluster, &updated_db), schema(cluster, &fresh_db));
     assert!(updated.contains("CREATE TABLE promscale_upgrade_guard.rehearsal_log"), "{updated}");
     if updated != fresh {
         let diff: Vec<String> = updated
@@ -113,7 +125,7 @@ fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
             .take(10)
             .map(|(a, b)| format!("updated: {a}\nfresh:   {b}"))
             .collect();
-        panic!("0.1.0 updated differs from a fresh install:\n{}", diff.join("\n"));
+        panic!("{from} updated differs from a fresh install:\n{}", diff.join("\n"));
     }
 }
 
@@ -124,7 +136,7 @@ fn version_0_1_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
 #[test]
 fn the_new_library_works_with_the_0_1_0_schema_until_it_is_updated() {
     let cluster = Cluster::shared();
-    let _old = OldInstallScript::install();
+    let _old = OldInstallScript::install("0.1.0");
     let mut admin = cluster.connect("postgres");
     admin.batch_execute("DROP DATABASE IF EXISTS guard_mixed WITH (FORCE)").unwrap();
     admin.batch_execute("CREATE DATABASE guard_mixed TEMPLATE template0").unwrap();

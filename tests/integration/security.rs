@@ -1212,3 +1212,101 @@ fn audit_lines_cannot_forge_log_lines() {
         );
     }
 }
+
+// ------------------------------------- every entry point, hostile names
+
+/// Plants, in schema `evil` (made by `plant_evil_function`), a domain for
+/// each type the guard's SQL names and an operator for each operator it
+/// uses, every one of them calling `evil.f()`: wherever the guard's SQL
+/// resolved a type or an operator through the caller's search_path, the
+/// attacker's code would run as the caller.
+fn plant_hostile_names(c: &mut Client) {
+    let mut sql = String::new();
+    for t in ["text", "int8", "int4", "oid", "name", "bool", "float8", "regclass", "timestamptz", "jsonb"] {
+        sql.push_str(&format!("CREATE DOMAIN evil.{t} AS pg_catalog.{t} CHECK (evil.f());\n"));
+    }
+    for (op, t) in [("=", "text"), ("=", "name"), ("=", "oid"), ("=", "int8"), ("<>", "text"), ("||", "text")] {
+        let f = format!(
+            "evil.op_{}_{t}",
+            if op == "||" {
+                "cat"
+            } else if op == "=" {
+                "eq"
+            } else {
+                "ne"
+            }
+        );
+        let body = format!("a OPERATOR(pg_catalog.{op}) b");
+        let ret = if op == "||" { "pg_catalog.text" } else { "pg_catalog.bool" };
+        sql.push_str(&format!(
+            "CREATE FUNCTION {f}(a pg_catalog.{t}, b pg_catalog.{t}) RETURNS {ret} LANGUAGE plpgsql AS
+                 $op$ BEGIN PERFORM evil.f(); RETURN {body}; END $op$;
+             CREATE OPERATOR evil.{op} (LEFTARG = pg_catalog.{t}, RIGHTARG = pg_catalog.{t}, FUNCTION = {f});\n"
+        ));
+    }
+    c.batch_execute(&sql).unwrap_or_else(|e| panic!("planting hostile names: {e:?}"));
+}
+
+/// The connector's role (it installed promscale, a trusted extension, and
+/// so owns it) plants a domain and an operator of its own for every type
+/// and operator the guard's SQL uses, and puts its schema first on its own
+/// search_path and, with `ALTER ROLE ... SET`, on the superuser's. Every
+/// entry point then runs: the superuser calls each report, the metrics view
+/// and the rehearsal; the connector updates promscale with its lock (the
+/// commit-time log write). The attacker's code must never run as anyone
+/// else, and every entry point must answer as it does without the names.
+#[test]
+fn hostile_types_and_operators_on_the_search_path_reach_no_entry_point() {
+    let cluster = server();
+    let role = "sec_hostile_names";
+    create_role(cluster, role);
+    let db = guarded_db(cluster, "sec_hostile_names");
+    let mut su = cluster.connect(&db);
+    su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}; CREATE TABLE public.su_data (x int)")).unwrap();
+    connect_user(cluster, &db, role, "sec-install")
+        .batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'")
+        .unwrap();
+    let entry_points = [
+        "SELECT count(*) FROM public.promscale_upgrade_checks('0.17.0')",
+        "SELECT count(*) FROM (SELECT public.promscale_upgrade_ready('0.17.0')) r",
+        "SELECT count(*) FROM public.promscale_upgrade_lock_estimate('0.17.0')",
+        "SELECT count(*) FROM public.promscale_upgrade_state()",
+        "SELECT count(*) FROM (SELECT public.promscale_upgrade_report('0.17.0')) r",
+        "SELECT count(*) FROM public.promscale_upgrade_metrics",
+        "SELECT count(*) FROM public.promscale_upgrade_requirements()",
+        "SELECT count(*) FROM public.promscale_upgrade_rehearse('0.17.0')",
+    ];
+    let clean: Vec<i64> = entry_points.iter().map(|q| count(&mut su, q)).collect();
+
+    let mut attacker = connect_user(cluster, &db, role, "sec-hostile");
+    plant_evil_function(&mut attacker, role);
+    plant_hostile_names(&mut attacker);
+    su.batch_execute(&format!("ALTER ROLE postgres IN DATABASE {db} SET search_path = evil, pg_catalog")).unwrap();
+    let mut victim = cluster.connect(&db);
+    let shown: String = victim.query_one("SHOW search_path", &[]).unwrap().get(0);
+    assert_eq!(shown, "evil, pg_catalog");
+    for (q, expected) in entry_points.iter().zip(&clean) {
+        let got: i64 = victim.query_one(*q, &[]).unwrap_or_else(|e| panic!("{q}: {e:?}")).get(0);
+        assert_eq!(got, *expected, "{q}");
+    }
+    // The connector's own update under the same names: the log is written
+    // at commit as its superuser owner.
+    let mut connector = connector_as(cluster, &db, role);
+    connector.lease.batch_execute("SET search_path = evil, pg_catalog").unwrap();
+    assert_eq!(connector.migrate().unwrap(), "0.8.0");
+    connector.finish();
+
+    su.batch_execute(&format!("ALTER ROLE postgres IN DATABASE {db} RESET search_path")).unwrap();
+    let mut check = cluster.connect(&db);
+    check.batch_execute("SET search_path = pg_catalog, pg_temp").unwrap();
+    assert!(!is_superuser(&mut check, role), "{role} became a superuser");
+    assert!(exists(&mut check, "public.su_data"), "evil.f() dropped the superuser's table");
+    let foreign =
+        count(&mut check, &format!("SELECT count(*) FROM evil.calls WHERE who OPERATOR(pg_catalog.<>) '{role}'"));
+    assert_eq!(foreign, 0, "evil.f() ran as another role than {role}");
+    let logged = count(
+        &mut check,
+        "SELECT count(*) FROM promscale_upgrade_guard.upgrade_log WHERE kind OPERATOR(pg_catalog.=) 'update'",
+    );
+    assert_eq!(logged, 1, "the connector's update is logged");
+}
