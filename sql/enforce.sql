@@ -91,13 +91,13 @@ REVOKE ALL ON TABLE promscale_upgrade_guard.rehearsal_log FROM PUBLIC;
 GRANT SELECT ON TABLE promscale_upgrade_guard.rehearsal_log TO pg_monitor;
 
 CREATE EVENT TRIGGER promscale_upgrade_guard_connector_path ON ddl_command_start
-    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION', 'DROP EXTENSION')
+    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION')
     EXECUTE FUNCTION promscale_upgrade_guard.enforce_connector_path();
 -- Also under session_replication_role = replica.
 ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS;
 
 COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
-'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale at another version than the one this session dropped, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER, CREATE and DROP EXTENSION; DROP EXTENSION promscale is only remembered.';
+'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale (after a DROP) at another version than the upgrade log last recorded, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER EXTENSION and CREATE EXTENSION (DROP EXTENSION promscale_upgrade_guard needs no library).';
 COMMENT ON FUNCTION promscale_upgrade_guard.enforce_connector_path() IS
 'Event trigger function of promscale_upgrade_guard_connector_path (C, in the guard''s shared library). If that library is missing, every ALTER/CREATE EXTENSION in this database fails until it is restored or DROP EXTENSION promscale_upgrade_guard is run; other DDL is not affected.';
 

@@ -22,10 +22,13 @@ DROP FUNCTION public.metric_count();
 SELECT status, detail FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'prom_info_metric_dependents';
 
 DROP EXTENSION promscale CASCADE;
--- A new session: in the one that dropped it, a reinstall at another version
--- is an update, refused without the connector.
-\c
+-- A reinstall at another version than the upgrade log recorded is an
+-- update: break-glass, its WARNING hidden.
+SET client_min_messages = error;
+SET promscale_upgrade_guard.allow_manual_update = on;
 CREATE EXTENSION promscale VERSION '0.5.4';
+RESET promscale_upgrade_guard.allow_manual_update;
+RESET client_min_messages;
 SELECT _prom_catalog.get_or_create_metric_table_name('cpu_usage');
 CREATE TABLE prom_data.my_own_table (x int);
 SELECT status, detail, hint FROM promscale_upgrade_checks('0.14.0') WHERE check_name = 'non_metric_tables_in_prom_data';

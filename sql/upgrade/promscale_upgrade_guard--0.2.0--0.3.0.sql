@@ -1,6 +1,6 @@
 -- promscale_upgrade_guard 0.2.0 -> 0.3.0 (security, issue 16): the event
--- trigger also watches DROP EXTENSION (a reinstall of promscale at another
--- version is an update); the rehearsal restores only Promscale's sequences
+-- trigger's comment (a reinstall of promscale at another version is an
+-- update); the rehearsal restores only Promscale's sequences
 -- that still hold the value it left, counts only the locks it took, and its
 -- plan returns Promscale's schemas; every name in the guard's SQL is
 -- qualified. Tables, their columns and the other functions are unchanged.
@@ -238,13 +238,6 @@ COMMENT ON FUNCTION @extschema@._promscale_upgrade_held_locks() IS
 'Internal to promscale_upgrade_rehearse(): the lock tags this backend holds, so that what was held before is not counted.';
 REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_held_locks() FROM PUBLIC;
 
--- The event trigger: its tags cannot be altered, so it is created again.
-DROP EVENT TRIGGER promscale_upgrade_guard_connector_path;
-CREATE EVENT TRIGGER promscale_upgrade_guard_connector_path ON ddl_command_start
-    WHEN TAG IN ('ALTER EXTENSION', 'CREATE EXTENSION', 'DROP EXTENSION')
-    EXECUTE FUNCTION promscale_upgrade_guard.enforce_connector_path();
--- Also under session_replication_role = replica.
-ALTER EVENT TRIGGER promscale_upgrade_guard_connector_path ENABLE ALWAYS;
-
+-- The event trigger's comment says what it refuses now.
 COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
-'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale at another version than the one this session dropped, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER, CREATE and DROP EXTENSION; DROP EXTENSION promscale is only remembered.';
+'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale (after a DROP) at another version than the upgrade log last recorded, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER EXTENSION and CREATE EXTENSION (DROP EXTENSION promscale_upgrade_guard needs no library).';

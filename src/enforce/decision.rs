@@ -16,10 +16,10 @@
 //!   migrates the old schema just the same. On any other database `CREATE`
 //!   is a fresh install with nothing to protect and passes.
 //!
-//! - `CREATE EXTENSION promscale` at another version than the one this
-//!   session dropped (`DROP EXTENSION promscale` first, in the same
-//!   transaction or an earlier one): a reinstall that changes the version is
-//!   the update it amounts to.
+//! - `CREATE EXTENSION promscale`, with promscale gone, at another version
+//!   than the one the upgrade log last recorded (`DROP EXTENSION promscale`
+//!   first, in this transaction, session or any other): a reinstall that
+//!   changes the version is the update it amounts to.
 //!
 //! Everything else passes untouched: other extensions, `ALTER EXTENSION ...
 //! ADD/DROP/SET SCHEMA` (other parse nodes, never seen here), commands run by
@@ -117,8 +117,9 @@ pub struct Facts {
     pub in_connector_roles: bool,
     /// The role running the command.
     pub role: String,
-    /// The promscale version this session dropped (`reinstall`), if any.
-    pub dropped_version: Option<String>,
+    /// The promscale version the newest row of the upgrade log left, read
+    /// for a CREATE when promscale is not installed.
+    pub last_logged_version: Option<String>,
 }
 
 impl Facts {
@@ -141,7 +142,7 @@ impl Facts {
             connector_roles: Vec::new(),
             in_connector_roles: true,
             role: "postgres".into(),
-            dropped_version: None,
+            last_logged_version: None,
         }
     }
 }
@@ -278,7 +279,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
                 // drops an old extension below 0.5.0 first).
                 return guarded(command, facts, UpgradeKind::Takeover, None, target);
             }
-            if let Some(dropped) = facts.dropped_version.as_deref().filter(|d| target.as_deref() != Some(*d)) {
+            if let Some(dropped) = facts.last_logged_version.as_deref().filter(|d| target.as_deref() != Some(*d)) {
                 return guarded(command, facts, UpgradeKind::Update, Some(dropped.to_string()), target);
             }
             let by = if facts.connector_lock == ConnectorLock::Session {
@@ -437,13 +438,14 @@ fn not_the_connector(
     }
 }
 
-/// " (promscale 0.7.0 was dropped earlier in this session)" for a CREATE
+/// " (the upgrade log last recorded promscale at 0.7.0 ...)" for a CREATE
 /// that reinstalls at another version.
 fn reinstall_note(command: &Command, facts: &Facts) -> String {
-    match (command, &facts.dropped_version) {
-        (Command::Create { .. }, Some(v)) => {
-            format!(" (extension \"promscale\" {v} was dropped earlier in this session: a reinstall at another version is an update)")
-        }
+    match (command, &facts.last_logged_version) {
+        (Command::Create { .. }, Some(v)) => format!(
+            " (promscale_upgrade_guard.upgrade_log last recorded extension \"promscale\" at version {}, and it has been dropped since: a reinstall at another version is an update)",
+            escape(v)
+        ),
         _ => String::new(),
     }
 }
@@ -933,7 +935,7 @@ mod tests {
     /// pre-0.11 schema over: that CREATE is the takeover, not a reinstall.
     #[test]
     fn the_takeover_wins_over_a_reinstall() {
-        let facts = Facts { dropped_version: Some("0.3.2".into()), ..legacy() };
+        let facts = Facts { last_logged_version: Some("0.3.2".into()), ..legacy() };
         let r = refusal(decide(&create(Some("0.0.0")), &facts));
         assert!(r.message.message.contains("can only be created by the Promscale Connector"), "{}", r.message.message);
         let lease = Facts { connector_lock: ConnectorLock::Session, ..facts };
@@ -942,12 +944,19 @@ mod tests {
 
     #[test]
     fn a_reinstall_at_another_version_is_an_update() {
-        let dropped =
-            Facts { dropped_version: Some("0.7.0".into()), default_version: Some("0.8.0".into()), ..Facts::plain(KEY) };
+        let dropped = Facts {
+            last_logged_version: Some("0.7.0".into()),
+            default_version: Some("0.8.0".into()),
+            ..Facts::plain(KEY)
+        };
         let r = refusal(decide(&create(Some("0.8.0")), &dropped));
         assert_eq!(r.reason, RefusalReason::NotTheConnector);
         assert!(r.message.detail.contains("from version 0.7.0 to 0.8.0"), "{}", r.message.detail);
-        assert!(r.message.detail.contains("0.7.0 was dropped earlier in this session"), "{}", r.message.detail);
+        assert!(
+            r.message.detail.contains("last recorded extension \"promscale\" at version 0.7.0"),
+            "{}",
+            r.message.detail
+        );
         // Without VERSION, the default version is the target.
         assert_eq!(refusal(decide(&create(None), &dropped)).reason, RefusalReason::NotTheConnector);
         // The same version again is a plain reinstall (a restore).

@@ -5,7 +5,6 @@
 //! - `parse_tree`: reads that command off the event trigger's parse tree.
 //! - `decision`: the rule and the messages, pure (unit-tested).
 //! - `privileges`: would PostgreSQL itself let this role run the command?
-//! - `reinstall`: the promscale version this session dropped.
 //! - `audit`: the server-log line for each command decided on.
 //! - `pending`: the transaction's allowed commands waiting for the upgrade
 //!   log, pure bookkeeping.
@@ -26,7 +25,6 @@ pub mod decision;
 mod parse_tree;
 pub mod pending;
 pub mod privileges;
-pub mod reinstall;
 pub mod session_lock;
 mod trigger;
 pub mod upgrade_log;

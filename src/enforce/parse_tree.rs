@@ -23,21 +23,12 @@ const EXTENSION: &CStr = c"promscale";
 /// at most NAME_MAX (255) bytes.
 const MAX_VERSION_BYTES: usize = 255;
 
-/// What a statement is to the guard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// A promscale CREATE or ALTER ... UPDATE, to judge.
-    Command(Command),
-    /// `DROP EXTENSION` naming promscale, to remember its version.
-    DropPromscale,
-}
-
-/// The promscale event this statement is; None for anything else.
+/// The promscale command this event is about; None for anything else.
 ///
 /// # Safety
 /// `fcinfo` is null or the call info PostgreSQL passed to the trigger
 /// function.
-pub unsafe fn promscale_event(fcinfo: pg_sys::FunctionCallInfo) -> Option<Event> {
+pub unsafe fn promscale_command(fcinfo: pg_sys::FunctionCallInfo) -> Option<Command> {
     // SAFETY: fcinfo is null or PostgreSQL's call info; its context is checked to be EventTriggerData
     // before the cast, and the parse tree's node tag before each cast.
     unsafe {
@@ -65,7 +56,7 @@ pub unsafe fn promscale_event(fcinfo: pg_sys::FunctionCallInfo) -> Option<Event>
                     to = Some(def_string(option)?);
                 }
             }
-            return Some(Event::Command(Command::Update { to }));
+            return Some(Command::Update { to });
         }
         if pgrx::is_a(tree, pg_sys::NodeTag::T_CreateExtensionStmt) {
             let stmt = tree as *mut pg_sys::CreateExtensionStmt;
@@ -82,15 +73,7 @@ pub unsafe fn promscale_event(fcinfo: pg_sys::FunctionCallInfo) -> Option<Event>
                 }
             }
             let if_not_exists = (*stmt).if_not_exists;
-            return Some(Event::Command(Command::Create { version, schema, if_not_exists, cascade }));
-        }
-        if pgrx::is_a(tree, pg_sys::NodeTag::T_DropStmt) {
-            let stmt = tree as *mut pg_sys::DropStmt;
-            if (*stmt).removeType == pg_sys::ObjectType::OBJECT_EXTENSION
-                && list_nodes((*stmt).objects).into_iter().any(|name| is_promscale(string_value(name)))
-            {
-                return Some(Event::DropPromscale);
-            }
+            return Some(Command::Create { version, schema, if_not_exists, cascade });
         }
         None
     }
@@ -120,25 +103,6 @@ unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<*mut pg_sys::DefElem> {
         .filter(|n| unsafe { pgrx::is_a(*n, pg_sys::NodeTag::T_DefElem) })
         .map(|n| n as *mut pg_sys::DefElem)
         .collect()
-}
-
-/// The string of a `String` node (a `Value` before PostgreSQL 15); null
-/// for any other node.
-unsafe fn string_value(node: *mut pg_sys::Node) -> *const c_char {
-    // SAFETY: node is a non-null node of the parse tree; its tag is checked before the cast.
-    unsafe {
-        if !pgrx::is_a(node, pg_sys::NodeTag::T_String) {
-            return std::ptr::null();
-        }
-        #[cfg(any(feature = "pg13", feature = "pg14"))]
-        {
-            (*(node as *mut pg_sys::Value)).val.str_
-        }
-        #[cfg(not(any(feature = "pg13", feature = "pg14")))]
-        {
-            (*(node as *mut pg_sys::String)).sval
-        }
-    }
 }
 
 /// An option's value (a version or a schema name) if it is at most

@@ -1,9 +1,10 @@
 //! The event trigger function: parse tree -> command -> facts -> verdict ->
 //! ERROR, WARNING or a pending log entry. Thin glue; `decision` decides.
 //!
-//! The trigger fires on `ddl_command_start` only for `ALTER EXTENSION`,
-//! `CREATE EXTENSION` and `DROP EXTENSION` (its `WHEN TAG` filter), so
-//! other DDL never calls it. Commands for other extensions return after one
+//! The trigger fires on `ddl_command_start` only for `ALTER EXTENSION` and
+//! `CREATE EXTENSION` (its `WHEN TAG` filter), so other DDL never calls it:
+//! not even `DROP EXTENSION`, which must stay possible when the guard's
+//! library is missing. Commands for other extensions return after one
 //! look at the parse tree; only promscale commands read the catalog.
 //!
 //! An allowed command marks its transaction as a Promscale upgrade
@@ -18,7 +19,6 @@ use pgrx::prelude::*;
 use super::audit::audit_line;
 use super::command::Command;
 use super::decision::{decide, Facts, LockFit, RefusalReason, UpgradeKind, Verdict, Who};
-use super::parse_tree::Event;
 use super::pending::PendingCommand;
 use super::privileges::Privileges;
 use super::{parse_tree, session_lock, upgrade_log, upgrade_mark};
@@ -47,22 +47,11 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
     if unsafe { pg_sys::creating_extension } {
         return;
     }
-    // SAFETY: fcinfo is the event trigger call's argument, from PostgreSQL; promscale_event checks it.
-    match unsafe { parse_tree::promscale_event(fcinfo) } {
-        None => {}
-        Some(Event::Command(command)) => with_pinned_search_path(|| judge(&command)),
-        Some(Event::DropPromscale) => with_pinned_search_path(remember_drop),
-    }
-}
-
-/// `DROP EXTENSION promscale`: remember the version it drops, so that a
-/// reinstall at another version is judged as an update (`reinstall`).
-fn remember_drop() {
-    let facts = without_keeping_locks(|| read::promscale_command_facts(&[]));
-    if let Some(version) = facts.installed {
-        // SAFETY: the current subtransaction's id; no pointers.
-        upgrade_log::remember_drop(unsafe { pg_sys::GetCurrentSubTransactionId() }, version);
-    }
+    // SAFETY: fcinfo is the event trigger call's argument, from PostgreSQL; promscale_command checks it.
+    let Some(command) = (unsafe { parse_tree::promscale_command(fcinfo) }) else {
+        return;
+    };
+    with_pinned_search_path(|| judge(&command));
 }
 
 /// The lock estimate for the update about to run, against the lock table
@@ -140,8 +129,13 @@ fn judge(command: &Command) {
         in_connector_roles: ext.in_connector_roles,
         connector_roles,
         role: upgrade_log::current_role_name(),
-        dropped_version: upgrade_log::dropped_version(),
+        last_logged_version: None,
     };
+    // A CREATE with promscale gone: the version the log last saw tells a
+    // reinstall at another version (an update) from a fresh install.
+    if matches!(command, Command::Create { .. }) && ext.installed.is_none() && ext.legacy_tables.is_empty() {
+        facts.last_logged_version = without_keeping_locks(|| upgrade_log::as_log_owner(read::last_logged_version));
+    }
     let mut verdict = decide(command, &facts);
     if verdict == Verdict::Pass {
         // Not guarded, or PostgreSQL will refuse it with its own error.

@@ -22,7 +22,6 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
-use super::reinstall::DroppedVersion;
 use crate::pg_glue::{as_role, c_string, raise, report, with_pinned_search_path, LossyText};
 use crate::rehearsal;
 
@@ -36,17 +35,6 @@ const INSERT_LOG_0_1: &str = include_str!("sql/insert_log_0_1.sql");
 
 thread_local! {
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
-    static DROPPED: RefCell<DroppedVersion> = RefCell::new(DroppedVersion::default());
-}
-
-/// `DROP EXTENSION promscale` of `version` in subtransaction `subxact`.
-pub fn remember_drop(subxact: pg_sys::SubTransactionId, version: String) {
-    DROPPED.with(|d| d.borrow_mut().dropped(subxact, version));
-}
-
-/// The promscale version this session dropped last, if that counts yet.
-pub fn dropped_version() -> Option<String> {
-    DROPPED.with(|d| d.borrow().last().map(str::to_string))
 }
 
 /// Whether the locks held before this transaction's upgrade are recorded.
@@ -90,13 +78,10 @@ unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: 
         XACT_EVENT_COMMIT | XACT_EVENT_PREPARE => {
             rehearsal::transaction_ended();
             PENDING.with(|p| p.borrow_mut().clear());
-            // A prepared DROP commits later, perhaps elsewhere: remember it.
-            DROPPED.with(|d| d.borrow_mut().committed());
         }
         XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
             rehearsal::transaction_ended();
             PENDING.with(|p| p.borrow_mut().clear());
-            DROPPED.with(|d| d.borrow_mut().aborted());
         }
         _ => {}
     }
@@ -114,12 +99,10 @@ unsafe extern "C-unwind" fn subxact_callback(
         SUBXACT_EVENT_COMMIT_SUB => {
             rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_committed(subxact, parent));
-            DROPPED.with(|d| d.borrow_mut().subxact_committed(subxact, parent));
         }
         SUBXACT_EVENT_ABORT_SUB => {
             rehearsal::subtransaction_ended(subxact);
             PENDING.with(|p| p.borrow_mut().subxact_aborted(subxact));
-            DROPPED.with(|d| d.borrow_mut().subxact_aborted(subxact));
         }
         _ => {}
     }
@@ -256,6 +239,18 @@ pub fn count_refusal() {
             let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);
         })
     });
+}
+
+/// Runs `read` as the upgrade log's owner, a security-restricted operation
+/// under the trigger's pinned search_path: the log is readable by
+/// pg_monitor and superusers only, and the trigger must read it whoever
+/// runs the command (a non-superuser installing the trusted promscale).
+/// The default without a log.
+pub fn as_log_owner<R: Default>(read: impl FnOnce() -> R) -> R {
+    match guard_relation(c"upgrade_log") {
+        Some((_, owner)) => as_role(owner, true, read),
+        None => R::default(),
+    }
 }
 
 /// The current role's name, for messages and the log.

@@ -75,6 +75,7 @@ catalog_query!(METADATA_LAST_SEEN = include_str!("sql/metadata_last_seen.sql"));
 catalog_query!(ROLE_FACTS = include_str!("sql/role_facts.sql"));
 catalog_query!(HELD_LOCKS = include_str!("sql/held_locks.sql"));
 catalog_query!(LOCK_HOLDERS = include_str!("sql/lock_holders.sql"));
+catalog_query!(LAST_LOGGED_VERSION = include_str!("sql/last_logged_version.sql"));
 catalog_query!(REFUSED_MANUAL_UPDATES = include_str!("sql/refused_manual_updates.sql"));
 catalog_query!(REFUSED_SINCE_START = include_str!("sql/refused_since_start.sql"));
 catalog_query!(pub(crate) CLOCK = include_str!("sql/clock.sql"));
@@ -298,6 +299,15 @@ pub fn promscale_control_flags(version: Option<&str>) -> ControlFlags {
         }
     }
     flags
+}
+
+/// The promscale version the newest row of the guard's upgrade log left;
+/// None without a readable log or a row.
+pub fn last_logged_version() -> Option<String> {
+    if readable(&GUARD_UPGRADE_LOG) != Readable::Yes {
+        return None;
+    }
+    select_one::<LossyText>(&LAST_LOGGED_VERSION, &[]).map(|v| v.0)
 }
 
 /// The lock tags this backend holds now (`held_locks.sql`).

@@ -376,6 +376,9 @@ fn promscale_views_planted_by_the_owner_do_not_run_as_a_superuser() {
     read_monitoring(&mut su);
     assert!(!is_superuser(&mut su, owner), "{owner} became a superuser through the guard's read of its view");
     assert_eq!(count(&mut su, "SELECT count(*) FROM public.evil_calls"), 0, "the guard ran the owner's function");
+    // What it did not read, it names.
+    let next: String = su.query_one("SELECT next_step FROM promscale_upgrade_state()", &[]).unwrap().get(0);
+    assert!(next.contains("Not read") && next.contains("_prom_catalog.metadata (it is not a plain table)"), "{next}");
 }
 
 /// The same read by a member of pg_monitor: the owner's function must not
@@ -1077,7 +1080,8 @@ fn drop_and_create_at_another_version_in_one_transaction_is_refused() {
 
 /// The same in separate transactions of one session (as pg_restore --clean
 /// would run them): the DROP passes, the CREATE of another version is
-/// refused (55000), the CREATE of the version dropped passes.
+/// refused (55000), the CREATE of the version dropped passes; and the same
+/// across sessions.
 #[test]
 fn drop_then_create_at_another_version_in_one_session_is_refused() {
     let cluster = server();
@@ -1088,6 +1092,16 @@ fn drop_then_create_at_another_version_in_one_session_is_refused() {
     assert_eq!(e.code().code(), "55000", "{e:?}");
     assert_eq!(installed(&mut su), None);
     su.batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
+    assert_eq!(installed(&mut su).as_deref(), Some("0.7.0"));
+    // Nor in another session, by the owner of promscale who is no superuser
+    // and cannot read the upgrade log: the guard reads it as the log's owner.
+    let owner = "sec_reinstall_owner";
+    create_role(cluster, owner);
+    su.batch_execute(&format!("DROP EXTENSION promscale CASCADE; GRANT CREATE ON DATABASE {db} TO {owner}")).unwrap();
+    let mut other = connect_user(cluster, &db, owner, "sec-reinstall");
+    let e = db_error(other.batch_execute("CREATE EXTENSION promscale VERSION '0.8.0'"));
+    assert_eq!(e.code().code(), "55000", "{e:?}");
+    other.batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
     assert_eq!(installed(&mut su).as_deref(), Some("0.7.0"));
 }
 
