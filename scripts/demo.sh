@@ -25,13 +25,15 @@ CREATE VIEW public.metric_inventory AS SELECT * FROM prom_info.metric;
 SQL
 
 echo
-echo "== Readiness report for the upgrade to the newest Promscale release made available"
+echo "== The upgrade judged: the newest Promscale release made available, and the path to it"
+psql -c "SELECT target_release, path FROM promscale_upgrade_lock_estimate()"
+echo "== Readiness report"
 psql -c "SELECT check_name, status FROM promscale_upgrade_checks()"
 echo "== What is not ok, and the fix"
 psql -x -c "SELECT check_name, status, detail, hint FROM promscale_upgrade_checks() WHERE status <> 'ok'"
 echo "== SELECT promscale_upgrade_ready();"
 psql -c "SELECT promscale_upgrade_ready()"
-echo "== Lock requirement"
+echo "== Lock requirement (published_formula_*: the only formula Timescale published, shown for comparison; it undercounts, and upgrades sized by it fail)"
 psql -x -c "SELECT path, locks_needed, lock_capacity, locks_in_use, fit, recommended_max_locks_per_transaction, published_formula_max_locks_per_transaction FROM promscale_upgrade_lock_estimate()"
 echo "== Where the upgrade stands"
 psql -x -c "SELECT phase, next_step FROM promscale_upgrade_state()"
@@ -40,5 +42,5 @@ psql -c "ALTER EXTENSION promscale UPDATE TO '0.8.0'" || true
 echo
 echo "The demo server is still running. Connect with:"
 echo "  $PG_BIN/psql -h '$(cluster_dir "$NAME")/socket' -p $PORT -U postgres $DB"
-echo "Throw it away with:"
+echo "Stop it and throw it away with:"
 echo "  bash -c 'source scripts/pg.sh && cluster_destroy $NAME'"

@@ -3,7 +3,8 @@
 # major: target/packages/postgresql-NN-promscale-upgrade-guard_<version>_<arch>.deb,
 # from `cargo pgrx package` output, with dpkg-deb. Each holds the shared
 # library, the control file, the current install script and every update
-# script (sql/upgrade/), under Debian's PostgreSQL paths, and depends on the
+# script (sql/promscale_upgrade_guard--A--B.sql, which cargo pgrx package
+# ships), under Debian's PostgreSQL paths, and depends on the
 # matching postgresql-NN.
 #
 #   scripts/package.sh            for every major in PG_MAJORS (default: 15)
@@ -38,7 +39,6 @@ for major in ${PG_MAJORS:-$PG_MAJOR}; do
         find "$build" -name 'promscale_upgrade_guard.so' -exec install -m 0644 {} "$lib/" \;
         find "$build" \( -name 'promscale_upgrade_guard.control' -o -name 'promscale_upgrade_guard--*.sql' \) \
             -exec install -m 0644 {} "$ext/" \;
-        install -m 0644 sql/upgrade/promscale_upgrade_guard--*--*.sql "$ext/"
         [ -f "$lib/promscale_upgrade_guard.so" ] && [ -f "$ext/promscale_upgrade_guard--$version.sql" ] \
             || { log "cargo pgrx package produced no library or install script in $build"; exit 1; }
         install -m 0644 README.md "$root/usr/share/doc/$name/README.md"

@@ -44,11 +44,10 @@ if ! grep -q "$PG_CONFIG" "$PGRX_HOME/config.toml" 2>/dev/null; then
     cargo pgrx init "--pg$PG_MAJOR" "$PG_CONFIG" >&2
 fi
 
+# cargo pgrx install also ships the guard's update scripts
+# (sql/promscale_upgrade_guard--A--B.sql), as pgrx does for every extension.
 log "building and installing promscale_upgrade_guard into the private prefix"
 (cd "$PROJECT_ROOT" && cargo pgrx install --release --pg-config "$PG_CONFIG" --no-default-features --features "pg$PG_MAJOR" >&2)
-
-log "installing the guard's update scripts (sql/upgrade) into the private prefix"
-install -m 0644 "$PROJECT_ROOT"/sql/upgrade/promscale_upgrade_guard--*--*.sql "$PG_EXTDIR/"
 
 log "installing the stand-in extensions (test doubles) into the private prefix"
 "$PROJECT_ROOT/pg_test/install-standins.sh"

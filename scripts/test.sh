@@ -53,7 +53,8 @@ done
 
 layer "lints (cargo fmt --check, cargo clippy -D warnings)" bash -c 'export PG_MAJOR=15; source scripts/env.sh &&
     cargo fmt --check && cargo clippy --all-targets --features "pg15 integration" -- -D warnings'
-layer "alerting rules (promtool)" bash -c "cd monitoring && promtool check rules prometheus_alerts.yaml && promtool test rules prometheus_alerts_test.yaml"
+layer "alerting rules (promtool)" bash -c 'promtool=$(scripts/tools.sh promtool) && cd monitoring &&
+    "$promtool" check rules prometheus_alerts.yaml && "$promtool" test rules prometheus_alerts_test.yaml'
 layer "committed install script (sql/released)" env PG_MAJOR=15 scripts/schema.sh --check
 layer "Debian packages" scripts/test_package.sh
 

@@ -97,14 +97,19 @@ DECLARE
     _from_version pg_catalog.text;
     _to_version pg_catalog.text;
     _locks_counted pg_catalog.int8;
+    _blocking pg_catalog.text[];
+    _message pg_catalog.text;
+    _detail pg_catalog.text;
+    _hint pg_catalog.text;
 BEGIN
     -- Planning and the "before" counts read catalogs; they run in a block
     -- that is rolled back so that their locks are released and only the
     -- upgrade's own locks are measured below.
     BEGIN
         SELECT p.target_release, p.statements, p.locks_estimated, p.path, p.from_version, p.to_version,
-               p.locks_counted, p.sequence_schemas
-        INTO target_release, statements, locks_estimated, _path, _from_version, _to_version, _locks_counted, _schemas
+               p.locks_counted, p.sequence_schemas, p.blocking_objects
+        INTO target_release, statements, locks_estimated, _path, _from_version, _to_version, _locks_counted, _schemas,
+             _blocking
         FROM @extschema@._promscale_upgrade_rehearsal_plan(target) AS p;
         SELECT pg_catalog.jsonb_object_agg(r.catalog, r.total) INTO _before
         FROM @extschema@._promscale_upgrade_catalog_rows(0) AS r;
@@ -154,9 +159,19 @@ BEGIN
         WHEN SQLSTATE 'U0R01' THEN
             rolled_back := true;
         WHEN OTHERS THEN
-            -- The upgrade itself failed: that is the rehearsal's finding.
+            -- The upgrade itself failed: that is the rehearsal's finding,
+            -- with all the error says, and for dependent objects which ones.
             succeeded := false;
-            error := SQLSTATE OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) SQLERRM;
+            GET STACKED DIAGNOSTICS _message = MESSAGE_TEXT, _detail = PG_EXCEPTION_DETAIL, _hint = PG_EXCEPTION_HINT;
+            error := SQLSTATE OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) _message
+                     OPERATOR(pg_catalog.||) CASE WHEN _detail OPERATOR(pg_catalog.<>) ''
+                                                  THEN '. ' OPERATOR(pg_catalog.||) _detail ELSE '' END
+                     OPERATOR(pg_catalog.||) CASE WHEN _hint OPERATOR(pg_catalog.<>) ''
+                                                  THEN ' Hint: ' OPERATOR(pg_catalog.||) _hint ELSE '' END;
+            IF SQLSTATE OPERATOR(pg_catalog.=) '2BP01' AND pg_catalog.cardinality(_blocking) OPERATOR(pg_catalog.>) 0 THEN
+                error := error OPERATOR(pg_catalog.||) ' Objects that depend on prom_info.metric: '
+                         OPERATOR(pg_catalog.||) pg_catalog.array_to_string(_blocking, ', ') OPERATOR(pg_catalog.||) '.';
+            END IF;
             duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) _started;
             rolled_back := true;
     END;

@@ -189,6 +189,9 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
     pgrx::JsonB(json!({
         "format_version": REPORT_FORMAT_VERSION,
         "generated_at_epoch": now_epoch(),
+        // What is judged, up front: the release and the path to it.
+        "target_release": g.plan.target_release.version.text,
+        "path": l.estimate.path.describe(),
         "ready": g.failing().is_empty(),
         "state": g.state_view().report_json(&g.activity),
         "checks": checks,

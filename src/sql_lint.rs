@@ -1,8 +1,9 @@
 //! The lint that keeps the guard's SQL independent of `search_path`: no SQL
 //! the guard runs may depend on anything another role controls (README,
 //! Security). A plain `#[test]` (no server, no pgrx types) reads every `.sql`
-//! file under `src/` and `sql/` (not `sql/released/` and `sql/upgrade/`:
-//! shipped history, generated or frozen) and fails with one `file:line:
+//! file under `src/` and `sql/` (not `sql/released/` nor the update scripts
+//! `sql/promscale_upgrade_guard--A--B.sql`: shipped history, generated or
+//! frozen) and fails with one `file:line:
 //! token: rule` line per finding.
 //!
 //! What it reports, after dropping comments and string literals (`'...'`,
@@ -832,7 +833,9 @@ fn guard_sql_files(root: &Path) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             let rel = path.strip_prefix(root).unwrap().to_path_buf();
-            if rel == Path::new("sql/released") || rel == Path::new("sql/upgrade") {
+            let update_script = rel.parent() == Some(Path::new("sql"))
+                && rel.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.matches("--").count() == 2);
+            if rel == Path::new("sql/released") || update_script {
                 continue; // shipped history
             }
             if path.is_dir() {

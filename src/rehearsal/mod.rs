@@ -116,6 +116,7 @@ fn _promscale_upgrade_rehearsal_plan(
         name!(to_version, Option<String>),
         name!(locks_counted, i64),
         name!(sequence_schemas, Vec<String>),
+        name!(blocking_objects, Vec<String>),
     ),
 > {
     // SAFETY: reads the current role's superuser flag from the catalog cache.
@@ -178,6 +179,9 @@ fn _promscale_upgrade_rehearsal_plan(
         estimate.path.target().map(|v| v.text.clone()),
         estimate.counted,
         PROMSCALE_SCHEMAS.iter().map(|s| s.to_string()).collect(),
+        // What a failure with dependent_objects_still_exist is about: the
+        // real migration replaces PostgreSQL's message, which named them.
+        snapshot.prom_info_metric_dependents.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect(),
     ))
 }
 

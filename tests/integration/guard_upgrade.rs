@@ -1,7 +1,8 @@
 //! The guard's own upgrade: every released version (0.1.0, 0.2.0), installed
 //! from its committed install script (sql/released/) with the current
 //! library, updated by `ALTER EXTENSION promscale_upgrade_guard UPDATE`
-//! through the scripts of sql/upgrade/, is the same as a fresh install of
+//! through the update scripts in sql/ (which cargo pgrx install ships), is
+//! the same as a fresh install of
 //! the current version, and keeps its log rows. The update passes the
 //! guard's own event trigger.
 

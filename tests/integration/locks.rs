@@ -125,7 +125,11 @@ fn rehearsal_reports_a_failing_update_and_changes_nothing() {
     let (ok, held, _, error) = rehearse(&mut c);
     assert!(!ok);
     assert!(held.is_none());
-    assert!(error.as_deref().unwrap().starts_with("2BP01"), "{error:?}");
+    let error = error.unwrap();
+    assert!(error.starts_with("2BP01: dependent_objects_still_exist. The signature of prom_info.metric"), "{error}");
+    // The migration replaces PostgreSQL's message, which named the blocker:
+    // the rehearsal names it.
+    assert!(error.ends_with("Objects that depend on prom_info.metric: view public.my_metrics."), "{error}");
     assert!(before == cluster.dump(&db), "the failed rehearsal changed the database");
 }
 
