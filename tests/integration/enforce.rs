@@ -136,19 +136,14 @@ fn updates_logged(c: &mut Client) -> Vec<LogRow> {
     log_rows(c).into_iter().filter(|r| r.kind != "install").collect()
 }
 
-/// A client that keeps every NOTICE/WARNING it receives.
+/// A client as `user` that keeps every NOTICE/WARNING it receives.
 fn connect_with_notices(
     cluster: &Cluster,
     db: &str,
     application_name: &str,
     user: &str,
 ) -> (Client, Arc<Mutex<Vec<DbError>>>) {
-    let notices = Arc::new(Mutex::new(Vec::new()));
-    let sink = notices.clone();
-    let mut config: postgres::Config = cluster.conninfo(db, application_name).parse().unwrap();
-    config.user(user);
-    config.notice_callback(move |n| sink.lock().unwrap().push(n));
-    (config.connect(NoTls).unwrap(), notices)
+    cluster.connect_user_with_notices(db, user, application_name)
 }
 
 fn create_role(cluster: &Cluster, role: &str, extra: &str) {
@@ -304,7 +299,11 @@ fn failed_update_leaves_no_log_row() {
 }
 
 /// An error inside the guard's catalog read (here a lock wait cut short by
-/// lock_timeout: a second session holds pg_namespace) must roll back the
+/// lock_timeout: a second session holds pg_extension, which the guard's
+/// first read needs and the block's own statements do not, even when a
+/// catalog cache reset under parallel tests makes them read the catalogs
+/// again; pg_namespace, locked here before, made the handler's INSERT time
+/// out too now and then) must roll back the
 /// guard's own internal subtransaction and leave the caller's levels alone:
 /// a PL/pgSQL EXCEPTION block around the ALTER EXTENSION then rolls back
 /// its own work (the row inserted inside the block) and the transaction
@@ -326,7 +325,7 @@ fn an_error_inside_the_guards_read_rolls_back_only_the_read() {
     me.batch_execute(&format!("BEGIN; {block}; ROLLBACK")).unwrap();
 
     let mut locker = cluster.connect_as(&db, "locker");
-    locker.batch_execute("BEGIN; LOCK TABLE pg_catalog.pg_namespace IN ACCESS EXCLUSIVE MODE").unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE pg_catalog.pg_extension IN ACCESS EXCLUSIVE MODE").unwrap();
     me.batch_execute("SET lock_timeout = '500ms'").unwrap();
     me.batch_execute("BEGIN; INSERT INTO public.kept VALUES ('before')").unwrap();
     me.batch_execute(block).unwrap();

@@ -140,6 +140,27 @@ impl Cluster {
         self.connect_as(db, "guard-test")
     }
 
+    /// A session as `user` (the conninfo names the superuser; the socket's
+    /// trust authentication lets any role in).
+    pub fn connect_user(&self, db: &str, user: &str, application_name: &str) -> Client {
+        self.connect_user_with_notices(db, user, application_name).0
+    }
+
+    /// The same, keeping every NOTICE and WARNING the session receives.
+    pub fn connect_user_with_notices(
+        &self,
+        db: &str,
+        user: &str,
+        application_name: &str,
+    ) -> (Client, std::sync::Arc<std::sync::Mutex<Vec<postgres::error::DbError>>>) {
+        let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = notices.clone();
+        let mut config: postgres::Config = self.conninfo(db, application_name).parse().unwrap();
+        config.user(user);
+        config.notice_callback(move |n| sink.lock().unwrap().push(n));
+        (config.connect(NoTls).unwrap_or_else(|e| panic!("connect to {db} as {user}: {e}")), notices)
+    }
+
     /// A new, empty database with the guard installed.
     pub fn fresh_db(&self, db: &str) -> String {
         let mut admin = self.connect("postgres");

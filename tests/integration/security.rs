@@ -9,11 +9,11 @@
 //! huge server log) start servers of their own on ports +21..+24.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use postgres::error::DbError;
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use crate::connector_emulator::{Connector, R0_17};
 use crate::harness::{backend_pid, check, port, Cluster, CONNECTOR_KEY};
@@ -50,29 +50,6 @@ fn create_role(cluster: &Cluster, role: &str) {
              ALTER ROLE {role} NOSUPERUSER NOCREATEDB NOCREATEROLE"
         ))
         .unwrap();
-}
-
-/// A session as `user` (the harness's conninfo names the superuser; the
-/// socket's trust authentication lets any role in).
-fn connect_user(cluster: &Cluster, db: &str, user: &str, application_name: &str) -> Client {
-    let mut config: postgres::Config = cluster.conninfo(db, application_name).parse().unwrap();
-    config.user(user);
-    config.connect(NoTls).unwrap_or_else(|e| panic!("connect to {db} as {user}: {e}"))
-}
-
-/// The same, keeping every NOTICE and WARNING the session receives.
-fn connect_user_with_notices(
-    cluster: &Cluster,
-    db: &str,
-    user: &str,
-    application_name: &str,
-) -> (Client, Arc<Mutex<Vec<DbError>>>) {
-    let notices = Arc::new(Mutex::new(Vec::new()));
-    let sink = notices.clone();
-    let mut config: postgres::Config = cluster.conninfo(db, application_name).parse().unwrap();
-    config.user(user);
-    config.notice_callback(move |n| sink.lock().unwrap().push(n));
-    (config.connect(NoTls).unwrap_or_else(|e| panic!("connect to {db} as {user}: {e}")), notices)
 }
 
 /// A new, empty database without the guard.
@@ -241,7 +218,7 @@ fn a_domain_on_the_search_path_does_not_hijack_the_log_writer() {
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}; CREATE TABLE public.su_data (x int)")).unwrap();
 
-    let mut attacker = connect_user(cluster, &db, role, "sec-hijack");
+    let mut attacker = cluster.connect_user(&db, role, "sec-hijack");
     plant_evil_function(&mut attacker, role);
     attacker.batch_execute("CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.f())").unwrap();
     attacker
@@ -263,7 +240,7 @@ fn a_temporary_domain_does_not_hijack_the_log_writer() {
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}; CREATE TABLE public.su_data (x int)")).unwrap();
 
-    let mut attacker = connect_user(cluster, &db, role, "sec-hijack");
+    let mut attacker = cluster.connect_user(&db, role, "sec-hijack");
     plant_evil_function(&mut attacker, role);
     attacker.batch_execute("CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (evil.f())").unwrap();
     attacker
@@ -291,7 +268,7 @@ fn a_database_search_path_does_not_hijack_a_superusers_install() {
         )
         .unwrap();
 
-    let mut owner = connect_user(cluster, &db, role, "sec-hijack");
+    let mut owner = cluster.connect_user(&db, role, "sec-hijack");
     plant_evil_function(&mut owner, role);
     owner
         .batch_execute(&format!(
@@ -370,7 +347,7 @@ fn promscale_views_planted_by_the_owner_do_not_run_as_a_superuser() {
     create_role(cluster, owner);
     let db = bare_db(cluster, "sec_views_su", &format!("OWNER {owner}"));
     cluster.connect(&db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
-    plant_promscale_views(&mut connect_user(cluster, &db, owner, "sec-views"), owner);
+    plant_promscale_views(&mut cluster.connect_user(&db, owner, "sec-views"), owner);
 
     let mut su = cluster.connect(&db);
     read_monitoring(&mut su);
@@ -393,9 +370,9 @@ fn promscale_views_planted_by_the_owner_do_not_run_as_a_monitoring_role() {
     cluster.connect("postgres").batch_execute(&format!("GRANT pg_monitor TO {watcher}")).unwrap();
     let db = bare_db(cluster, "sec_views_monitor", &format!("OWNER {owner}"));
     cluster.connect(&db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
-    plant_promscale_views(&mut connect_user(cluster, &db, owner, "sec-views"), owner);
+    plant_promscale_views(&mut cluster.connect_user(&db, owner, "sec-views"), owner);
 
-    read_monitoring(&mut connect_user(cluster, &db, watcher, "sec-watcher"));
+    read_monitoring(&mut cluster.connect_user(&db, watcher, "sec-watcher"));
     let mut su = cluster.connect(&db);
     assert!(!is_superuser(&mut su, owner));
     let callers: Vec<String> =
@@ -431,7 +408,7 @@ fn a_rehearsal_does_not_put_back_other_sessions_sequence_values() {
     });
     wait_until_blocked(&mut su, rehearser_pid);
 
-    let mut application = connect_user(cluster, &db, app, "sec-app");
+    let mut application = cluster.connect_user(&db, app, "sec-app");
     let mut taken = 0;
     for _ in 0..3 {
         taken = application.query_one("SELECT nextval('public.app_seq')", &[]).unwrap().get::<_, i64>(0);
@@ -507,7 +484,7 @@ fn the_hints_statements_run_what_they_say_for_hostile_names() {
     su.batch_execute(&format!("GRANT CREATE ON SCHEMA public TO {author}; GRANT prom_reader TO {author}")).unwrap();
 
     let hostile = ["x'); DROP TABLE public.victim; SELECT ('", "a\"b;c\né"];
-    let mut attacker = connect_user(cluster, &db, author, "sec-hint");
+    let mut attacker = cluster.connect_user(&db, author, "sec-hint");
     attacker.batch_execute("CREATE TABLE public.victim (x int)").unwrap();
     for name in hostile {
         attacker
@@ -548,7 +525,7 @@ fn the_hint_does_not_list_other_sessions_temporary_objects() {
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT prom_reader TO {role}")).unwrap();
 
-    let mut temp = connect_user(cluster, &db, role, "sec-temp");
+    let mut temp = cluster.connect_user(&db, role, "sec-temp");
     temp.batch_execute("CREATE TEMP VIEW v_evil AS SELECT * FROM prom_info.metric").unwrap();
 
     let found = check(&mut su, Some("0.17.0"), "prom_info_metric_dependents");
@@ -638,7 +615,7 @@ fn a_role_without_privileges_gets_postgresqls_error_and_no_alert() {
     let mut su = cluster.connect(&db);
     let before = refusals(&mut su);
 
-    let mut plain = connect_user(cluster, &db, role, "sec-alert-test");
+    let mut plain = cluster.connect_user(&db, role, "sec-alert-test");
     let e = db_error(plain.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"));
     assert_eq!((e.code().code(), e.message()), ("42501", "must be owner of extension promscale"), "{e:?}");
 
@@ -660,7 +637,7 @@ fn a_role_without_create_gets_postgresqls_error_for_the_takeover_and_no_alert() 
     let mut su = cluster.connect(&db);
     let before = refusals(&mut su);
 
-    let mut plain = connect_user(cluster, &db, role, "sec-create-alert-test");
+    let mut plain = cluster.connect_user(&db, role, "sec-create-alert-test");
     let e = db_error(plain.batch_execute("CREATE EXTENSION promscale"));
     assert_eq!(
         (e.code().code(), e.message()),
@@ -685,7 +662,7 @@ fn a_temporary_table_does_not_make_a_legacy_database() {
     let role = "sec_fake_legacy";
     create_role(cluster, role);
     let db = guarded_db(cluster, "sec_fake_legacy");
-    let mut temp = connect_user(cluster, &db, role, "sec-temp");
+    let mut temp = cluster.connect_user(&db, role, "sec-temp");
     temp.batch_execute("CREATE TEMP TABLE prom_schema_migrations (version text)").unwrap();
 
     let mut su = cluster.connect(&db);
@@ -709,7 +686,7 @@ fn a_database_owner_cannot_set_the_lock_margin() {
     let db = bare_db(cluster, "sec_margin", &format!("OWNER {owner}"));
     cluster.connect(&db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
 
-    let mut c = connect_user(cluster, &db, owner, "sec-margin");
+    let mut c = cluster.connect_user(&db, owner, "sec-margin");
     c.query_one("SELECT promscale_upgrade_ready()", &[]).unwrap();
     let defined =
         count(&mut c, "SELECT count(*) FROM pg_settings WHERE name = 'promscale_upgrade_guard.lock_margin_percent'");
@@ -743,7 +720,8 @@ fn a_pre_created_guard_schema_is_refused() {
     let db = bare_db(cluster, "sec_guard_schema", "");
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}")).unwrap();
-    connect_user(cluster, &db, role, "sec-squatter")
+    cluster
+        .connect_user(&db, role, "sec-squatter")
         .batch_execute("CREATE SCHEMA promscale_upgrade_guard; CREATE TABLE promscale_upgrade_guard.decoy (x int)")
         .unwrap();
 
@@ -829,7 +807,7 @@ fn invalid_utf8_in_an_sql_ascii_database_never_panics() {
 /// The connector emulator's lease connection, as `role` instead of the
 /// superuser (the emulator's own `start` connects as postgres).
 fn connector_as(cluster: &Cluster, db: &str, role: &str) -> Connector {
-    let mut lease = connect_user(cluster, db, role, &format!("promscale@{}", R0_17.version));
+    let mut lease = cluster.connect_user(db, role, &format!("promscale@{}", R0_17.version));
     let locked: bool = lease.query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
     assert!(locked, "the connector's lock is taken");
     let pid = backend_pid(&mut lease);
@@ -846,9 +824,7 @@ fn an_allowed_update_is_written_to_the_server_log() {
     create_role(cluster, role);
     let db = guarded_db(cluster, "sec_allowed_log");
     cluster.connect(&db).batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}")).unwrap();
-    connect_user(cluster, &db, role, "sec-install")
-        .batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'")
-        .unwrap();
+    cluster.connect_user(&db, role, "sec-install").batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
 
     let mut connector = connector_as(cluster, &db, role);
     let pid = connector.pid;
@@ -884,7 +860,8 @@ fn connector_roles_limits_who_may_update_with_the_lock() {
     let install_as = |role: &str, db: &str| -> String {
         let db = guarded_db(&cluster, db);
         cluster.connect(&db).batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}")).unwrap();
-        connect_user(&cluster, &db, role, "sec-install")
+        cluster
+            .connect_user(&db, role, "sec-install")
             .batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'")
             .unwrap();
         db
@@ -903,7 +880,7 @@ fn connector_roles_limits_who_may_update_with_the_lock() {
     std::thread::sleep(Duration::from_millis(500));
 
     let update_with_lock = |role: &str, db: &str| -> Result<(), postgres::Error> {
-        let mut c = connect_user(&cluster, db, role, "promscale@0.17.0");
+        let mut c = cluster.connect_user(db, role, "promscale@0.17.0");
         let locked: bool = c.query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
         assert!(locked);
         c.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'")
@@ -914,7 +891,7 @@ fn connector_roles_limits_who_may_update_with_the_lock() {
     update_with_lock(ok, &db_ok).unwrap_or_else(|e| panic!("{ok} was refused: {e:?}"));
     assert_eq!(installed(&mut cluster.connect(&db_ok)).as_deref(), Some("0.8.0"));
 
-    let mut plain = connect_user(&cluster, &db_other, other, "sec-set");
+    let mut plain = cluster.connect_user(&db_other, other, "sec-set");
     plain.query_one("SELECT count(*) FROM pg_extension", &[]).unwrap();
     let _ = plain.batch_execute("ALTER EXTENSION promscale UPDATE TO '0.8.0'"); // loads the library
     let e = db_error(plain.batch_execute("SET promscale_upgrade_guard.connector_roles = ''"));
@@ -943,7 +920,7 @@ fn a_huge_version_string_from_a_plain_role_gets_postgresqls_error() {
     let mut su = cluster.connect(&db);
     let started: String = su.query_one("SELECT pg_postmaster_start_time()::text", &[]).unwrap().get(0);
 
-    let mut plain = connect_user(&cluster, &db, role, "sec-huge");
+    let mut plain = cluster.connect_user(&db, role, "sec-huge");
     let huge = "9".repeat(20 * 1024 * 1024);
     let e = db_error(plain.batch_execute(&format!("ALTER EXTENSION promscale UPDATE TO '{huge}'")));
     assert_eq!(
@@ -978,7 +955,7 @@ fn vanishing_temporary_objects_do_not_break_the_checks() {
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT prom_reader TO {role}")).unwrap();
 
-    let mut churner = connect_user(cluster, &db, role, "sec-vanish");
+    let mut churner = cluster.connect_user(&db, role, "sec-vanish");
     let stop = Arc::new(AtomicBool::new(false));
     // Each statement commits on its own, so that other sessions see the view
     // come and go. Returns the number of cycles, or the first error.
@@ -1032,7 +1009,7 @@ fn other_roles_advisory_locks_do_not_make_fail_fast_refuse_the_connector() {
     let hoard = capacity - in_use - needed + 20;
     assert!(hoard > 0 && needed < capacity, "needed {needed}, capacity {capacity}, in use {in_use}");
 
-    let mut hoarder = connect_user(&cluster, &db, role, "sec-hoarder");
+    let mut hoarder = cluster.connect_user(&db, role, "sec-hoarder");
     let hoarder_pid = backend_pid(&mut hoarder);
     let taken: i64 = hoarder
         .query_one("SELECT count(pg_advisory_lock(i)) FROM generate_series(1, $1::int8) i", &[&hoard])
@@ -1040,7 +1017,7 @@ fn other_roles_advisory_locks_do_not_make_fail_fast_refuse_the_connector() {
         .get(0);
     assert_eq!(taken, hoard);
 
-    let (mut lease, notices) = connect_user_with_notices(&cluster, &db, "postgres", "promscale@0.17.0");
+    let (mut lease, notices) = cluster.connect_user_with_notices(&db, "postgres", "promscale@0.17.0");
     let pid = backend_pid(&mut lease);
     let mut connector = Connector { release: R0_17, lease, pid };
     let locked: bool = connector.lease.query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
@@ -1098,7 +1075,7 @@ fn drop_then_create_at_another_version_in_one_session_is_refused() {
     let owner = "sec_reinstall_owner";
     create_role(cluster, owner);
     su.batch_execute(&format!("DROP EXTENSION promscale CASCADE; GRANT CREATE ON DATABASE {db} TO {owner}")).unwrap();
-    let mut other = connect_user(cluster, &db, owner, "sec-reinstall");
+    let mut other = cluster.connect_user(&db, owner, "sec-reinstall");
     let e = db_error(other.batch_execute("CREATE EXTENSION promscale VERSION '0.8.0'"));
     assert_eq!(e.code().code(), "55000", "{e:?}");
     other.batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
@@ -1151,7 +1128,7 @@ fn a_comment_does_not_fake_an_upgrade() {
     let role = "sec_faker";
     create_role(cluster, role);
     let db = promscale_at(cluster, "sec_fake_upgrade", "0.7.0");
-    let mut faker = connect_user(cluster, &db, role, "sec-faker");
+    let mut faker = cluster.connect_user(&db, role, "sec-faker");
     let faker_pid = backend_pid(&mut faker);
     let sleeper =
         std::thread::spawn(move || faker.batch_execute("SELECT pg_sleep(4) /* alter extension promscale update */"));
@@ -1277,9 +1254,7 @@ fn hostile_types_and_operators_on_the_search_path_reach_no_entry_point() {
     let db = guarded_db(cluster, "sec_hostile_names");
     let mut su = cluster.connect(&db);
     su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}; CREATE TABLE public.su_data (x int)")).unwrap();
-    connect_user(cluster, &db, role, "sec-install")
-        .batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'")
-        .unwrap();
+    cluster.connect_user(&db, role, "sec-install").batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
     let entry_points = [
         "SELECT count(*) FROM public.promscale_upgrade_checks('0.17.0')",
         "SELECT count(*) FROM (SELECT public.promscale_upgrade_ready('0.17.0')) r",
@@ -1292,7 +1267,7 @@ fn hostile_types_and_operators_on_the_search_path_reach_no_entry_point() {
     ];
     let clean: Vec<i64> = entry_points.iter().map(|q| count(&mut su, q)).collect();
 
-    let mut attacker = connect_user(cluster, &db, role, "sec-hostile");
+    let mut attacker = cluster.connect_user(&db, role, "sec-hostile");
     plant_evil_function(&mut attacker, role);
     plant_hostile_names(&mut attacker);
     su.batch_execute(&format!("ALTER ROLE postgres IN DATABASE {db} SET search_path = evil, pg_catalog")).unwrap();
