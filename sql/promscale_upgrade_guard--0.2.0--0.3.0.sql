@@ -3,7 +3,8 @@
 -- update); the rehearsal restores only Promscale's sequences
 -- that still hold the value it left, counts only the locks it took, and its
 -- plan returns Promscale's schemas; every name in the guard's SQL is
--- qualified. Tables, their columns and the other functions are unchanged.
+-- qualified; promscale_upgrade_progress() is new. Tables, their columns and
+-- the other functions are unchanged.
 -- Written by hand from the 0.3.0 install script;
 -- tests/integration/guard_upgrade.rs checks that 0.2.0 (and 0.1.0) updated
 -- with it equal a fresh 0.3.0 install.
@@ -257,3 +258,33 @@ REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_held_locks() FROM PUBLIC;
 -- The event trigger's comment says what it refuses now.
 COMMENT ON EVENT TRIGGER promscale_upgrade_guard_connector_path IS
 'Refuses ALTER EXTENSION promscale UPDATE, CREATE EXTENSION promscale over a pre-0.11 connector schema, and a reinstall of promscale (after a DROP) at another version than the upgrade log last recorded, unless the session holds the Promscale Connector''s migration lock (session-level exclusive advisory lock on key 5585198506344173278) or a superuser set promscale_upgrade_guard.allow_manual_update. Acts only for roles PostgreSQL would let run the command (others get PostgreSQL''s own error). Fires only for ALTER EXTENSION and CREATE EXTENSION (DROP EXTENSION promscale_upgrade_guard needs no library).';
+
+-- The upgrade running now, for \watch and dashboards.
+CREATE  FUNCTION "promscale_upgrade_progress"() RETURNS TABLE (
+	"pid" INT,  /* i32 */
+	"role_name" TEXT,  /* Option < String > */
+	"application_name" TEXT,  /* String */
+	"client_addr" TEXT,  /* Option < String > */
+	"command" TEXT,  /* Option < String > */
+	"started_at" timestamp with time zone,  /* Option < TimestampWithTimeZone > */
+	"elapsed" interval,  /* Interval */
+	"locks_held" bigint,  /* i64 */
+	"locks_estimated" bigint,  /* Option < i64 > */
+	"progress_percent" INT,  /* Option < i32 > */
+	"eta" interval,  /* Option < Interval > */
+	"waiting_on" TEXT,  /* Option < String > */
+	"blocked_by" INT[],  /* Vec < i32 > */
+	"blockers" jsonb,  /* pgrx :: JsonB */
+	"lock_table_used" bigint,  /* i64 */
+	"lock_table_capacity" bigint,  /* i64 */
+	"projected_peak" bigint,  /* Option < i64 > */
+	"will_fit" bool  /* Option < bool > */
+)
+STRICT VOLATILE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'promscale_upgrade_progress_wrapper';
+COMMENT ON FUNCTION @extschema@.promscale_upgrade_progress() IS
+'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
+REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_progress() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_progress() TO pg_monitor;

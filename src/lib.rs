@@ -13,6 +13,7 @@ pub mod locks;
 mod monitoring;
 mod pg_glue;
 pub mod plan;
+pub mod progress;
 pub mod quote;
 mod rehearsal;
 pub mod rules;

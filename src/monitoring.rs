@@ -199,6 +199,75 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
     }))
 }
 
+/// The Promscale upgrade running now, for `\watch` and dashboards: one row
+/// while another backend runs one (it holds the guard's upgrade mark for
+/// its whole transaction), none otherwise.
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_progress() -> TableIterator<
+    'static,
+    (
+        name!(pid, i32),
+        name!(role_name, Option<String>),
+        name!(application_name, String),
+        name!(client_addr, Option<String>),
+        name!(command, Option<String>),
+        name!(started_at, Option<TimestampWithTimeZone>),
+        name!(elapsed, Interval),
+        name!(locks_held, i64),
+        name!(locks_estimated, Option<i64>),
+        name!(progress_percent, Option<i32>),
+        name!(eta, Option<Interval>),
+        name!(waiting_on, Option<String>),
+        name!(blocked_by, Vec<i32>),
+        name!(blockers, pgrx::JsonB),
+        name!(lock_table_used, i64),
+        name!(lock_table_capacity, i64),
+        name!(projected_peak, Option<i64>),
+        name!(will_fit, Option<bool>),
+    ),
+> {
+    let Some(u) = crate::snapshot::read::upgrade_progress() else {
+        return TableIterator::new(std::iter::empty());
+    };
+    // SAFETY: plain integers set at postmaster start, read in a backend.
+    let size = unsafe {
+        crate::locks::capacity::LockTableSize {
+            max_backends: i64::from(pg_sys::MaxBackends),
+            max_locks_per_transaction: i64::from(pg_sys::max_locks_per_xact),
+            max_prepared_transactions: u.max_prepared_transactions,
+        }
+    };
+    let capacity = size.nominal_entries();
+    let p = crate::progress::progress(&u, capacity);
+    let seconds = |s: f64| Interval::from_micros((s * 1e6) as i64);
+    // PostgreSQL's epoch is 2000-01-01; started_at is Unix epoch seconds.
+    let started_at =
+        u.started_at.and_then(|s| TimestampWithTimeZone::try_from(((s - 946_684_800.0) * 1e6) as i64).ok());
+    TableIterator::once((
+        u.pid,
+        u.role_name,
+        u.application_name,
+        u.client_addr,
+        u.command,
+        started_at,
+        seconds(u.elapsed_seconds),
+        u.locks_held,
+        u.locks_estimated,
+        p.progress_percent,
+        p.eta_seconds.map(seconds),
+        u.waiting_on,
+        u.blocked_by,
+        pgrx::JsonB(u.blockers),
+        u.lock_table_used,
+        capacity,
+        p.projected_peak,
+        p.will_fit,
+    ))
+}
+
 /// One row of numbers for exporters; `promscale_upgrade_metrics` is a view on it.
 // pgrx needs each result column spelled out (name!) in the signature.
 #[allow(clippy::type_complexity)]
@@ -265,5 +334,6 @@ fn _promscale_upgrade_metrics() -> TableIterator<
 pgrx::extension_sql_file!(
     "../sql/monitoring.sql",
     name = "monitoring",
-    requires = [_promscale_upgrade_metrics, promscale_upgrade_state, promscale_upgrade_report]
+    requires =
+        [_promscale_upgrade_metrics, promscale_upgrade_state, promscale_upgrade_report, promscale_upgrade_progress]
 );

@@ -158,7 +158,7 @@ fn judge(command: &Command) {
         Verdict::Allow(allowed) => {
             // Marked first, so that the locks held before the command
             // (which the log does not count) include the mark itself.
-            upgrade_mark::take();
+            upgrade_mark::take(allowed.locks_estimated);
             let locks_before =
                 if upgrade_log::has_locks_before() { None } else { Some(without_keeping_locks(read::held_lock_tags)) };
             if let Some(w) = &allowed.warning {

@@ -13,27 +13,42 @@
 //!
 //! ACCESS SHARE conflicts with nothing PostgreSQL takes on the extension
 //! (DROP EXTENSION locks sub-id 0), and the request never waits.
+//!
+//! Beside the mark, the same transaction publishes the lock estimate made
+//! for it (what `promscale_upgrade_progress()` measures the locks held
+//! against): one more such lock, sub-id `ESTIMATE_OBJSUBID`, whose `objid`
+//! is the number of entries estimated (`classid` pg_extension, as above).
 
 use pgrx::pg_sys;
 
 /// The `objsubid` of the mark ("UG"): PostgreSQL locks extensions only
 /// with sub-id 0.
 pub const MARK_OBJSUBID: u16 = 0x5547;
+/// The `objsubid` of the published estimate ("UH").
+pub const ESTIMATE_OBJSUBID: u16 = 0x5548;
 
-/// Marks the current transaction as a Promscale upgrade (a no-op when it is
-/// marked already, or while the guard is being created or dropped).
-pub fn take() {
+/// Marks the current transaction as a Promscale upgrade, with its lock
+/// estimate when one was made (a no-op for what is held already, or while
+/// the guard is being created or dropped).
+pub fn take(locks_estimated: Option<i64>) {
     // SAFETY: a catalog lookup by name that returns InvalidOid when missing.
     let guard = unsafe { pg_sys::get_extension_oid(c"promscale_upgrade_guard".as_ptr(), true) };
     if guard == pg_sys::InvalidOid {
         return;
     }
+    acquire(guard.to_u32(), MARK_OBJSUBID);
+    if let Some(estimate) = locks_estimated {
+        acquire(u32::try_from(estimate.max(0)).unwrap_or(u32::MAX), ESTIMATE_OBJSUBID);
+    }
+}
+
+fn acquire(objid: u32, objsubid: u16) {
     let tag = pg_sys::LOCKTAG {
         // SAFETY: MyDatabaseId is set when the backend connects to its database.
         locktag_field1: unsafe { pg_sys::MyDatabaseId }.to_u32(),
         locktag_field2: pg_sys::ExtensionRelationId.to_u32(),
-        locktag_field3: guard.to_u32(),
-        locktag_field4: MARK_OBJSUBID,
+        locktag_field3: objid,
+        locktag_field4: objsubid,
         locktag_type: pg_sys::LockTagType::LOCKTAG_OBJECT as u8,
         locktag_lockmethodid: pg_sys::DEFAULT_LOCKMETHOD as u8,
     };

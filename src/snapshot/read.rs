@@ -66,6 +66,7 @@ catalog_query!(OBJECT_COUNTS = include_str!("sql/object_counts.sql"));
 catalog_query!(NON_METRIC_TABLES = include_str!("sql/non_metric_tables.sql"));
 catalog_query!(LOCK_TABLE = include_str!("sql/lock_table.sql"));
 catalog_query!(UPGRADE_ACTIVITY = include_str!("sql/upgrade_activity.sql"));
+catalog_query!(UPGRADE_PROGRESS = include_str!("sql/upgrade_progress.sql"));
 catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
 catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
 catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
@@ -308,6 +309,16 @@ pub fn last_logged_version() -> Option<String> {
         return None;
     }
     select_one::<LossyText>(&LAST_LOGGED_VERSION, &[]).map(|v| v.0)
+}
+
+/// The Promscale upgrade another backend runs now (`upgrade_progress.sql`);
+/// None when none runs.
+pub fn upgrade_progress() -> Option<crate::progress::RunningUpgrade> {
+    use crate::enforce::upgrade_mark::{ESTIMATE_OBJSUBID, MARK_OBJSUBID};
+    json_row(
+        &UPGRADE_PROGRESS,
+        &[DatumWithOid::from(i32::from(MARK_OBJSUBID)), DatumWithOid::from(i32::from(ESTIMATE_OBJSUBID))],
+    )
 }
 
 /// The lock tags this backend holds now (`held_locks.sql`).

@@ -12,6 +12,7 @@ mod guard_upgrade;
 mod locks;
 mod monitoring;
 mod no_wait;
+mod progress;
 mod security;
 mod server_state;
 mod workflow;

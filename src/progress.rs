@@ -1,0 +1,135 @@
+//! How far a running Promscale upgrade is, from what other sessions can see
+//! of it: the lock entries its backend holds now against the estimate the
+//! trigger made when the upgrade's first command started (both published
+//! as locks: `enforce::upgrade_mark`), the lock table around it, and what
+//! it waits on. Pure: `snapshot::read::upgrade_progress` gathers the row,
+//! `promscale_upgrade_progress()` (monitoring.rs) returns it.
+//!
+//! An upgrade holds every lock until it commits, so `locks_held` only
+//! grows: held / estimated is the share of the work done, and its rate so
+//! far the time left.
+
+/// What the catalog and the lock views show of the running upgrade.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct RunningUpgrade {
+    pub pid: i32,
+    pub role_name: Option<String>,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    /// Its current statement, cut to 200 characters (NULL without the
+    /// privilege to see other roles' queries).
+    pub command: Option<String>,
+    /// When its transaction started (epoch seconds).
+    pub started_at: Option<f64>,
+    pub elapsed_seconds: f64,
+    /// Distinct lock entries the backend holds now.
+    pub locks_held: i64,
+    /// Those of them in the shared lock table (not fast-path).
+    pub locks_held_shared: i64,
+    /// The estimate the trigger published (None when none was made:
+    /// fail_fast off).
+    pub locks_estimated: Option<i64>,
+    /// The lock it waits for: type, mode and object.
+    pub waiting_on: Option<String>,
+    pub blocked_by: Vec<i32>,
+    /// The sessions it waits for (pid, role, application_name, state,
+    /// transaction age, the lock each holds, its query cut short).
+    pub blockers: serde_json::Value,
+    /// Entries of the shared lock table in use now, by every session.
+    pub lock_table_used: i64,
+    /// A term of the lock table's size not in the server's exported globals.
+    pub max_prepared_transactions: i64,
+}
+
+/// What `promscale_upgrade_progress()` adds to the row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// locks_held / locks_estimated, in percent, at most 99 until commit.
+    pub progress_percent: Option<i32>,
+    /// Seconds left at the rate so far; None while unknown.
+    pub eta_seconds: Option<f64>,
+    /// What the lock table will hold at the upgrade's peak: the entries of
+    /// other sessions plus the estimate.
+    pub projected_peak: Option<i64>,
+    pub will_fit: Option<bool>,
+}
+
+/// Below this, a rate is noise.
+const MIN_SECONDS_FOR_A_RATE: f64 = 1.0;
+
+pub fn progress(u: &RunningUpgrade, lock_table_capacity: i64) -> Progress {
+    let estimated = u.locks_estimated.filter(|e| *e > 0);
+    let progress_percent = estimated.map(|e| ((u.locks_held.saturating_mul(100)) / e).clamp(0, 99) as i32);
+    let eta_seconds = estimated.and_then(|e| {
+        if u.elapsed_seconds < MIN_SECONDS_FOR_A_RATE || u.locks_held <= 0 {
+            return None;
+        }
+        let rate = u.locks_held as f64 / u.elapsed_seconds;
+        Some((e - u.locks_held).max(0) as f64 / rate)
+    });
+    let others = (u.lock_table_used - u.locks_held_shared).max(0);
+    let projected_peak = estimated.map(|e| others + e.max(u.locks_held_shared));
+    Progress {
+        progress_percent,
+        eta_seconds,
+        projected_peak,
+        will_fit: projected_peak.map(|p| p <= lock_table_capacity),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(held: i64, estimated: Option<i64>, elapsed: f64) -> RunningUpgrade {
+        RunningUpgrade {
+            pid: 42,
+            role_name: Some("promscale".into()),
+            application_name: "promscale@0.17.0".into(),
+            client_addr: None,
+            command: Some("ALTER EXTENSION promscale UPDATE TO '0.8.0'".into()),
+            started_at: Some(1_000.0),
+            elapsed_seconds: elapsed,
+            locks_held: held,
+            locks_held_shared: held - 10,
+            locks_estimated: estimated,
+            waiting_on: None,
+            blocked_by: Vec::new(),
+            blockers: serde_json::json!([]),
+            lock_table_used: held - 10 + 500,
+            max_prepared_transactions: 0,
+        }
+    }
+
+    #[test]
+    fn share_done_and_time_left_follow_the_locks_held() {
+        let p = progress(&running(550, Some(1_000), 110.0), 7_808);
+        assert_eq!(p.progress_percent, Some(55));
+        // 5 entries a second so far; 450 to go.
+        assert_eq!(p.eta_seconds, Some(90.0));
+        assert_eq!(p.projected_peak, Some(1_500));
+        assert_eq!(p.will_fit, Some(true));
+    }
+
+    #[test]
+    fn it_says_99_until_commit_and_nothing_it_cannot_know() {
+        let over = progress(&running(1_200, Some(1_000), 60.0), 7_808);
+        assert_eq!((over.progress_percent, over.eta_seconds), (Some(99), Some(0.0)));
+        let just_started = progress(&running(30, Some(1_000), 0.2), 7_808);
+        assert_eq!(just_started.eta_seconds, None, "no rate after 0.2 s");
+        let unestimated = progress(&running(300, None, 30.0), 7_808);
+        assert_eq!(
+            unestimated,
+            Progress { progress_percent: None, eta_seconds: None, projected_peak: None, will_fit: None }
+        );
+    }
+
+    #[test]
+    fn other_sessions_locks_can_make_it_not_fit() {
+        let mut crowded = running(200, Some(1_000), 10.0);
+        crowded.lock_table_used = 7_500;
+        let p = progress(&crowded, 7_808);
+        assert_eq!(p.projected_peak, Some(7_500 - 190 + 1_000));
+        assert_eq!(p.will_fit, Some(false));
+    }
+}
