@@ -27,6 +27,8 @@ struct Gathered<'r> {
     locks: LockAssessment,
     activity: Activity,
     state: State,
+    /// The running upgrade's progress, while one runs.
+    progress: Option<(crate::progress::RunningUpgrade, crate::progress::Progress)>,
 }
 
 fn now_epoch() -> f64 {
@@ -40,10 +42,21 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
     let locks = locks::assess(&snapshot, &plan);
     let activity = activity(rules, &snapshot);
     let failing: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
+    // Only while an upgrade runs: its progress (another read of pg_locks).
+    let progress = activity.running_upgrade.as_ref().and_then(|_| read_progress());
     let running = activity.running_upgrade.as_ref().map(|r| RunningUpgrade {
         pid: r.pid,
         seconds: r.seconds.unwrap_or(0.0),
         wait_event: r.wait_event.clone(),
+        progress: progress.as_ref().filter(|(u, _)| u.pid == r.pid).map(|(u, p)| state::UpgradeProgress {
+            percent: p.progress_percent,
+            eta_seconds: p.eta_seconds,
+            blocked: crate::progress::first_blocker(u).map(|by| state::Blocked {
+                seconds: u.statement_seconds,
+                on: u.waiting_on.clone().unwrap_or_else(|| "a lock".into()),
+                by,
+            }),
+        }),
     });
     let last = activity
         .last_upgrade
@@ -51,7 +64,28 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
         .map(|l| LastUpgrade { to_version: l.to_version.clone(), finished_at: l.finished_at });
     let mut state = state::phase_of(&plan, &failing, running.as_ref(), last.as_ref(), &ingest_signals(&activity));
     state.next_step.push_str(&checks::ignored_note(&activity.ignored_relations));
-    Gathered { snapshot, plan, checks, locks, activity, state }
+    Gathered { snapshot, plan, checks, locks, activity, state, progress }
+}
+
+/// The running upgrade's row and its progress, against the lock table's size.
+fn read_progress() -> Option<(crate::progress::RunningUpgrade, crate::progress::Progress)> {
+    let u = crate::snapshot::read::upgrade_progress()?;
+    let capacity = lock_table_size(u.max_prepared_transactions).nominal_entries();
+    let p = crate::progress::progress(&u, capacity);
+    Some((u, p))
+}
+
+/// The lock table's size from the server's globals (and the one setting
+/// they do not export).
+fn lock_table_size(max_prepared_transactions: i64) -> crate::locks::capacity::LockTableSize {
+    // SAFETY: plain integers set at postmaster start, read in a backend.
+    unsafe {
+        crate::locks::capacity::LockTableSize {
+            max_backends: i64::from(pg_sys::MaxBackends),
+            max_locks_per_transaction: i64::from(pg_sys::max_locks_per_xact),
+            max_prepared_transactions,
+        }
+    }
 }
 
 fn ingest_signals(a: &Activity) -> IngestSignals {
@@ -196,6 +230,16 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
         "state": g.state_view().report_json(&g.activity),
         "checks": checks,
         "lock_estimate": LockEstimateView::new(&g.plan, &g.snapshot, l),
+        // promscale_upgrade_progress()'s row (times in seconds), or null.
+        "progress": g.progress.as_ref().map(|(u, p)| json!({
+            "pid": u.pid, "role_name": u.role_name, "application_name": u.application_name,
+            "client_addr": u.client_addr, "command": u.command, "started_at_epoch": u.started_at,
+            "elapsed_seconds": u.elapsed_seconds, "locks_held": u.locks_held, "locks_estimated": u.locks_estimated,
+            "progress_percent": p.progress_percent, "eta_seconds": p.eta_seconds, "waiting_on": u.waiting_on,
+            "blocked_by": u.blocked_by, "blockers": u.blockers, "lock_table_used": u.lock_table_used,
+            "lock_table_capacity": lock_table_size(u.max_prepared_transactions).nominal_entries(),
+            "projected_peak": p.projected_peak, "will_fit": p.will_fit,
+        })),
     }))
 }
 
@@ -229,19 +273,10 @@ fn promscale_upgrade_progress() -> TableIterator<
         name!(will_fit, Option<bool>),
     ),
 > {
-    let Some(u) = crate::snapshot::read::upgrade_progress() else {
+    let Some((u, p)) = read_progress() else {
         return TableIterator::new(std::iter::empty());
     };
-    // SAFETY: plain integers set at postmaster start, read in a backend.
-    let size = unsafe {
-        crate::locks::capacity::LockTableSize {
-            max_backends: i64::from(pg_sys::MaxBackends),
-            max_locks_per_transaction: i64::from(pg_sys::max_locks_per_xact),
-            max_prepared_transactions: u.max_prepared_transactions,
-        }
-    };
-    let capacity = size.nominal_entries();
-    let p = crate::progress::progress(&u, capacity);
+    let capacity = lock_table_size(u.max_prepared_transactions).nominal_entries();
     let seconds = |s: f64| Interval::from_micros((s * 1e6) as i64);
     // PostgreSQL's epoch is 2000-01-01; started_at is Unix epoch seconds.
     let started_at =

@@ -22,6 +22,9 @@ pub struct RunningUpgrade {
     /// When its transaction started (epoch seconds).
     pub started_at: Option<f64>,
     pub elapsed_seconds: f64,
+    /// Since its current statement started (how long it has waited, when
+    /// it waits).
+    pub statement_seconds: f64,
     /// Distinct lock entries the backend holds now.
     pub locks_held: i64,
     /// Those of them in the shared lock table (not fast-path).
@@ -57,6 +60,25 @@ pub struct Progress {
 /// Below this, a rate is noise.
 const MIN_SECONDS_FOR_A_RATE: f64 = 1.0;
 
+/// "pid 1234 (application_name grafana, AccessShareLock, query `SELECT
+/// ...`)": the first session the upgrade waits for, as the state's next
+/// step names it.
+pub fn first_blocker(u: &RunningUpgrade) -> Option<String> {
+    let b = u.blockers.as_array()?.first()?;
+    let text = |k: &str| b.get(k).and_then(|v| v.as_str()).map(crate::quote::for_message);
+    let mut parts = Vec::new();
+    if let Some(app) = text("application_name").filter(|a| !a.is_empty()) {
+        parts.push(format!("application_name {app}"));
+    }
+    if let Some(lock) = text("lock") {
+        parts.push(lock);
+    }
+    if let Some(query) = text("query") {
+        parts.push(format!("query `{query}`"));
+    }
+    Some(format!("pid {} ({})", b.get("pid")?, parts.join(", ")))
+}
+
 pub fn progress(u: &RunningUpgrade, lock_table_capacity: i64) -> Progress {
     let estimated = u.locks_estimated.filter(|e| *e > 0);
     let progress_percent = estimated.map(|e| ((u.locks_held.saturating_mul(100)) / e).clamp(0, 99) as i32);
@@ -90,6 +112,7 @@ mod tests {
             command: Some("ALTER EXTENSION promscale UPDATE TO '0.8.0'".into()),
             started_at: Some(1_000.0),
             elapsed_seconds: elapsed,
+            statement_seconds: elapsed,
             locks_held: held,
             locks_held_shared: held - 10,
             locks_estimated: estimated,
@@ -121,6 +144,18 @@ mod tests {
         assert_eq!(
             unestimated,
             Progress { progress_percent: None, eta_seconds: None, projected_peak: None, will_fit: None }
+        );
+    }
+
+    #[test]
+    fn the_first_blocker_is_named_with_its_lock_and_query() {
+        let mut u = running(10, Some(1_000), 5.0);
+        assert_eq!(first_blocker(&u), None);
+        u.blockers = serde_json::json!([{"pid": 1234, "application_name": "grafana", "lock": "AccessShareLock",
+                                          "query": "SELECT * FROM prom_data.cpu_usage"}]);
+        assert_eq!(
+            first_blocker(&u).as_deref(),
+            Some("pid 1234 (application_name grafana, AccessShareLock, query `SELECT * FROM prom_data.cpu_usage`)")
         );
     }
 

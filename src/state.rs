@@ -67,6 +67,60 @@ pub struct RunningUpgrade {
     pub pid: i32,
     pub seconds: f64,
     pub wait_event: Option<String>,
+    /// How far it is (`promscale_upgrade_progress()`), when known.
+    pub progress: Option<UpgradeProgress>,
+}
+
+/// What the next step says of a running upgrade's progress.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpgradeProgress {
+    pub percent: Option<i32>,
+    pub eta_seconds: Option<f64>,
+    /// What it waits on and who holds it, with how long it has waited.
+    pub blocked: Option<Blocked>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blocked {
+    pub seconds: f64,
+    /// The lock waited for: "relation AccessExclusiveLock on prom_data.cpu".
+    pub on: String,
+    /// The first session holding it (`progress::first_blocker`).
+    pub by: String,
+}
+
+/// "3 min 10 s", "42 s", "1 h 5 min".
+pub fn duration_text(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as i64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+fn upgrading_step(r: &RunningUpgrade) -> String {
+    let ran = duration_text(r.seconds);
+    match &r.progress {
+        Some(UpgradeProgress { blocked: Some(b), .. }) => format!(
+            "Blocked for {} on {} by {}: end that session's transaction or wait. Backend {} has run the upgrade for {ran}; do not start other connectors or run DDL until it finishes.",
+            duration_text(b.seconds),
+            b.on,
+            b.by,
+            r.pid
+        ),
+        Some(UpgradeProgress { percent: Some(p), eta_seconds, .. }) => format!(
+            "Wait: backend {} has run {ran}, ~{p}% by lock entries{}. Do not start other connectors or run DDL until it finishes.",
+            r.pid,
+            eta_seconds.map(|e| format!(", ~{} left", duration_text(e))).unwrap_or_default()
+        ),
+        _ => format!(
+            "Wait: backend {} has been updating the extension for {:.0} seconds{}. Do not start other connectors or run DDL until it finishes.",
+            r.pid,
+            r.seconds,
+            r.wait_event.as_deref().map(|w| format!(" (waiting on {w})")).unwrap_or_default()
+        ),
+    }
 }
 
 /// The last update recorded by the guard's upgrade log.
@@ -127,15 +181,7 @@ pub fn phase_of(
         format!("Fix the failing checks first ({}): {hint}", names.join(", "))
     };
     if let Some(r) = running {
-        return State {
-            phase: Phase::Upgrading,
-            next_step: format!(
-                "Wait: backend {} has been updating the extension for {:.0} seconds{}. Do not start other connectors or run DDL until it finishes.",
-                r.pid,
-                r.seconds,
-                r.wait_event.as_deref().map(|w| format!(" (waiting on {w})")).unwrap_or_default()
-            ),
-        };
+        return State { phase: Phase::Upgrading, next_step: upgrading_step(r) };
     }
     match &plan.installed {
         Installed::Nothing => {
@@ -252,10 +298,45 @@ mod tests {
     #[test]
     fn a_running_update_wins() {
         let s = update_available();
-        let r = RunningUpgrade { pid: 77, seconds: 12.0, wait_event: Some("Lock:relation".into()) };
+        let r = RunningUpgrade { pid: 77, seconds: 12.0, wait_event: Some("Lock:relation".into()), progress: None };
         let st = phase_of(&s, &[], Some(&r), None, &IngestSignals::default());
         assert_eq!(st.phase, Phase::Upgrading);
         assert!(st.next_step.contains("backend 77") && st.next_step.contains("Lock:relation"), "{}", st.next_step);
+    }
+
+    #[test]
+    fn a_running_update_says_how_far_it_is_or_what_blocks_it() {
+        let s = update_available();
+        let progress = UpgradeProgress { percent: Some(55), eta_seconds: Some(160.0), blocked: None };
+        let r = RunningUpgrade { pid: 4242, seconds: 190.0, wait_event: None, progress: Some(progress) };
+        let st = phase_of(&s, &[], Some(&r), None, &IngestSignals::default());
+        assert!(
+            st.next_step.starts_with("Wait: backend 4242 has run 3 min 10 s, ~55% by lock entries, ~2 min 40 s left."),
+            "{}",
+            st.next_step
+        );
+        let blocked = Blocked {
+            seconds: 95.0,
+            on: "relation AccessExclusiveLock on prom_data.cpu_usage".into(),
+            by: "pid 1234 (application_name grafana, AccessShareLock, query `SELECT 1`)".into(),
+        };
+        let r = RunningUpgrade {
+            progress: Some(UpgradeProgress { blocked: Some(blocked), ..UpgradeProgress::default() }),
+            ..r
+        };
+        let st = phase_of(&s, &[], Some(&r), None, &IngestSignals::default());
+        assert!(
+            st.next_step.starts_with("Blocked for 1 min 35 s on relation AccessExclusiveLock on prom_data.cpu_usage by pid 1234 (application_name grafana, AccessShareLock, query `SELECT 1`): end that session's transaction or wait."),
+            "{}",
+            st.next_step
+        );
+    }
+
+    #[test]
+    fn durations_read_like_a_person_says_them() {
+        assert_eq!(duration_text(42.4), "42 s");
+        assert_eq!(duration_text(190.0), "3 min 10 s");
+        assert_eq!(duration_text(3_900.0), "1 h 5 min");
     }
 
     #[test]

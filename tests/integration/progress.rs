@@ -156,6 +156,14 @@ fn a_blocking_session_is_named_with_its_lock_and_query() {
     assert_eq!(named["lock"], "AccessShareLock", "{named}");
     assert!(named["query"].as_str().unwrap().contains(&format!("SELECT count(*) FROM {table}")), "{named}");
     assert!(named["transaction_seconds"].as_f64().unwrap() >= 0.0, "{named}");
+    // The state says the same in words, and the report carries the row.
+    let state = watcher.query_one("SELECT phase, next_step FROM promscale_upgrade_state()", &[]).unwrap();
+    let (phase, next_step): (String, String) = (state.get(0), state.get(1));
+    assert_eq!(phase, "upgrading");
+    assert!(next_step.starts_with("Blocked for ") && next_step.contains("application_name grafana"), "{next_step}");
+    let report: String = watcher.query_one("SELECT promscale_upgrade_report()->>'progress'", &[]).unwrap().get(0);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["pid"], row.pid, "{report}");
 
     blocker.batch_execute("ROLLBACK").unwrap();
     assert_eq!(takeover.join().unwrap().unwrap(), "0.8.0");

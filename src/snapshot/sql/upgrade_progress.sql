@@ -28,6 +28,8 @@ WITH here AS (
            EXTRACT(epoch FROM a.xact_start)::pg_catalog.float8 AS started_at,
            COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) a.xact_start)::pg_catalog.float8, 0)
                AS elapsed_seconds,
+           COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) a.query_start)::pg_catalog.float8, 0)
+               AS statement_seconds,
            pg_catalog.pg_blocking_pids(a.pid) AS blocked_by
     FROM pg_catalog.pg_stat_activity a JOIN marked m ON m.pid OPERATOR(pg_catalog.=) a.pid
 ), held AS (
@@ -77,6 +79,7 @@ WITH here AS (
 )
 SELECT (SELECT pg_catalog.row_to_json(r) FROM (
     SELECT u.pid, u.role_name, u.application_name, u.client_addr, u.command, u.started_at, u.elapsed_seconds,
+           u.statement_seconds,
            h.locks_held, h.locks_held_shared, e.locks_estimated, (SELECT w.waiting_on FROM waiting w) AS waiting_on,
            u.blocked_by, (SELECT b.blockers FROM blockers b) AS blockers, t.lock_table_used,
            pg_catalog.current_setting('max_prepared_transactions')::pg_catalog.int8 AS max_prepared_transactions
