@@ -3,8 +3,9 @@
 -- update); the rehearsal restores only Promscale's sequences
 -- that still hold the value it left, counts only the locks it took, and its
 -- plan returns Promscale's schemas; every name in the guard's SQL is
--- qualified; promscale_upgrade_progress() is new. Tables, their columns and
--- the other functions are unchanged.
+-- qualified; promscale_upgrade_progress() is new, and the metrics view has
+-- the upgrade's progress. Tables, their columns and the other functions are
+-- unchanged.
 -- Written by hand from the 0.3.0 install script;
 -- tests/integration/guard_upgrade.rs checks that 0.2.0 (and 0.1.0) updated
 -- with it equal a fresh 0.3.0 install.
@@ -288,3 +289,51 @@ COMMENT ON FUNCTION @extschema@.promscale_upgrade_progress() IS
 'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_progress() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_progress() TO pg_monitor;
+
+-- The metrics view gains the running upgrade's progress: a new row type,
+-- so the view and its function are created again.
+DROP VIEW @extschema@.promscale_upgrade_metrics;
+DROP FUNCTION @extschema@._promscale_upgrade_metrics();
+CREATE  FUNCTION "_promscale_upgrade_metrics"() RETURNS TABLE (
+	"phase" TEXT,  /* String */
+	"installed_version" TEXT,  /* String */
+	"target_version" TEXT,  /* String */
+	"ready" INT,  /* i32 */
+	"failing_checks" INT,  /* i32 */
+	"warning_checks" INT,  /* i32 */
+	"upgrade_available" INT,  /* i32 */
+	"locks_needed" bigint,  /* i64 */
+	"lock_capacity" bigint,  /* i64 */
+	"locks_available" bigint,  /* i64 */
+	"lock_fits" INT,  /* i32 */
+	"connectors" bigint,  /* i64 */
+	"upgrade_in_progress" INT,  /* i32 */
+	"upgrade_seconds" double precision,  /* f64 */
+	"waiting_for_ingest" INT,  /* i32 */
+	"seconds_since_last_upgrade" double precision,  /* Option < f64 > */
+	"seconds_since_last_ingest" double precision,  /* Option < f64 > */
+	"refused_manual_updates" bigint,  /* i64 */
+	"refused_manual_updates_since_start" bigint,  /* i64 */
+	"database_rows_inserted" bigint,  /* i64 */
+	"newest_chunk_rows_inserted" bigint,  /* i64 */
+	"upgrade_progress_ratio" double precision,  /* f64 */
+	"upgrade_eta_seconds" double precision,  /* Option < f64 > */
+	"upgrade_blocked_seconds" double precision,  /* f64 */
+	"upgrade_will_fit" INT,  /* i32 */
+	"lock_table_used_ratio" double precision  /* f64 */
+)
+STRICT STABLE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_promscale_upgrade_metrics_wrapper';
+CREATE VIEW @extschema@.promscale_upgrade_metrics AS
+SELECT * FROM @extschema@._promscale_upgrade_metrics();
+
+COMMENT ON VIEW @extschema@.promscale_upgrade_metrics IS
+'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest, refused_manual_updates (a counter since the guard was installed), refused_manual_updates_since_start (since the server started), database_rows_inserted (the database''s insert counter, pg_stat_database.tup_inserted) and newest_chunk_rows_inserted (inserts into the newest chunk of each metric table): their rates show ingest; while an upgrade runs (promscale_upgrade_progress()), upgrade_progress_ratio (0 to 0.99), upgrade_eta_seconds, upgrade_blocked_seconds (how long it has waited for a lock; 0 when it does not wait) and upgrade_will_fit (0 when its peak will not fit the lock table); lock_table_used_ratio (entries in use / nominal capacity) (numbers; flags are 0 or 1).';
+COMMENT ON FUNCTION @extschema@._promscale_upgrade_metrics() IS
+'Internal: the row of the view promscale_upgrade_metrics.';
+REVOKE ALL ON FUNCTION @extschema@._promscale_upgrade_metrics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._promscale_upgrade_metrics() TO pg_monitor;
+REVOKE ALL ON @extschema@.promscale_upgrade_metrics FROM PUBLIC;
+GRANT SELECT ON @extschema@.promscale_upgrade_metrics TO pg_monitor;

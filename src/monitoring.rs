@@ -332,9 +332,17 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         name!(refused_manual_updates_since_start, i64),
         name!(database_rows_inserted, i64),
         name!(newest_chunk_rows_inserted, i64),
+        name!(upgrade_progress_ratio, f64),
+        name!(upgrade_eta_seconds, Option<f64>),
+        name!(upgrade_blocked_seconds, f64),
+        name!(upgrade_will_fit, i32),
+        name!(lock_table_used_ratio, f64),
     ),
 > {
     let g = gather(None, Rules::get());
+    let running = g.progress.as_ref();
+    let capacity = g.snapshot.lock_table.nominal_entries().max(1);
+    let used = running.map_or(g.snapshot.locks_in_use, |(u, _)| u.lock_table_used);
     let now = now_epoch();
     let count = |s: Status| g.checks.iter().filter(|c| c.status == s).count() as i32;
     let a = &g.activity;
@@ -363,6 +371,11 @@ fn _promscale_upgrade_metrics() -> TableIterator<
         a.refused_manual_updates_since_start,
         g.snapshot.database_rows_inserted,
         a.newest_chunk_rows_inserted,
+        running.and_then(|(_, p)| p.progress_percent).map_or(0.0, |p| f64::from(p) / 100.0),
+        running.and_then(|(_, p)| p.eta_seconds),
+        running.filter(|(u, _)| !u.blocked_by.is_empty()).map_or(0.0, |(u, _)| u.statement_seconds),
+        i32::from(running.and_then(|(_, p)| p.will_fit) != Some(false)),
+        used as f64 / capacity as f64,
     ))
 }
 

@@ -64,7 +64,12 @@ CREATE  FUNCTION "_promscale_upgrade_metrics"() RETURNS TABLE (
 	"refused_manual_updates" bigint,  /* i64 */
 	"refused_manual_updates_since_start" bigint,  /* i64 */
 	"database_rows_inserted" bigint,  /* i64 */
-	"newest_chunk_rows_inserted" bigint  /* i64 */
+	"newest_chunk_rows_inserted" bigint,  /* i64 */
+	"upgrade_progress_ratio" double precision,  /* f64 */
+	"upgrade_eta_seconds" double precision,  /* Option < f64 > */
+	"upgrade_blocked_seconds" double precision,  /* f64 */
+	"upgrade_will_fit" INT,  /* i32 */
+	"lock_table_used_ratio" double precision  /* f64 */
 )
 STRICT STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -613,7 +618,7 @@ CREATE VIEW @extschema@.promscale_upgrade_metrics AS
 SELECT * FROM @extschema@._promscale_upgrade_metrics();
 
 COMMENT ON VIEW @extschema@.promscale_upgrade_metrics IS
-'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest, refused_manual_updates (a counter since the guard was installed), refused_manual_updates_since_start (since the server started), database_rows_inserted (the database''s insert counter, pg_stat_database.tup_inserted) and newest_chunk_rows_inserted (inserts into the newest chunk of each metric table): their rates show ingest (numbers; flags are 0 or 1).';
+'One row for Prometheus exporters: phase, installed_version and target_version (labels); ready, failing_checks, warning_checks, upgrade_available, locks_needed, lock_capacity, locks_available, lock_fits, connectors, upgrade_in_progress, upgrade_seconds, waiting_for_ingest, seconds_since_last_upgrade, seconds_since_last_ingest, refused_manual_updates (a counter since the guard was installed), refused_manual_updates_since_start (since the server started), database_rows_inserted (the database''s insert counter, pg_stat_database.tup_inserted) and newest_chunk_rows_inserted (inserts into the newest chunk of each metric table): their rates show ingest; while an upgrade runs (promscale_upgrade_progress()), upgrade_progress_ratio (0 to 0.99), upgrade_eta_seconds, upgrade_blocked_seconds (how long it has waited for a lock; 0 when it does not wait) and upgrade_will_fit (0 when its peak will not fit the lock table); lock_table_used_ratio (entries in use / nominal capacity) (numbers; flags are 0 or 1).';
 COMMENT ON FUNCTION @extschema@._promscale_upgrade_metrics() IS
 'Internal: the row of the view promscale_upgrade_metrics.';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_state() IS

@@ -161,6 +161,18 @@ fn a_blocking_session_is_named_with_its_lock_and_query() {
     let (phase, next_step): (String, String) = (state.get(0), state.get(1));
     assert_eq!(phase, "upgrading");
     assert!(next_step.starts_with("Blocked for ") && next_step.contains("application_name grafana"), "{next_step}");
+    let metrics = watcher
+        .query_one(
+            "SELECT upgrade_in_progress, upgrade_blocked_seconds, upgrade_progress_ratio, upgrade_will_fit,
+                    lock_table_used_ratio
+             FROM promscale_upgrade_metrics",
+            &[],
+        )
+        .unwrap();
+    let (running, blocked, ratio, fits, used): (i32, f64, f64, i32, f64) =
+        (metrics.get(0), metrics.get(1), metrics.get(2), metrics.get(3), metrics.get(4));
+    assert_eq!((running, fits), (1, 1));
+    assert!(blocked > 0.0 && (0.0..1.0).contains(&ratio) && used > 0.0 && used < 1.0, "{blocked} {ratio} {used}");
     let report: String = watcher.query_one("SELECT promscale_upgrade_report()->>'progress'", &[]).unwrap().get(0);
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(report["pid"], row.pid, "{report}");
