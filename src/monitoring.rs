@@ -67,9 +67,15 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
     Gathered { snapshot, plan, checks, locks, activity, state, progress }
 }
 
+thread_local! {
+    /// What this session has seen of the running upgrade (`HighWater`).
+    static HIGH_WATER: std::cell::RefCell<crate::progress::HighWater> = Default::default();
+}
+
 /// The running upgrade's row and its progress, against the lock table's size.
 fn read_progress() -> Option<(crate::progress::RunningUpgrade, crate::progress::Progress)> {
     let u = crate::snapshot::read::upgrade_progress()?;
+    let u = HIGH_WATER.with(|h| h.borrow_mut().observe(u));
     let capacity = lock_table_size(u.max_prepared_transactions).nominal_entries();
     let p = crate::progress::progress(&u, capacity);
     Some((u, p))

@@ -57,6 +57,30 @@ pub struct Progress {
     pub will_fit: Option<bool>,
 }
 
+/// The most lock entries seen held by each upgrade (its backend and the
+/// start of its transaction), so that what a watcher reports never goes
+/// down. An upgrade keeps its locks until commit, but the catalog reads of
+/// its statements take and release locks on system catalogs as they go: the
+/// count of the moment wobbles by a few, and the peak is what the lock
+/// table must hold.
+#[derive(Debug, Default)]
+pub struct HighWater {
+    seen: Option<((i32, u64), i64, i64)>,
+}
+
+impl HighWater {
+    /// `u` with its locks raised to the most seen for the same upgrade.
+    pub fn observe(&mut self, mut u: RunningUpgrade) -> RunningUpgrade {
+        let key = (u.pid, u.started_at.unwrap_or(0.0).to_bits());
+        if let Some((_, held, shared)) = self.seen.filter(|(k, _, _)| *k == key) {
+            u.locks_held = u.locks_held.max(held);
+            u.locks_held_shared = u.locks_held_shared.max(shared);
+        }
+        self.seen = Some((key, u.locks_held, u.locks_held_shared));
+        u
+    }
+}
+
 /// Below this, a rate is noise.
 const MIN_SECONDS_FOR_A_RATE: f64 = 1.0;
 
@@ -145,6 +169,17 @@ mod tests {
             unestimated,
             Progress { progress_percent: None, eta_seconds: None, projected_peak: None, will_fit: None }
         );
+    }
+
+    #[test]
+    fn what_is_reported_never_goes_down_for_one_upgrade() {
+        let mut high = HighWater::default();
+        assert_eq!(high.observe(running(500, Some(1_000), 5.0)).locks_held, 500);
+        assert_eq!(high.observe(running(498, Some(1_000), 6.0)).locks_held, 500, "a catalog lock released");
+        assert_eq!(high.observe(running(700, Some(1_000), 7.0)).locks_held, 700);
+        let mut next = running(20, Some(1_000), 1.0);
+        next.started_at = Some(2_000.0);
+        assert_eq!(high.observe(next).locks_held, 20, "another upgrade starts from its own count");
     }
 
     #[test]

@@ -216,3 +216,47 @@ fn other_sessions_locks_make_the_peak_not_fit() {
     drop((watcher, hoarder));
     cluster.stop();
 }
+
+/// A takeover of 1,000 metrics (one transaction: CREATE 0.0.0, then UPDATE)
+/// watched from a second session polling promscale_upgrade_progress() the
+/// whole time: rows while it runs, locks_held and progress_percent never
+/// going down, an eta once the rate is known, at least 80% in the last
+/// sample before commit, and no row after it.
+#[test]
+fn a_takeover_is_watched_from_start_to_commit() {
+    let cluster = Cluster::shared();
+    let db = cluster.promscale_db("prog_watch", "--version legacy --metrics 1000 --chunks 1 --spans 20");
+    let mut connector = Connector::start(cluster, &db, R0_17);
+    let connector_pid = connector.pid;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = done.clone();
+    let takeover = std::thread::spawn(move || {
+        let result = connector.migrate();
+        finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        connector.finish();
+        result
+    });
+    let mut watcher = cluster.connect(&db);
+    let mut samples: Vec<(i64, Option<i32>, bool)> = Vec::new();
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        let eta: Option<bool> = watcher
+            .query_opt("SELECT eta IS NOT NULL FROM promscale_upgrade_progress()", &[])
+            .unwrap()
+            .map(|r| r.get(0));
+        if let (Some(eta), Some(row)) = (eta, progress(&mut watcher)) {
+            assert_eq!(row.pid, connector_pid, "{row:?}");
+            samples.push((row.locks_held, row.progress_percent, eta));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(takeover.join().unwrap().unwrap(), "0.8.0");
+    assert!(progress(&mut watcher).is_none(), "a progress row after the commit");
+    assert!(samples.len() >= 3, "the takeover was seen {} times", samples.len());
+    for pair in samples.windows(2) {
+        let ((held_a, pct_a, _), (held_b, pct_b, _)) = (pair[0], pair[1]);
+        assert!(held_b >= held_a && pct_b >= pct_a, "progress went down: {pair:?} in {samples:?}");
+    }
+    assert!(samples.iter().any(|s| s.2), "no eta in any sample: {samples:?}");
+    let last = samples.last().unwrap();
+    assert!(last.1.unwrap_or(0) >= 80, "the last sample before commit: {last:?}; all: {samples:?}");
+}
