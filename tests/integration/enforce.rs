@@ -44,17 +44,7 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
 /// public), optionally with the old extension, and the guard.
 fn legacy(cluster: &Cluster, db: &str, old_extension: &str) -> String {
     standin_roles_ready(cluster);
-    let mut admin = cluster.connect("postgres");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
-    cluster.connect(db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
-    cluster.psql_file(
-        db,
-        "pg_test/fixtures/legacy-0.10.sql",
-        &[("old_extension", old_extension), ("metrics", "3"), ("spans", "20")],
-    );
-    cluster.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
-    db.to_string()
+    cluster.legacy_db(db, old_extension, 3, 20)
 }
 
 fn installed(c: &mut Client) -> Option<String> {

@@ -170,6 +170,24 @@ impl Cluster {
         db.to_string()
     }
 
+    /// A pre-0.11 database (the connector 0.10 schema of
+    /// pg_test/fixtures/legacy-0.10.sql, `prom_schema_migrations` in public,
+    /// `metrics` metrics and `spans` spans), with the old extension when
+    /// `old_extension` names a version, TimescaleDB and the guard.
+    pub fn legacy_db(&self, db: &str, old_extension: &str, metrics: u32, spans: u32) -> String {
+        let mut admin = self.connect("postgres");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+        self.connect(db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
+        self.psql_file(
+            db,
+            "pg_test/fixtures/legacy-0.10.sql",
+            &[("old_extension", old_extension), ("metrics", &metrics.to_string()), ("spans", &spans.to_string())],
+        );
+        self.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
+        db.to_string()
+    }
+
     /// A Promscale database built by the fixture generator, with the guard.
     /// `args` are generate.sh's options after `--db`.
     pub fn promscale_db(&self, db: &str, args: &str) -> String {

@@ -121,17 +121,7 @@ fn a_metric_table(c: &mut Client) -> String {
 #[test]
 fn a_blocking_session_is_named_with_its_lock_and_query() {
     let cluster = Cluster::shared();
-    let db = "prog_blocked";
-    let mut admin = cluster.connect("postgres");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
-    cluster.connect(db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
-    cluster.psql_file(
-        db,
-        "pg_test/fixtures/legacy-0.10.sql",
-        &[("old_extension", ""), ("metrics", "3"), ("spans", "5")],
-    );
-    cluster.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
+    let db = &cluster.legacy_db("prog_blocked", "", 3, 5);
 
     let mut watcher = cluster.connect(db);
     let table = a_metric_table(&mut watcher);

@@ -78,15 +78,7 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
 /// A pre-0.11 database (connector 0.10 schema, `prom_schema_migrations` in
 /// public) with the guard and without any promscale extension.
 fn legacy(cluster: &Cluster, db: &str) -> String {
-    bare_db(cluster, db, "");
-    cluster.connect(db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
-    cluster.psql_file(
-        db,
-        "pg_test/fixtures/legacy-0.10.sql",
-        &[("old_extension", ""), ("metrics", "2"), ("spans", "5")],
-    );
-    cluster.connect(db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
-    db.to_string()
+    cluster.legacy_db(db, "", 2, 5)
 }
 
 #[track_caller]
