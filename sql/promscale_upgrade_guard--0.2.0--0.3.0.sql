@@ -286,7 +286,7 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'promscale_upgrade_progress_wrapper';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_progress() IS
-'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
+'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held (the most this session has seen) against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_progress() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_progress() TO pg_monitor;
 

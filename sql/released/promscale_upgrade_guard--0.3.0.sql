@@ -624,7 +624,7 @@ COMMENT ON FUNCTION @extschema@._promscale_upgrade_metrics() IS
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_state() IS
 'Where the database stands in the Promscale upgrade: phase (not_installed, legacy_pre_0_11, not_ready, upgrade_available, upgrading, upgraded_waiting_for_ingest, up_to_date), versions, connector sessions, the update running now, the last logged update, whether ingestion resumed, and the next step of the upgrade guide.';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_progress() IS
-'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
+'The Promscale upgrade running now in another session (one row; none when none runs), for psql''s \watch and dashboards: who runs it, since when, the lock entries held (the most this session has seen) against the estimate made when it started (progress_percent, at most 99 until commit; eta from the rate so far), what it waits on and who blocks it (blocked_by, blockers with their queries), and whether its peak fits the lock table. Reads only lock and activity views: it never waits on the upgrade''s locks.';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_report(pg_catalog.text) IS
 'The state, the readiness checks and the lock estimate in one jsonb document (format_version 1, documented in the README).';
 
