@@ -76,22 +76,9 @@ thread_local! {
 fn read_progress() -> Option<(crate::progress::RunningUpgrade, crate::progress::Progress)> {
     let u = crate::snapshot::read::upgrade_progress()?;
     let u = HIGH_WATER.with(|h| h.borrow_mut().observe(u));
-    let capacity = lock_table_size(u.max_prepared_transactions).nominal_entries();
+    let capacity = crate::snapshot::read::lock_table_size(u.max_prepared_transactions).nominal_entries();
     let p = crate::progress::progress(&u, capacity);
     Some((u, p))
-}
-
-/// The lock table's size from the server's globals (and the one setting
-/// they do not export).
-fn lock_table_size(max_prepared_transactions: i64) -> crate::locks::capacity::LockTableSize {
-    // SAFETY: plain integers set at postmaster start, read in a backend.
-    unsafe {
-        crate::locks::capacity::LockTableSize {
-            max_backends: i64::from(pg_sys::MaxBackends),
-            max_locks_per_transaction: i64::from(pg_sys::max_locks_per_xact),
-            max_prepared_transactions,
-        }
-    }
 }
 
 fn ingest_signals(a: &Activity) -> IngestSignals {
@@ -243,7 +230,7 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
             "elapsed_seconds": u.elapsed_seconds, "locks_held": u.locks_held, "locks_estimated": u.locks_estimated,
             "progress_percent": p.progress_percent, "eta_seconds": p.eta_seconds, "waiting_on": u.waiting_on,
             "blocked_by": u.blocked_by, "blockers": u.blockers, "lock_table_used": u.lock_table_used,
-            "lock_table_capacity": lock_table_size(u.max_prepared_transactions).nominal_entries(),
+            "lock_table_capacity": p.lock_table_capacity,
             "projected_peak": p.projected_peak, "will_fit": p.will_fit,
         })),
     }))
@@ -282,7 +269,6 @@ fn promscale_upgrade_progress() -> TableIterator<
     let Some((u, p)) = read_progress() else {
         return TableIterator::new(std::iter::empty());
     };
-    let capacity = lock_table_size(u.max_prepared_transactions).nominal_entries();
     let seconds = |s: f64| Interval::from_micros((s * 1e6) as i64);
     // PostgreSQL's epoch is 2000-01-01; started_at is Unix epoch seconds.
     let started_at =
@@ -303,7 +289,7 @@ fn promscale_upgrade_progress() -> TableIterator<
         u.blocked_by,
         pgrx::JsonB(u.blockers),
         u.lock_table_used,
-        capacity,
+        p.lock_table_capacity,
         p.projected_peak,
         p.will_fit,
     ))

@@ -55,6 +55,8 @@ pub struct Progress {
     /// other sessions plus the estimate.
     pub projected_peak: Option<i64>,
     pub will_fit: Option<bool>,
+    /// The nominal size the peak is measured against.
+    pub lock_table_capacity: i64,
 }
 
 /// The most lock entries seen held by each upgrade (its backend and the
@@ -120,6 +122,7 @@ pub fn progress(u: &RunningUpgrade, lock_table_capacity: i64) -> Progress {
         eta_seconds,
         projected_peak,
         will_fit: projected_peak.map(|p| p <= lock_table_capacity),
+        lock_table_capacity,
     }
 }
 
@@ -167,7 +170,13 @@ mod tests {
         let unestimated = progress(&running(300, None, 30.0), 7_808);
         assert_eq!(
             unestimated,
-            Progress { progress_percent: None, eta_seconds: None, projected_peak: None, will_fit: None }
+            Progress {
+                progress_percent: None,
+                eta_seconds: None,
+                projected_peak: None,
+                will_fit: None,
+                lock_table_capacity: 7_808
+            }
         );
     }
 

@@ -89,10 +89,10 @@ fn allowed_kind_needing_estimate(verdict: &Verdict, facts: &Facts) -> Option<Upg
     }
 }
 
-fn who(client_addr: Option<String>) -> Who {
+fn who(role: String, client_addr: Option<String>) -> Who {
     // SAFETY: application_name is a GUC string, NUL-terminated or null; MyProcPid is set at backend start.
     let (application_name, pid) = unsafe { (c_string(pg_sys::application_name), pg_sys::MyProcPid) };
-    Who { pid, role: upgrade_log::current_role_name(), application_name, client_addr }
+    Who { pid, role, application_name, client_addr }
 }
 
 fn judge(command: &Command) {
@@ -149,7 +149,7 @@ fn judge(command: &Command) {
         facts.lock_fit = without_keeping_locks(|| lock_fit_for(command, kind, &ext));
         verdict = decide(command, &facts);
     }
-    let who = who(ext.client_addr.clone());
+    let who = who(facts.role.clone(), ext.client_addr.clone());
     if let Some(line) = audit_line(command, &verdict, &who) {
         report(PgLogLevel::LOG_SERVER_ONLY, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION, line, None, None);
     }

@@ -375,6 +375,20 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
     }
 }
 
+/// The lock table's size inputs. MaxBackends is not visible in SQL; the
+/// server's own globals give the exact size on every PostgreSQL version
+/// (but for max_prepared_transactions, which they do not export: the
+/// caller reads the setting).
+pub(crate) fn lock_table_size(max_prepared_transactions: i64) -> LockTableSize {
+    // SAFETY: plain integers set at postmaster start, read in a backend.
+    let (max_backends, max_locks) = unsafe { (pg_sys::MaxBackends, pg_sys::max_locks_per_xact) };
+    LockTableSize {
+        max_backends: i64::from(max_backends),
+        max_locks_per_transaction: i64::from(max_locks),
+        max_prepared_transactions,
+    }
+}
+
 /// The snapshot every decision is made from.
 pub fn read(rules: &Rules) -> Snapshot {
     read_with(rules, true)
@@ -425,11 +439,6 @@ fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
         json_row::<NonMetricTablesRow>(&NON_METRIC_TABLES, &[]).non_metric_tables_in_prom_data
     };
     let lock_table: LockTableRow = json_row(&LOCK_TABLE, &[]);
-    // MaxBackends is not visible in SQL; the server's own globals give the
-    // exact lock-table size on every PostgreSQL version.
-    // SAFETY: plain integers set at postmaster start, read in a backend.
-    let (max_backends, max_locks) = unsafe { (pg_sys::MaxBackends, pg_sys::max_locks_per_xact) };
-
     let mut snapshot = Snapshot {
         server_version_num: server.server_version_num,
         in_recovery: server.in_recovery,
@@ -454,11 +463,7 @@ fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
         relations_outside_system_schemas: relations.tally.outside_system_schemas(),
         catalog_relations: counts.catalog_relations,
         database_rows_inserted: counts.database_rows_inserted,
-        lock_table: LockTableSize {
-            max_backends: i64::from(max_backends),
-            max_locks_per_transaction: i64::from(max_locks),
-            max_prepared_transactions: lock_table.max_prepared_transactions,
-        },
+        lock_table: lock_table_size(lock_table.max_prepared_transactions),
         locks_in_use: lock_table.locks_in_use,
         streaming_standbys: lock_table.streaming_standbys,
         max_connections: lock_table.max_connections,
