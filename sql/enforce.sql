@@ -74,10 +74,22 @@ CREATE TABLE promscale_upgrade_guard.rehearsal_log (
     locks_estimated pg_catalog.int8,
     locks_counted pg_catalog.int8,
     locks_held pg_catalog.int8,
-    role_name pg_catalog.name NOT NULL
+    role_name pg_catalog.name NOT NULL,
+    duration pg_catalog.interval,
+    error pg_catalog.text,
+    server_version_num pg_catalog.int4,
+    relations pg_catalog.int8,
+    metrics pg_catalog.int8,
+    guard_version pg_catalog.text,
+    database_name pg_catalog.name,
+    origin pg_catalog.text NOT NULL DEFAULT 'local'
+        CHECK (origin OPERATOR(pg_catalog.=) ANY (ARRAY['local', 'imported']::pg_catalog.text[])),
+    imported_at pg_catalog.timestamptz,
+    imported_by pg_catalog.name,
+    from_smaller_catalog pg_catalog.bool
 );
 COMMENT ON TABLE promscale_upgrade_guard.rehearsal_log IS
-'One row per promscale_upgrade_rehearse() call that ran the upgrade: what it held. The lock estimate of the same path and target never falls below the newest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part). Not kept by pg_dump: a measurement belongs to the database it was made in.';
+'One row per promscale_upgrade_rehearse() call that ran the upgrade (origin local), or per rehearsal of a restored copy stored by promscale_upgrade_rehearsal_import() (origin imported): what it held, how long it took, whether it failed and why. The lock estimate of the same path and target never falls below the newest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part); its expected_duration and the rehearsed readiness check come from here. Not kept by pg_dump: a copy carries its rehearsals back with promscale_upgrade_rehearsal_export().';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.measured_at IS 'When the rehearsal measured.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.path IS 'takeover, update or fresh: which statements ran.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.from_version IS 'The promscale extension version installed; NULL for a takeover or a fresh install.';
@@ -87,6 +99,17 @@ COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_estimated IS 'The 
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_counted IS 'The part of locks_estimated counted in the catalog: a later estimate scales locks_held by how those counts changed.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.locks_held IS 'Distinct lock-table entries held just before the rehearsal rolled back; NULL when it failed.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.role_name IS 'The role that ran the rehearsal.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.duration IS 'How long the statements ran; NULL for rows written before 0.4.0.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.error IS 'When the statements failed: SQLSTATE, message, detail and hint, as the upgrade would raise them.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.server_version_num IS 'The PostgreSQL version the rehearsal ran on (server_version_num).';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.relations IS 'Relations outside the system schemas when the rehearsal ran: the size its duration is scaled by.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.metrics IS 'Promscale metric tables when the rehearsal ran.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.guard_version IS 'The guard version (its library) that measured.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.database_name IS 'The database the rehearsal ran in (a restored copy, for an imported row).';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.origin IS 'local: run in this database; imported: measured on a copy and stored by promscale_upgrade_rehearsal_import().';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.imported_at IS 'When an imported row was stored; NULL for a local one.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.imported_by IS 'The role that imported the row; NULL for a local one.';
+COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.from_smaller_catalog IS 'For an imported row: true when its catalog was much smaller than this one at import (fewer than half the relations or metrics), so its duration and locks say little here. NULL for a local row.';
 REVOKE ALL ON TABLE promscale_upgrade_guard.rehearsal_log FROM PUBLIC;
 GRANT SELECT ON TABLE promscale_upgrade_guard.rehearsal_log TO pg_monitor;
 

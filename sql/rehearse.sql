@@ -101,15 +101,18 @@ DECLARE
     _message pg_catalog.text;
     _detail pg_catalog.text;
     _hint pg_catalog.text;
+    _relations pg_catalog.int8;
+    _metrics pg_catalog.int8;
+    _guard_version pg_catalog.text;
 BEGIN
     -- Planning and the "before" counts read catalogs; they run in a block
     -- that is rolled back so that their locks are released and only the
     -- upgrade's own locks are measured below.
     BEGIN
         SELECT p.target_release, p.statements, p.locks_estimated, p.path, p.from_version, p.to_version,
-               p.locks_counted, p.sequence_schemas, p.blocking_objects
+               p.locks_counted, p.sequence_schemas, p.blocking_objects, p.relations, p.metrics, p.guard_version
         INTO target_release, statements, locks_estimated, _path, _from_version, _to_version, _locks_counted, _schemas,
-             _blocking
+             _blocking, _relations, _metrics, _guard_version
         FROM @extschema@._promscale_upgrade_rehearsal_plan(target) AS p;
         SELECT pg_catalog.jsonb_object_agg(r.catalog, r.total) INTO _before
         FROM @extschema@._promscale_upgrade_catalog_rows(0) AS r;
@@ -195,17 +198,21 @@ BEGIN
     END LOOP;
     estimate_ratio := CASE WHEN locks_held OPERATOR(pg_catalog.>) 0
                            THEN pg_catalog.round(locks_estimated::pg_catalog.numeric OPERATOR(pg_catalog./) locks_held, 3) END;
-    -- The measurement outlives the rollback: later estimates learn from it.
+    -- The measurement outlives the rollback: later estimates learn from it,
+    -- and promscale_upgrade_rehearsal_export() carries it to production.
     INSERT INTO promscale_upgrade_guard.rehearsal_log
-        (measured_at, path, from_version, to_version, succeeded, locks_estimated, locks_counted, locks_held, role_name)
+        (measured_at, path, from_version, to_version, succeeded, locks_estimated, locks_counted, locks_held, role_name,
+         duration, error, server_version_num, relations, metrics, guard_version, database_name)
     VALUES (_started, _path, _from_version, _to_version, succeeded, locks_estimated, _locks_counted, locks_held,
-            CURRENT_USER);
+            CURRENT_USER, duration, error,
+            pg_catalog.current_setting('server_version_num')::pg_catalog.int4, _relations, _metrics, _guard_version,
+            pg_catalog.current_database());
     RETURN NEXT;
 END
 $rehearse$;
 
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_rehearse(pg_catalog.text) IS
-'Superuser only, for a restored copy or staging: runs the statements the Promscale Connector would run for this database (takeover or update) inside a subtransaction, records the distinct lock entries it took (not those the calling transaction already held), the duration and the catalog rows written, then rolls everything back and puts back the Promscale sequences the statements advanced (sequence changes survive a rollback) unless they moved on since. Other sequences are never read or changed. The measurement is kept in promscale_upgrade_guard.rehearsal_log, and later lock estimates of the same path never fall below it. Refuses while connectors are connected. Holds the upgrade''s locks while it runs.';
+'Superuser only, for a restored copy or staging: runs the statements the Promscale Connector would run for this database (takeover or update) inside a subtransaction, records the distinct lock entries it took (not those the calling transaction already held), the duration and the catalog rows written, then rolls everything back and puts back the Promscale sequences the statements advanced (sequence changes survive a rollback) unless they moved on since. Other sequences are never read or changed. The measurement (locks, duration, error, catalog size) is kept in promscale_upgrade_guard.rehearsal_log: later lock estimates of the same path never fall below it, the lock estimate''s expected_duration and the rehearsed check come from it, and promscale_upgrade_rehearsal_export() carries it to production. Refuses while connectors are connected. Holds the upgrade''s locks while it runs.';
 COMMENT ON FUNCTION @extschema@._promscale_upgrade_rehearsal_plan(pg_catalog.text) IS
 'Internal to promscale_upgrade_rehearse(): the refusals and the statements to run.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_rehearse(pg_catalog.text) FROM PUBLIC;

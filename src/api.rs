@@ -58,6 +58,7 @@ fn promscale_upgrade_lock_estimate(
         name!(published_formula_max_locks_per_transaction, i32),
         name!(published_formula_locks, i64),
         name!(streaming_standbys, i32),
+        name!(expected_duration, Option<Interval>),
     ),
 > {
     let rules = Rules::get();
@@ -82,6 +83,7 @@ fn promscale_upgrade_lock_estimate(
         published_formula_max_locks_per_transaction,
         published_formula_locks,
         streaming_standbys,
+        expected_duration,
     } = LockEstimateView::new(&plan, &snapshot, &locks::assess(&snapshot, &plan));
     TableIterator::once((
         target_release,
@@ -102,6 +104,7 @@ fn promscale_upgrade_lock_estimate(
         published_formula_max_locks_per_transaction,
         published_formula_locks,
         streaming_standbys,
+        expected_duration.map(|s| Interval::from_micros((s * 1e6) as i64)),
     ))
 }
 
@@ -200,7 +203,7 @@ mod tests {
         );
         assert_eq!(bad, Ok(Some(0)));
         let rows = Spi::get_one::<i64>("SELECT count(*) FROM promscale_upgrade_checks('0.17.0')");
-        assert_eq!(rows, Ok(Some(13)));
+        assert_eq!(rows, Ok(Some(14)));
     }
 
     #[pg_test]

@@ -228,7 +228,9 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
             "pid": u.pid, "role_name": u.role_name, "application_name": u.application_name,
             "client_addr": u.client_addr, "command": u.command, "started_at_epoch": u.started_at,
             "elapsed_seconds": u.elapsed_seconds, "locks_held": u.locks_held, "locks_estimated": u.locks_estimated,
-            "progress_percent": p.progress_percent, "eta_seconds": p.eta_seconds, "waiting_on": u.waiting_on,
+            "progress_percent": p.progress_percent, "eta_seconds": p.eta_seconds,
+            "eta_basis": p.eta_basis.map(|b| b.as_str()), "expected_seconds": u.expected_seconds,
+            "waiting_on": u.waiting_on,
             "blocked_by": u.blocked_by, "blockers": u.blockers, "lock_table_used": u.lock_table_used,
             "lock_table_capacity": p.lock_table_capacity,
             "projected_peak": p.projected_peak, "will_fit": p.will_fit,
@@ -264,6 +266,8 @@ fn promscale_upgrade_progress() -> TableIterator<
         name!(lock_table_capacity, i64),
         name!(projected_peak, Option<i64>),
         name!(will_fit, Option<bool>),
+        name!(expected_duration, Option<Interval>),
+        name!(eta_basis, Option<String>),
     ),
 > {
     let Some((u, p)) = read_progress() else {
@@ -292,6 +296,8 @@ fn promscale_upgrade_progress() -> TableIterator<
         p.lock_table_capacity,
         p.projected_peak,
         p.will_fit,
+        u.expected_seconds.map(seconds),
+        p.eta_basis.map(|b| b.as_str().to_string()),
     ))
 }
 

@@ -32,6 +32,10 @@ pub struct RunningUpgrade {
     /// The estimate the trigger published (None when none was made:
     /// fail_fast off).
     pub locks_estimated: Option<i64>,
+    /// How long a rehearsal of the same path says the upgrade takes here
+    /// (published by the trigger beside the estimate); None without one.
+    #[serde(default)]
+    pub expected_seconds: Option<f64>,
     /// The lock it waits for: type, mode and object.
     pub waiting_on: Option<String>,
     pub blocked_by: Vec<i32>,
@@ -49,14 +53,35 @@ pub struct RunningUpgrade {
 pub struct Progress {
     /// locks_held / locks_estimated, in percent, at most 99 until commit.
     pub progress_percent: Option<i32>,
-    /// Seconds left at the rate so far; None while unknown.
+    /// Seconds left: the rehearsal's duration less the time run, while
+    /// that is ahead; else at the rate so far; None while unknown.
     pub eta_seconds: Option<f64>,
+    /// Where `eta_seconds` comes from.
+    pub eta_basis: Option<EtaBasis>,
     /// What the lock table will hold at the upgrade's peak: the entries of
     /// other sessions plus the estimate.
     pub projected_peak: Option<i64>,
     pub will_fit: Option<bool>,
     /// The nominal size the peak is measured against.
     pub lock_table_capacity: i64,
+}
+
+/// What the time left is reckoned from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EtaBasis {
+    /// A rehearsal of the same path: its duration, scaled to this catalog.
+    Rehearsal,
+    /// The lock entries taken per second so far.
+    Rate,
+}
+
+impl EtaBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EtaBasis::Rehearsal => "rehearsal",
+            EtaBasis::Rate => "rate",
+        }
+    }
 }
 
 /// The most lock entries seen held by each upgrade (its backend and the
@@ -108,18 +133,28 @@ pub fn first_blocker(u: &RunningUpgrade) -> Option<String> {
 pub fn progress(u: &RunningUpgrade, lock_table_capacity: i64) -> Progress {
     let estimated = u.locks_estimated.filter(|e| *e > 0);
     let progress_percent = estimated.map(|e| ((u.locks_held.saturating_mul(100)) / e).clamp(0, 99) as i32);
-    let eta_seconds = estimated.and_then(|e| {
+    let by_rate = estimated.and_then(|e| {
         if u.elapsed_seconds < MIN_SECONDS_FOR_A_RATE || u.locks_held <= 0 {
             return None;
         }
         let rate = u.locks_held as f64 / u.elapsed_seconds;
         Some((e - u.locks_held).max(0) as f64 / rate)
     });
+    // A rehearsal measured the whole run, waits on catalog work included,
+    // which the lock rate does not see; once the upgrade outruns it, the
+    // rate is all there is.
+    let by_rehearsal = u.expected_seconds.map(|x| x - u.elapsed_seconds).filter(|left| *left > 0.0);
+    let (eta_seconds, eta_basis) = match (by_rehearsal, by_rate) {
+        (Some(left), _) => (Some(left), Some(EtaBasis::Rehearsal)),
+        (None, Some(left)) => (Some(left), Some(EtaBasis::Rate)),
+        (None, None) => (None, None),
+    };
     let others = (u.lock_table_used - u.locks_held_shared).max(0);
     let projected_peak = estimated.map(|e| others + e.max(u.locks_held_shared));
     Progress {
         progress_percent,
         eta_seconds,
+        eta_basis,
         projected_peak,
         will_fit: projected_peak.map(|p| p <= lock_table_capacity),
         lock_table_capacity,
@@ -143,6 +178,7 @@ mod tests {
             locks_held: held,
             locks_held_shared: held - 10,
             locks_estimated: estimated,
+            expected_seconds: None,
             waiting_on: None,
             blocked_by: Vec::new(),
             blockers: serde_json::json!([]),
@@ -156,7 +192,7 @@ mod tests {
         let p = progress(&running(550, Some(1_000), 110.0), 7_808);
         assert_eq!(p.progress_percent, Some(55));
         // 5 entries a second so far; 450 to go.
-        assert_eq!(p.eta_seconds, Some(90.0));
+        assert_eq!((p.eta_seconds, p.eta_basis), (Some(90.0), Some(EtaBasis::Rate)));
         assert_eq!(p.projected_peak, Some(1_500));
         assert_eq!(p.will_fit, Some(true));
     }
@@ -173,11 +209,25 @@ mod tests {
             Progress {
                 progress_percent: None,
                 eta_seconds: None,
+                eta_basis: None,
                 projected_peak: None,
                 will_fit: None,
                 lock_table_capacity: 7_808
             }
         );
+    }
+
+    #[test]
+    fn a_rehearsal_gives_the_time_left_until_the_upgrade_outruns_it() {
+        let mut u = running(550, Some(1_000), 110.0);
+        u.expected_seconds = Some(300.0);
+        let p = progress(&u, 7_808);
+        assert_eq!((p.eta_seconds, p.eta_basis), (Some(190.0), Some(EtaBasis::Rehearsal)));
+        u.expected_seconds = Some(100.0);
+        assert_eq!(progress(&u, 7_808).eta_basis, Some(EtaBasis::Rate), "past the rehearsal's time: the rate");
+        let mut unestimated = running(10, None, 0.5);
+        unestimated.expected_seconds = Some(60.0);
+        assert_eq!(progress(&unestimated, 7_808).eta_seconds, Some(59.5), "without an estimate or a rate");
     }
 
     #[test]

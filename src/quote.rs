@@ -60,6 +60,16 @@ pub fn for_message(text: &str) -> String {
     out
 }
 
+/// "3 min 10 s", "42 s", "1 h 5 min".
+pub fn duration_text(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as i64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{for_message, quote_literal, MAX_CHARS};

@@ -5,6 +5,7 @@
 
 use crate::checks::Check;
 use crate::plan::{Installed, PathKind, Plan};
+use crate::quote::duration_text;
 
 /// The phases, in the order an upgrade passes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,16 +88,6 @@ pub struct Blocked {
     pub on: String,
     /// The first session holding it (`progress::first_blocker`).
     pub by: String,
-}
-
-/// "3 min 10 s", "42 s", "1 h 5 min".
-pub fn duration_text(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as i64;
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
-    }
 }
 
 fn upgrading_step(r: &RunningUpgrade) -> String {

@@ -52,6 +52,9 @@ pub struct LockEstimateView {
     pub published_formula_max_locks_per_transaction: i32,
     pub published_formula_locks: i64,
     pub streaming_standbys: i32,
+    /// Seconds the upgrade should take here: the newest successful
+    /// rehearsal of the path, scaled by the relations; None without one.
+    pub expected_duration: Option<f64>,
 }
 
 impl LockEstimateView {
@@ -81,6 +84,11 @@ impl LockEstimateView {
             published_formula_max_locks_per_transaction: a.published_max_locks as i32,
             published_formula_locks: a.published_locks,
             streaming_standbys: snapshot.streaming_standbys as i32,
+            expected_duration: crate::rehearsal::history::expected_seconds_for(
+                &snapshot.rehearsals,
+                &a.estimate.path,
+                crate::rehearsal::history::CatalogSize::now(snapshot),
+            ),
         }
     }
 }
@@ -249,6 +257,6 @@ mod tests {
         for key in ["restart_note", "published_formula_locks", "streaming_standbys", "breakdown", "target_release"] {
             assert!(keys.contains(&key), "{key} missing from {keys:?}");
         }
-        assert_eq!(keys.len(), 18);
+        assert_eq!(keys.len(), 19);
     }
 }

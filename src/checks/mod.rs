@@ -7,6 +7,7 @@ mod connectors;
 mod extension;
 mod hazards;
 mod locks;
+mod rehearsed;
 mod server;
 mod timescaledb;
 
@@ -58,10 +59,11 @@ pub enum CheckName {
     MaxLocksPendingRestart,
     LockCapacity,
     StandbyLockCapacity,
+    Rehearsed,
 }
 
 impl CheckName {
-    pub const ALL: [CheckName; 13] = [
+    pub const ALL: [CheckName; 14] = [
         CheckName::ServerRole,
         CheckName::PostgresqlVersion,
         CheckName::TimescaledbVersion,
@@ -75,6 +77,7 @@ impl CheckName {
         CheckName::MaxLocksPendingRestart,
         CheckName::LockCapacity,
         CheckName::StandbyLockCapacity,
+        CheckName::Rehearsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +95,7 @@ impl CheckName {
             CheckName::MaxLocksPendingRestart => "max_locks_pending_restart",
             CheckName::LockCapacity => "lock_capacity",
             CheckName::StandbyLockCapacity => "standby_lock_capacity",
+            CheckName::Rehearsed => "rehearsed",
         }
     }
 }
@@ -154,6 +158,7 @@ pub fn run(snapshot: &Snapshot, plan: &Plan, rules: &Rules) -> Vec<Check> {
         server::max_locks_pending_restart(snapshot),
         locks::lock_capacity(&lock_assessment).with_ignored(&snapshot.ignored_relations),
         locks::standby_lock_capacity(snapshot, &lock_assessment),
+        rehearsed::rehearsed(snapshot, plan, &lock_assessment.estimate.path),
     ]
 }
 
@@ -226,6 +231,7 @@ mod tests {
                 "max_locks_pending_restart",
                 "lock_capacity",
                 "standby_lock_capacity",
+                "rehearsed",
             ]
         );
     }

@@ -59,7 +59,7 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
 /// refuses the connector's update when it does not fit, and the upgrade log
 /// keeps it beside the locks really held. None when there is nothing to
 /// estimate.
-fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<LockFit> {
+fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<(LockFit, Option<f64>)> {
     let rules = Rules::get();
     let snapshot = read::read_for_estimate(rules);
     let path = LockPath::for_command(command, kind, ext.installed.as_deref(), ext.default_version.as_deref(), || {
@@ -67,14 +67,17 @@ fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFact
     })?;
     let estimate = crate::locks::estimate_path(&snapshot, &path);
     let capacity = Capacity::of(&snapshot);
-    Some(LockFit {
+    let now = rehearsal::history::CatalogSize::now(&snapshot);
+    let expected_seconds = rehearsal::history::expected_seconds_for(&snapshot.rehearsals, &path, now);
+    let fit = LockFit {
         locks_needed: estimate.locks_needed,
         locks_counted: estimate.counted,
         lock_capacity: capacity.size.nominal_entries(),
         locks_in_use: capacity.in_use,
         recommended_max_locks_per_transaction: capacity.recommended_max_locks(estimate.locks_needed),
         holders: snapshot.lock_holders.clone(),
-    })
+    };
+    Some((fit, expected_seconds))
 }
 
 /// With fail-fast on, every allowed command gets an estimate, once per
@@ -145,8 +148,13 @@ fn judge(command: &Command) {
     // refusal names the session holding the lease.
     facts.other_connector_sessions = without_keeping_locks(|| read::connector_sessions(rules));
     verdict = decide(command, &facts);
+    // How long a rehearsal of the same path says it takes: published
+    // with the estimate, for the progress's time left.
+    let mut expected_seconds = None;
     if let Some(kind) = allowed_kind_needing_estimate(&verdict, &facts) {
-        facts.lock_fit = without_keeping_locks(|| lock_fit_for(command, kind, &ext));
+        let fit = without_keeping_locks(|| lock_fit_for(command, kind, &ext));
+        expected_seconds = fit.as_ref().and_then(|(_, expected)| *expected);
+        facts.lock_fit = fit.map(|(fit, _)| fit);
         verdict = decide(command, &facts);
     }
     let who = who(facts.role.clone(), ext.client_addr.clone());
@@ -158,7 +166,7 @@ fn judge(command: &Command) {
         Verdict::Allow(allowed) => {
             // Marked first, so that the locks held before the command
             // (which the log does not count) include the mark itself.
-            upgrade_mark::take(allowed.locks_estimated);
+            upgrade_mark::take(allowed.locks_estimated, expected_seconds);
             let locks_before =
                 if upgrade_log::has_locks_before() { None } else { Some(without_keeping_locks(read::held_lock_tags)) };
             if let Some(w) = &allowed.warning {

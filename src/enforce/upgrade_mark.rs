@@ -17,7 +17,10 @@
 //! Beside the mark, the same transaction publishes the lock estimate made
 //! for it (what `promscale_upgrade_progress()` measures the locks held
 //! against): one more such lock, sub-id `ESTIMATE_OBJSUBID`, whose `objid`
-//! is the number of entries estimated (`classid` pg_extension, as above).
+//! is the number of entries estimated (`classid` pg_extension, as above),
+//! and, when a rehearsal of the same path says how long it takes, a third,
+//! sub-id `EXPECTED_OBJSUBID`, whose `objid` is that duration in
+//! milliseconds (scaled to this catalog: `rehearsal::history`).
 
 use pgrx::pg_sys;
 
@@ -26,11 +29,14 @@ use pgrx::pg_sys;
 pub const MARK_OBJSUBID: u16 = 0x5547;
 /// The `objsubid` of the published estimate ("UH").
 pub const ESTIMATE_OBJSUBID: u16 = 0x5548;
+/// The `objsubid` of the published expected duration ("UI").
+pub const EXPECTED_OBJSUBID: u16 = 0x5549;
 
 /// Marks the current transaction as a Promscale upgrade, with its lock
-/// estimate when one was made (a no-op for what is held already, or while
-/// the guard is being created or dropped).
-pub fn take(locks_estimated: Option<i64>) {
+/// estimate when one was made and the duration a rehearsal expects (a
+/// no-op for what is held already, or while the guard is being created or
+/// dropped).
+pub fn take(locks_estimated: Option<i64>, expected_seconds: Option<f64>) {
     // SAFETY: a catalog lookup by name that returns InvalidOid when missing.
     let guard = unsafe { pg_sys::get_extension_oid(c"promscale_upgrade_guard".as_ptr(), true) };
     if guard == pg_sys::InvalidOid {
@@ -39,6 +45,10 @@ pub fn take(locks_estimated: Option<i64>) {
     acquire(guard.to_u32(), MARK_OBJSUBID);
     if let Some(estimate) = locks_estimated {
         acquire(u32::try_from(estimate.max(0)).unwrap_or(u32::MAX), ESTIMATE_OBJSUBID);
+    }
+    if let Some(seconds) = expected_seconds.filter(|s| s.is_finite() && *s >= 0.0) {
+        // In milliseconds, within what an objid holds (49 days).
+        acquire((seconds * 1000.0).round().clamp(1.0, f64::from(u32::MAX)) as u32, EXPECTED_OBJSUBID);
     }
 }
 

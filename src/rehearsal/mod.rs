@@ -10,6 +10,10 @@
 //! - the transactional part, in PL/pgSQL (`sql/rehearse.sql`: an exception
 //!   block is a subtransaction), which also writes `rehearsal_log`.
 
+mod carry;
+pub mod history;
+pub mod record;
+
 use std::cell::Cell;
 
 use pgrx::prelude::*;
@@ -117,6 +121,9 @@ fn _promscale_upgrade_rehearsal_plan(
         name!(locks_counted, i64),
         name!(sequence_schemas, Vec<String>),
         name!(blocking_objects, Vec<String>),
+        name!(relations, i64),
+        name!(metrics, i64),
+        name!(guard_version, String),
     ),
 > {
     // SAFETY: reads the current role's superuser flag from the catalog cache.
@@ -182,6 +189,11 @@ fn _promscale_upgrade_rehearsal_plan(
         // What a failure with dependent_objects_still_exist is about: the
         // real migration replaces PostgreSQL's message, which named them.
         snapshot.prom_info_metric_dependents.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect(),
+        // The catalog the rehearsal runs on: what its duration is scaled by
+        // and a copy's is compared with (history.rs).
+        snapshot.relations_outside_system_schemas,
+        snapshot.metrics(),
+        env!("CARGO_PKG_VERSION").to_string(),
     ))
 }
 

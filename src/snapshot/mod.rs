@@ -195,12 +195,59 @@ pub struct Snapshot {
     pub applied_migrations: Option<BTreeSet<String>>,
     /// What rehearsals and logged upgrades measured (the guard's logs).
     pub lock_measurements: Vec<LockMeasurement>,
+    /// The rehearsals in the guard's log: the newest of each path,
+    /// versions, outcome and origin (local or imported from a copy).
+    pub rehearsals: Vec<Rehearsal>,
     /// OIDs of the metric tables (`prom_data`), from the relation pass: the
     /// activity read looks up their newest chunks. Not a fact checks use.
     pub metric_tables: Vec<u32>,
 }
 
+/// One rehearsal of `promscale_upgrade_rehearse()`, run here or on a
+/// restored copy and imported (a row of `rehearsal_log`). The fields after
+/// `locks_held` came with guard 0.4.0: None in older rows.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Rehearsal {
+    /// `takeover`, `update` or `fresh`.
+    pub path: String,
+    pub from_version: Option<String>,
+    pub to_version: Option<String>,
+    /// UTC, `YYYY-MM-DD HH:MM:SS.ffffff`: sorts as it reads.
+    pub measured_at: String,
+    pub succeeded: bool,
+    pub locks_estimated: Option<i64>,
+    pub locks_counted: Option<i64>,
+    pub locks_held: Option<i64>,
+    pub duration_seconds: Option<f64>,
+    /// SQLSTATE, message, detail and hint of a failed rehearsal.
+    pub error: Option<String>,
+    pub server_version_num: Option<i32>,
+    /// Relations outside the system schemas then (`relations_outside_system_schemas`).
+    pub relations: Option<i64>,
+    /// Promscale metric tables then.
+    pub metrics: Option<i64>,
+    pub guard_version: Option<String>,
+    pub database_name: Option<String>,
+    /// The role that ran the rehearsal (on the copy, for an imported row).
+    pub role_name: Option<String>,
+    /// `local` or `imported`.
+    #[serde(default = "local")]
+    pub origin: String,
+    /// An imported row from a much smaller catalog than this one.
+    pub from_smaller_catalog: Option<bool>,
+}
+
+fn local() -> String {
+    "local".into()
+}
+
 impl Snapshot {
+    /// Metric tables: the catalog size a rehearsal is compared by, with
+    /// the relations.
+    pub fn metrics(&self) -> i64 {
+        self.metric_tables.len() as i64
+    }
+
     pub fn has_update_path(&self, from: &str, to: &str) -> Option<&UpdatePath> {
         self.promscale_update_paths.iter().find(|p| p.source == from && p.target == to)
     }

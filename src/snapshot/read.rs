@@ -20,7 +20,7 @@ use super::extension_files::{available_versions, ControlFile};
 use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
 use super::script_files::{scan_files, step_files};
 use super::{
-    Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts,
+    Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
     RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
 };
 use crate::enforce::privileges::ControlFlags;
@@ -69,6 +69,7 @@ catalog_query!(UPGRADE_ACTIVITY = include_str!("sql/upgrade_activity.sql"));
 catalog_query!(UPGRADE_PROGRESS = include_str!("sql/upgrade_progress.sql"));
 catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
 catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
+catalog_query!(REHEARSALS = include_str!("sql/rehearsals.sql"));
 catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
 catalog_query!(APPLIED_MIGRATIONS = include_str!("sql/applied_migrations.sql"));
 catalog_query!(READABLE_RELATION = include_str!("sql/readable_relation.sql"));
@@ -144,6 +145,11 @@ struct MaxLocksConfiguredRow {
 #[derive(Deserialize)]
 struct LockMeasurementsRow {
     lock_measurements: Option<Vec<LockMeasurement>>,
+}
+
+#[derive(Deserialize)]
+struct RehearsalsRow {
+    rehearsals: Option<Vec<Rehearsal>>,
 }
 
 #[derive(Deserialize)]
@@ -314,10 +320,14 @@ pub fn last_logged_version() -> Option<String> {
 /// The Promscale upgrade another backend runs now (`upgrade_progress.sql`);
 /// None when none runs.
 pub fn upgrade_progress() -> Option<crate::progress::RunningUpgrade> {
-    use crate::enforce::upgrade_mark::{ESTIMATE_OBJSUBID, MARK_OBJSUBID};
+    use crate::enforce::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
     json_row(
         &UPGRADE_PROGRESS,
-        &[DatumWithOid::from(i32::from(MARK_OBJSUBID)), DatumWithOid::from(i32::from(ESTIMATE_OBJSUBID))],
+        &[
+            DatumWithOid::from(i32::from(MARK_OBJSUBID)),
+            DatumWithOid::from(i32::from(ESTIMATE_OBJSUBID)),
+            DatumWithOid::from(i32::from(EXPECTED_OBJSUBID)),
+        ],
     )
 }
 
@@ -513,6 +523,9 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
     if readable(&GUARD_UPGRADE_LOG) == Readable::Yes && readable(&GUARD_REHEARSAL_LOG) == Readable::Yes {
         snapshot.lock_measurements =
             json_row::<LockMeasurementsRow>(&LOCK_MEASUREMENTS, &[]).lock_measurements.unwrap_or_default();
+    }
+    if readable(&GUARD_REHEARSAL_LOG) == Readable::Yes {
+        snapshot.rehearsals = json_row::<RehearsalsRow>(&REHEARSALS, &[]).rehearsals.unwrap_or_default();
     }
 }
 

@@ -1,4 +1,4 @@
-//! The guard's own upgrade: every released version (0.1.0, 0.2.0), installed
+//! The guard's own upgrade: every released version (0.1.0 to 0.3.0), installed
 //! from its committed install script (sql/released/) with the current
 //! library, updated by `ALTER EXTENSION promscale_upgrade_guard UPDATE`
 //! through the update scripts in sql/ (which cargo pgrx install ships), is
@@ -78,6 +78,11 @@ fn version_0_2_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
     updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.2.0");
 }
 
+#[test]
+fn version_0_3_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
+    updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.3.0");
+}
+
 fn updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log(from: &str) {
     let cluster = Cluster::shared();
     let _old = OldInstallScript::install(from);
@@ -113,7 +118,7 @@ fn updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log(from: &str) {
     assert_eq!((pid, held, command.as_str(), no_count), (42, 420, "ALTER EXTENSION promscale UPDATE TO '0.8.0'", true));
     // And it works: the functions of the new version answer.
     let checks: i64 = old.query_one("SELECT count(*) FROM promscale_upgrade_checks()", &[]).unwrap().get(0);
-    assert_eq!(checks, 13);
+    assert_eq!(checks, 14);
 
     cluster.connect(&fresh_db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
     let (updated, fresh) = (schema(cluster, &updated_db), schema(cluster, &fresh_db));

@@ -13,6 +13,7 @@ mod locks;
 mod monitoring;
 mod no_wait;
 mod progress;
+mod rehearsal_carry;
 mod security;
 mod server_state;
 mod workflow;

@@ -2,7 +2,8 @@
 -- backend of this database that holds the guard's upgrade mark (an object
 -- lock on the guard's extension with sub-id $1, enforce/upgrade_mark.rs),
 -- the lock entries it holds, the estimate it published (sub-id $2, the
--- estimate in objid), what it waits on and who blocks it, and how full the
+-- estimate in objid) and the duration a rehearsal expects (sub-id $3, in
+-- milliseconds), what it waits on and who blocks it, and how full the
 -- shared lock table is. Lock and activity views only: it never waits on the
 -- upgrade's locks (naming a relation by regclass reads the catalog cache,
 -- takes no lock). NULL when no upgrade runs. Queries of other roles are
@@ -40,11 +41,14 @@ WITH here AS (
     FROM locks l JOIN upgrade u ON l.pid OPERATOR(pg_catalog.=) u.pid
     WHERE l.granted AND l.locktype OPERATOR(pg_catalog.<>) ALL (ARRAY['virtualxid', 'transactionid']::pg_catalog.text[])
 ), estimate AS (
-    SELECT pg_catalog.max(l.objid::pg_catalog.int8) AS locks_estimated
+    SELECT pg_catalog.max(l.objid::pg_catalog.int8) FILTER (WHERE l.objsubid OPERATOR(pg_catalog.=) $2::pg_catalog.int4)
+               AS locks_estimated,
+           pg_catalog.max(l.objid::pg_catalog.int8) FILTER (WHERE l.objsubid OPERATOR(pg_catalog.=) $3::pg_catalog.int4)
+               AS expected_ms
     FROM locks l JOIN upgrade u ON l.pid OPERATOR(pg_catalog.=) u.pid
     WHERE l.locktype OPERATOR(pg_catalog.=) 'object'
       AND l.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-      AND l.objsubid OPERATOR(pg_catalog.=) $2::pg_catalog.int4 AND l.granted
+      AND l.objsubid OPERATOR(pg_catalog.=) ANY (ARRAY[$2, $3]::pg_catalog.int4[]) AND l.granted
 ), waited AS (
     SELECT l.* FROM locks l JOIN upgrade u ON l.pid OPERATOR(pg_catalog.=) u.pid WHERE NOT l.granted LIMIT 1
 ), waiting AS (
@@ -80,7 +84,8 @@ WITH here AS (
 SELECT (SELECT pg_catalog.row_to_json(r) FROM (
     SELECT u.pid, u.role_name, u.application_name, u.client_addr, u.command, u.started_at, u.elapsed_seconds,
            u.statement_seconds,
-           h.locks_held, h.locks_held_shared, e.locks_estimated, (SELECT w.waiting_on FROM waiting w) AS waiting_on,
+           h.locks_held, h.locks_held_shared, e.locks_estimated,
+           e.expected_ms::pg_catalog.float8 OPERATOR(pg_catalog./) 1000 AS expected_seconds, (SELECT w.waiting_on FROM waiting w) AS waiting_on,
            u.blocked_by, (SELECT b.blockers FROM blockers b) AS blockers, t.lock_table_used,
            pg_catalog.current_setting('max_prepared_transactions')::pg_catalog.int8 AS max_prepared_transactions
     FROM upgrade u, held h, estimate e, table_use t) r)::pg_catalog.text

@@ -1,0 +1,167 @@
+//! Carrying a rehearsal from a restored copy to production:
+//! `promscale_upgrade_rehearsal_export()` on the copy gives the newest
+//! rehearsal of the upgrade as a record (`record.rs`), and
+//! `promscale_upgrade_rehearsal_import()` on production checks it and
+//! stores it in `rehearsal_log`, where the lock estimate, its
+//! `expected_duration` and the `rehearsed` check read it like a local one.
+
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+
+use super::history::{self, CatalogSize};
+use super::record::Record;
+use crate::api::plan_or_error;
+use crate::locks::estimate::LockPath;
+use crate::pg_glue::{raise, report, LossyText};
+use crate::rules::Rules;
+use crate::snapshot::read::read;
+use crate::snapshot::Snapshot;
+
+const HOW_TO_REHEARSE: &str =
+    "Run SELECT * FROM promscale_upgrade_rehearse(); on the restored copy first, as a superuser.";
+
+/// The upgrade this database will run, or 55000 saying there is none.
+fn upgrade_path(snapshot: &Snapshot, target: Option<&str>, action: &str) -> LockPath {
+    let plan = plan_or_error(snapshot, target, Rules::get());
+    let path = LockPath::of(&plan);
+    if path == LockPath::Nothing {
+        raise(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("there is no Promscale upgrade to {action}"),
+            Some(format!(
+                "For Promscale {} the connector would run no extension statement (installed: {}).",
+                plan.target_release.version,
+                snapshot.promscale.installed.as_deref().unwrap_or("none")
+            )),
+            Some(
+                "Make the new promscale extension version available (install its package), or pass the target release."
+                    .into(),
+            ),
+        );
+    }
+    path
+}
+
+/// The newest rehearsal of the upgrade this database will run, as a
+/// record to store on production with `promscale_upgrade_rehearsal_import()`.
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_rehearsal_export(target: default!(Option<LossyText>, "NULL")) -> pgrx::JsonB {
+    let snapshot = read(Rules::get());
+    let path = upgrade_path(&snapshot, target.as_ref().map(LossyText::as_str), "export a rehearsal of");
+    let Some(newest) = history::newest(&snapshot.rehearsals, &path) else {
+        raise(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "no rehearsal of this Promscale upgrade to export",
+            Some(format!("promscale_upgrade_guard.rehearsal_log holds no rehearsal of the {}.", path.describe())),
+            Some(HOW_TO_REHEARSE.into()),
+        );
+    };
+    match Record::of(newest) {
+        Ok(record) => pgrx::JsonB(record.to_json()),
+        Err(detail) => raise(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "the newest rehearsal of this Promscale upgrade cannot be exported",
+            Some(detail),
+            Some(format!("Rehearse again with this guard version. {HOW_TO_REHEARSE}")),
+        ),
+    }
+}
+
+fn invalid(detail: String, hint: &str) -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        "invalid Promscale upgrade rehearsal record",
+        Some(detail),
+        Some(hint.into()),
+    )
+}
+
+/// Stores a record of `promscale_upgrade_rehearsal_export()` (run on a
+/// restored copy) in `rehearsal_log`, with origin `imported`. Superuser only.
+// pgrx needs each result column spelled out (name!) in the signature.
+#[allow(clippy::type_complexity)]
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn promscale_upgrade_rehearsal_import(
+    rehearsal: Option<pgrx::JsonB>,
+    target: default!(Option<LossyText>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(stored, bool),
+        name!(path, String),
+        name!(from_version, Option<String>),
+        name!(to_version, String),
+        name!(measured_at, TimestampWithTimeZone),
+        name!(from_smaller_catalog, bool),
+        name!(note, String),
+    ),
+> {
+    // SAFETY: reads the current role's superuser flag from the catalog cache.
+    if !unsafe { pg_sys::superuser() } {
+        raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "permission denied to import a Promscale upgrade rehearsal",
+            Some("An imported rehearsal changes the lock estimate and the readiness of the upgrade.".into()),
+            Some("Import as a superuser.".into()),
+        );
+    }
+    let export_hint =
+        "Pass the jsonb that SELECT promscale_upgrade_rehearsal_export(); returned on the restored copy, unchanged.";
+    let Some(pgrx::JsonB(value)) = rehearsal else { invalid("The record is null.".into(), export_hint) };
+    let record = Record::parse(&value).unwrap_or_else(|detail| invalid(detail, export_hint));
+    let snapshot = read(Rules::get());
+    let path = upgrade_path(&snapshot, target.as_ref().map(LossyText::as_str), "import a rehearsal of");
+    if let Err(detail) = record.matches(&path) {
+        invalid(
+            detail,
+            "Rehearse on a copy the upgrade this database will run: the same installed version and the same target (pass the target release to both functions when it is not the newest).",
+        );
+    }
+    let now = CatalogSize::now(&snapshot);
+    let then = CatalogSize { relations: record.relations, metrics: record.metrics };
+    let smaller = then.much_smaller_than(now);
+    let json = record.to_json().to_string();
+    let args = [DatumWithOid::from(json.as_str()), DatumWithOid::from(smaller)];
+    let (measured_at, inserted) =
+        Spi::get_two_with_args::<TimestampWithTimeZone, i64>(include_str!("sql/import.sql"), &args).unwrap_or_else(
+            |e| {
+                raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not store the rehearsal: {e}"), None, None)
+            },
+        );
+    let measured_at = measured_at.expect("measured_at is validated");
+    let stored = inserted == Some(1);
+    let note = match (stored, smaller) {
+        (false, _) => "Not stored again: the rehearsal log already holds this rehearsal.".to_string(),
+        (true, false) => format!(
+            "Stored: the lock estimate and the rehearsed check of the {} now use it.",
+            record.describe()
+        ),
+        (true, true) => format!(
+            "Stored, but flagged: the copy had {} relations and {} metrics, this database has {} and {}, so its duration and locks say little here.",
+            then.relations, then.metrics, now.relations, now.metrics
+        ),
+    };
+    if stored && smaller {
+        report(
+            PgLogLevel::WARNING,
+            PgSqlErrorCode::ERRCODE_WARNING,
+            "the imported rehearsal ran on a much smaller catalog than this database's",
+            Some(format!(
+                "The copy had {} relations and {} metrics; this database has {} relations and {} metrics.",
+                then.relations, then.metrics, now.relations, now.metrics
+            )),
+            Some("Rehearse on a full, recent copy of this database, and import that rehearsal.".into()),
+        );
+    }
+    TableIterator::once((
+        stored,
+        record.path.clone(),
+        record.from_version.clone(),
+        record.to_version.clone(),
+        measured_at,
+        smaller,
+        note,
+    ))
+}
