@@ -60,9 +60,13 @@ pub fn for_message(text: &str) -> String {
     out
 }
 
-/// "3 min 10 s", "42 s", "1 h 5 min".
+/// "3 min 10 s", "42 s", "0.1 s", "1 h 5 min".
 pub fn duration_text(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as i64;
+    if seconds < 9.95 {
+        // Short runs (a rehearsal of a small catalog) keep their tenth.
+        return format!("{:.1} s", seconds.max(0.0));
+    }
+    let s = seconds.round() as i64;
     match s {
         0..=59 => format!("{s} s"),
         60..=3599 => format!("{} min {} s", s / 60, s % 60),

@@ -326,6 +326,8 @@ mod tests {
     #[test]
     fn durations_read_like_a_person_says_them() {
         assert_eq!(duration_text(42.4), "42 s");
+        assert_eq!(duration_text(0.1135), "0.1 s");
+        assert_eq!(duration_text(9.96), "10 s");
         assert_eq!(duration_text(190.0), "3 min 10 s");
         assert_eq!(duration_text(3_900.0), "1 h 5 min");
     }

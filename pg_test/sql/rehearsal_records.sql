@@ -44,9 +44,10 @@ FROM promscale_upgrade_checks() WHERE check_name = 'rehearsed';
 SELECT expected_duration IS NOT NULL AS expected_duration FROM promscale_upgrade_lock_estimate();
 -- A newer failed rehearsal of the path fails the check, with its error.
 SELECT stored FROM promscale_upgrade_rehearsal_import(
-    jsonb_set(jsonb_set(jsonb_set(jsonb_set(:'record', '{succeeded}', 'false'), '{locks_held}', 'null'),
-                        '{error}', '"2BP01: cannot drop view prom_info.metric because other objects depend on it"'),
-              '{measured_at}', '"2099-01-01T00:00:00Z"'));
+    jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(:'record', '{succeeded}', 'false'), '{locks_held}', 'null'),
+                                  '{error}', '"2BP01: cannot drop view prom_info.metric because other objects depend on it"'),
+                        '{measured_at}', '"2099-01-01T00:00:00Z"'),
+              '{duration_seconds}', '12.5'));
 SELECT status, detail LIKE '%failed in its newest rehearsal%2BP01: cannot drop view prom_info.metric%' AS with_error
 FROM promscale_upgrade_checks() WHERE check_name = 'rehearsed';
 SELECT promscale_upgrade_ready();
