@@ -44,7 +44,7 @@ for major in $PG_MAJORS; do
         pg_test/extensions/promscale/selftest.sh
     layer "$pg SQL regression tests" pg_test/regress.sh
     layer "$pg integration tests" cargo test --no-default-features --features "pg$major integration" \
-        --test integration --test missing_library --test lock_learning
+        --test integration --test missing_library --test lock_learning --test kept_facts
     layer "$pg lints (cargo clippy -D warnings)" cargo clippy --all-targets --no-default-features \
         --features "pg$major integration" -- -D warnings
 

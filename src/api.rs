@@ -8,7 +8,8 @@ use crate::locks;
 use crate::pg_glue::{raise, report, LossyText};
 use crate::plan::{plan, Plan};
 use crate::rules::Rules;
-use crate::snapshot::{read::read, Snapshot};
+use crate::snapshot::read::{read, read_hazards};
+use crate::snapshot::Snapshot;
 use crate::views::{CheckView, LockEstimateView};
 
 /// Resolves the `target` argument or raises 22023 listing the known releases.
@@ -24,10 +25,19 @@ pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules
     }
 }
 
+/// The snapshot and the plan the checks run on: the hazards' facts are read
+/// only when the plan crosses a release that has them.
+pub(crate) fn read_for_checks<'r>(target: Option<&str>, rules: &'r Rules) -> (Snapshot, Plan<'r>) {
+    let mut snapshot = read(rules);
+    let plan = plan_or_error(&snapshot, target, rules);
+    let (tracing, dependents) = checks::hazards::facts_needed(&plan);
+    read_hazards(&mut snapshot, tracing, dependents);
+    (snapshot, plan)
+}
+
 fn run_checks(target: Option<&str>) -> Vec<Check> {
     let rules = Rules::get();
-    let snapshot = read(rules);
-    let plan = plan_or_error(&snapshot, target, rules);
+    let (snapshot, plan) = read_for_checks(target, rules);
     checks::run(&snapshot, &plan, rules)
 }
 

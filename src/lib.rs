@@ -36,6 +36,7 @@ pgrx::pg_module_magic!(name, version);
 pub extern "C-unwind" fn _PG_init() {
     settings::define();
     enforce::upgrade_log::register_callbacks();
+    snapshot::kept::register_invalidation_callbacks();
 }
 
 /// Required by `cargo pgrx test`: one-off setup and server settings.

@@ -11,7 +11,7 @@ use crate::locks::{self, LockAssessment};
 use crate::pg_glue::LossyText;
 use crate::plan::Plan;
 use crate::rules::Rules;
-use crate::snapshot::read::{activity, read};
+use crate::snapshot::read::activity;
 use crate::snapshot::{Activity, Snapshot};
 use crate::state::{self, IngestSignals, LastUpgrade, RunningUpgrade, State};
 use crate::version::ExtVersion;
@@ -36,8 +36,7 @@ fn now_epoch() -> f64 {
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
-    let snapshot = read(rules);
-    let plan = crate::api::plan_or_error(&snapshot, target, rules);
+    let (snapshot, plan) = crate::api::read_for_checks(target, rules);
     let checks = checks::run(&snapshot, &plan, rules);
     let locks = locks::assess(&snapshot, &plan);
     let activity = activity(rules, &snapshot);

@@ -29,6 +29,16 @@ fn hazard_release<'r>(plan: &Plan<'r>, kind: HazardKind) -> Option<(&'r Release,
     })
 }
 
+/// Which hazards' facts `plan` needs read: (the tracing data's size, the
+/// objects depending on prom_info.metric). The others' checks say "not
+/// applicable" without them, so the catalog reads are skipped.
+pub fn facts_needed(plan: &Plan) -> (bool, bool) {
+    (
+        hazard_release(plan, HazardKind::TracingDataDropped).is_some(),
+        hazard_release(plan, HazardKind::PromInfoMetricDependents).is_some(),
+    )
+}
+
 fn not_applicable(name: CheckName, what: &str) -> Check {
     Check::ok(name, format!("Not applicable: this upgrade does not {what}."))
 }

@@ -5,7 +5,7 @@
 
 mod connectors;
 mod extension;
-mod hazards;
+pub mod hazards;
 mod locks;
 mod rehearsed;
 mod server;

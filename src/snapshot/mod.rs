@@ -5,6 +5,7 @@
 //! Promscale table, so gathering it never waits on another session's locks.
 
 pub mod extension_files;
+pub mod kept;
 mod pg_class_scan;
 pub mod read;
 pub mod relation_tally;

@@ -30,6 +30,20 @@ struct FormDataPgInherits {
     inhdetachpending: bool,
 }
 
+/// `pg_depend`'s row (pgrx does not bind it): the same on every supported
+/// PostgreSQL version.
+#[repr(C)]
+#[allow(dead_code)]
+struct FormDataPgDepend {
+    classid: pg_sys::Oid,
+    objid: pg_sys::Oid,
+    objsubid: i32,
+    refclassid: pg_sys::Oid,
+    refobjid: pg_sys::Oid,
+    refobjsubid: i32,
+    deptype: std::ffi::c_char,
+}
+
 /// A hasher for OID keys: one multiply instead of SipHash, which showed in
 /// the pass's profile (a schema lookup for nearly every row, since
 /// the rows of a metric's table, series, views and chunks interleave). OIDs
@@ -73,7 +87,24 @@ pub struct RelationScan {
 ///
 /// # Safety
 /// `T` must be the `FormData` layout of that catalog's fixed-width prefix.
-unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, mut f: impl FnMut(&T)) {
+unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, f: impl FnMut(&T)) {
+    // SAFETY: the caller's promise, passed on; no index, no keys.
+    unsafe { for_each_row_where(relid, catalog, pg_sys::InvalidOid, &mut [], f) }
+}
+
+/// Runs `f` on every visible row of the catalog `relid` that matches `keys`
+/// (heap attribute numbers), through the index `index` when it is valid.
+///
+/// # Safety
+/// `T` must be the `FormData` layout of that catalog's fixed-width prefix,
+/// and `index` an index of `relid` whose leading columns `keys` name.
+unsafe fn for_each_row_where<T>(
+    relid: pg_sys::Oid,
+    catalog: &str,
+    index: pg_sys::Oid,
+    keys: &mut [pg_sys::ScanKeyData],
+    mut f: impl FnMut(&T),
+) {
     // SAFETY: the catalog is locked (or the call raised an ERROR) before it
     // is opened; the scan uses PostgreSQL's catalog snapshot, each tuple is
     // read as `T` (the caller's promise) while the scan holds it, and the
@@ -90,8 +121,14 @@ unsafe fn for_each_row<T>(relid: pg_sys::Oid, catalog: &str, mut f: impl FnMut(&
             );
         }
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
-        let scan =
-            pg_sys::systable_beginscan(rel, pg_sys::InvalidOid, false, std::ptr::null_mut(), 0, std::ptr::null_mut());
+        let scan = pg_sys::systable_beginscan(
+            rel,
+            index,
+            index != pg_sys::InvalidOid,
+            std::ptr::null_mut(),
+            keys.len() as i32,
+            if keys.is_empty() { std::ptr::null_mut() } else { keys.as_mut_ptr() },
+        );
         loop {
             let tuple = pg_sys::systable_getnext(scan);
             if tuple.is_null() {
@@ -148,6 +185,53 @@ pub fn scan_relations() -> RelationScan {
         });
     }
     RelationScan { tally, metric_tables, fixed_relations, fixed_schemas }
+}
+
+/// A signature of what depends on the extension `extension` in `pg_depend`
+/// (its members, mostly): how many entries, and a hash of them that any
+/// added, dropped or replaced entry changes. Read through the index on the
+/// referenced object: a few hundred entries, not the whole catalog.
+pub fn dependents_signature(extension: pg_sys::Oid) -> (i64, u64) {
+    /// `pg_depend`'s OID, its index on the referenced object, and heap
+    /// attribute numbers (catalog/pg_depend.h; fixed OIDs).
+    const DEPEND_RELATION: pg_sys::Oid = pg_sys::Oid::from_u32(2608);
+    const DEPEND_REFERENCE_INDEX: pg_sys::Oid = pg_sys::Oid::from_u32(2674);
+    const ANUM_REFCLASSID: i16 = 4;
+    const ANUM_REFOBJID: i16 = 5;
+    const BT_EQUAL: u16 = 3;
+    // SAFETY: zeroed ScanKeyData are plain data that ScanKeyInit fills.
+    let mut keys: [pg_sys::ScanKeyData; 2] = unsafe { std::mem::zeroed() };
+    for (key, (attno, value)) in keys.iter_mut().zip([
+        (ANUM_REFCLASSID, pg_sys::ExtensionRelationId),
+        (ANUM_REFOBJID, extension),
+    ]) {
+        // SAFETY: initializes an equality key on an oid column.
+        unsafe {
+            pg_sys::ScanKeyInit(key, attno, BT_EQUAL, pg_sys::Oid::from(pg_sys::F_OIDEQ), pg_sys::Datum::from(value))
+        };
+    }
+    let (mut count, mut hash) = (0_i64, 0_u64);
+    // SAFETY: FormDataPgDepend is pg_depend's row; DependReferenceIndexId
+    // is its index on (refclassid, refobjid, refobjsubid).
+    unsafe {
+        for_each_row_where::<FormDataPgDepend>(
+            DEPEND_RELATION,
+            "pg_depend",
+            DEPEND_REFERENCE_INDEX,
+            &mut keys,
+            |d| {
+                count += 1;
+                let mut h = OidHasher::default();
+                h.write_u32(d.classid.to_u32());
+                let entry = h.finish() ^ u64::from(d.objid.to_u32()).wrapping_mul(0xff51_afd7_ed55_8ccd)
+                    ^ (i64::from(d.objsubid) as u64).rotate_left(17)
+                    ^ (u64::from(d.deptype as u8) << 56);
+                // A sum: the order of the index entries does not matter.
+                hash = hash.wrapping_add(entry.wrapping_mul(0xc4ce_b9fe_1a85_ec53) ^ (entry >> 29));
+            },
+        );
+    }
+    (count, hash)
 }
 
 /// Rows inserted (statistics since their last reset) into the newest chunk,

@@ -7,9 +7,12 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::spi::{OwnedPreparedStatement, SpiResult};
-use std::cell::RefCell;
+use pgrx::spi::SpiResult;
+use std::cell::{Cell, RefCell};
+use std::ffi::CStr;
+use std::ptr::NonNull;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 use std::thread::LocalKey;
 
@@ -17,7 +20,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::extension_files::{available_versions, ControlFile};
-use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
+use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
+use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
 use super::{
     Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
@@ -27,6 +31,7 @@ use crate::enforce::privileges::ControlFlags;
 use crate::locks::capacity::LockTableSize;
 use crate::locks::classes::ObjectClass;
 use crate::locks::estimate::{LockMeasurement, Model};
+use crate::locks::script_scan::ScriptScan;
 use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 
@@ -35,11 +40,15 @@ use crate::rules::Rules;
 /// monitoring functions run every few seconds, and planning their dozen
 /// queries again on each call is measurable (bench/performance.sh). Kept
 /// plans live in PostgreSQL's plan cache, which replans them when an object
-/// they use changes, or the search_path does.
+/// they use changes, or the search_path does. They are generic plans
+/// (CURSOR_OPT_GENERIC_PLAN): with parameters, the plan cache would
+/// otherwise plan some of them again at every call (an array's length is
+/// unknown to a generic plan, so its estimate never beats a custom one),
+/// which was a quarter of a call's cost on a small database.
 pub(crate) struct CatalogQuery {
     name: &'static str,
-    sql: &'static str,
-    plan: &'static LocalKey<RefCell<Option<OwnedPreparedStatement>>>,
+    sql: &'static std::ffi::CStr,
+    plan: &'static LocalKey<Cell<Option<NonNull<pg_sys::_SPI_plan>>>>,
 }
 
 /// `catalog_query!(NAME = sql)`: a `static NAME: CatalogQuery` owning the
@@ -49,9 +58,17 @@ macro_rules! catalog_query {
         $(#[$doc])*
         $vis static $name: CatalogQuery = {
             thread_local! {
-                static PLAN: RefCell<Option<OwnedPreparedStatement>> = const { RefCell::new(None) };
+                static PLAN: Cell<Option<NonNull<pg_sys::_SPI_plan>>> = const { Cell::new(None) };
             }
-            CatalogQuery { name: stringify!($name), sql: $sql, plan: &PLAN }
+            const SQL: &str = concat!($sql, "\0");
+            CatalogQuery {
+                name: stringify!($name),
+                sql: match std::ffi::CStr::from_bytes_with_nul(SQL.as_bytes()) {
+                    Ok(c) => c,
+                    Err(_) => panic!("a catalog query holds a NUL byte"),
+                },
+                plan: &PLAN,
+            }
         };
     };
 }
@@ -59,8 +76,10 @@ macro_rules! catalog_query {
 catalog_query!(SERVER = include_str!("sql/server.sql"));
 catalog_query!(UPDATE_PATHS = include_str!("sql/update_paths.sql"));
 catalog_query!(CONNECTOR_SESSIONS = include_str!("sql/connector_sessions.sql"));
-catalog_query!(HAZARDS = include_str!("sql/hazards.sql"));
+catalog_query!(TRACING = include_str!("sql/tracing.sql"));
+catalog_query!(PROM_INFO_METRIC_DEPENDENTS = include_str!("sql/prom_info_metric_dependents.sql"));
 catalog_query!(MAX_LOCKS_CONFIGURED = include_str!("sql/max_locks_configured.sql"));
+catalog_query!(MAX_LOCKS_PENDING = include_str!("sql/max_locks_pending.sql"));
 catalog_query!(ENFORCE_FACTS = include_str!("sql/enforce_facts.sql"));
 catalog_query!(OBJECT_COUNTS = include_str!("sql/object_counts.sql"));
 catalog_query!(NON_METRIC_TABLES = include_str!("sql/non_metric_tables.sql"));
@@ -72,7 +91,6 @@ catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
 catalog_query!(REHEARSALS = include_str!("sql/rehearsals.sql"));
 catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
 catalog_query!(APPLIED_MIGRATIONS = include_str!("sql/applied_migrations.sql"));
-catalog_query!(READABLE_RELATION = include_str!("sql/readable_relation.sql"));
 catalog_query!(METADATA_LAST_SEEN = include_str!("sql/metadata_last_seen.sql"));
 catalog_query!(ROLE_FACTS = include_str!("sql/role_facts.sql"));
 catalog_query!(HELD_LOCKS = include_str!("sql/held_locks.sql"));
@@ -89,10 +107,18 @@ catalog_query!(pub(crate) CLOCK = include_str!("sql/clock.sql"));
 struct ServerRow {
     server_version_num: i32,
     in_recovery: bool,
-    promscale: InstalledRow,
+    /// None when promscale is not installed.
+    promscale: Option<PromscaleRow>,
     timescaledb: InstalledRow,
     legacy_schema: Option<String>,
-    max_locks: MaxLocksSetting,
+    max_locks_per_transaction: i64,
+    database_rows_inserted: i64,
+}
+
+#[derive(Deserialize)]
+struct PromscaleRow {
+    installed: String,
+    oid: u32,
 }
 
 #[derive(Deserialize)]
@@ -106,17 +132,21 @@ struct ConnectorSessionsRow {
 }
 
 #[derive(Deserialize)]
-struct HazardsRow {
+struct TracingRow {
     tracing: TracingData,
+}
+
+#[derive(Deserialize)]
+struct DependentsRow {
     prom_info_metric_dependents: Vec<DependentObject>,
     other_sessions_temp_dependents: i64,
 }
 
 #[derive(Deserialize)]
+#[derive(Clone)]
 struct ObjectCountsRow {
     objects: BTreeMap<ObjectClass, i64>,
     catalog_relations: BTreeMap<String, i64>,
-    database_rows_inserted: i64,
 }
 
 #[derive(Deserialize)]
@@ -184,12 +214,6 @@ struct LockHoldersRow {
     lock_holders: Vec<super::LockHolder>,
 }
 
-#[derive(Deserialize)]
-struct ReadableRelationRow {
-    oid: Option<u32>,
-    ignored: Option<String>,
-}
-
 /// The first column of the first row of a read-only query, with its kept
 /// plan. Read-only execution: a writing statement would be assigned a
 /// transaction id, an error on a hot standby and needless on a primary.
@@ -197,16 +221,59 @@ fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(
     query: &CatalogQuery,
     args: &[DatumWithOid],
 ) -> SpiResult<Option<T>> {
-    Spi::connect(|client| {
-        query.plan.with(|slot| {
-            let mut slot = slot.borrow_mut();
-            if slot.is_none() {
-                let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
-                *slot = Some(client.prepare(query.sql, &types)?.keep());
+    Spi::connect(|_client| {
+        let plan = match query.plan.get() {
+            Some(plan) => plan,
+            None => {
+                let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
+                // SAFETY: a NUL-terminated query text and its argument
+                // types; the plan is kept (moved out of SPI's memory) for
+                // the backend's life, as pgrx's keep() does.
+                let plan = unsafe {
+                    let plan = pg_sys::SPI_prepare_cursor(
+                        query.sql.as_ptr(),
+                        types.len() as i32,
+                        types.as_mut_ptr(),
+                        pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
+                    );
+                    let Some(plan) = NonNull::new(plan) else {
+                        return Err(Spi::check_status(pg_sys::SPI_result).err().unwrap_or(
+                            pgrx::spi::SpiError::SpiError(pgrx::spi::SpiErrorCodes::Argument),
+                        ));
+                    };
+                    pg_sys::SPI_keepplan(plan.as_ptr());
+                    plan
+                };
+                query.plan.set(Some(plan));
+                plan
             }
-            let plan = slot.as_ref().expect("prepared above");
-            client.select(plan, Some(1), args)?.first().get_one::<T>()
-        })
+        };
+        let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(args.len());
+        let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(args.len());
+        for arg in args {
+            let (datum, null) = match arg.datum() {
+                Some(d) => (d.sans_lifetime(), b' '),
+                None => (pg_sys::Datum::from(0), b'n'),
+            };
+            values.push(datum);
+            nulls.push(null as std::ffi::c_char);
+        }
+        // SAFETY: a kept plan with as many arguments as it was prepared
+        // with; read-only (the active snapshot, no command counter bump),
+        // at most one row. The first column is converted (copied out) before
+        // SPI_finish frees the tuple table.
+        unsafe {
+            let status = pg_sys::SPI_execute_plan(plan.as_ptr(), values.as_mut_ptr(), nulls.as_ptr(), true, 1);
+            Spi::check_status(status)?;
+            let table = pg_sys::SPI_tuptable;
+            if table.is_null() || pg_sys::SPI_processed == 0 {
+                return Ok(None);
+            }
+            let tupdesc = (*table).tupdesc;
+            let mut is_null = false;
+            let datum = pg_sys::SPI_getbinval(*(*table).vals, tupdesc, 1, &mut is_null);
+            Ok(T::from_polymorphic_datum(datum, is_null, pg_sys::SPI_gettypeid(tupdesc, 1)))
+        }
     })
 }
 
@@ -274,7 +341,7 @@ pub fn promscale_command_facts(connector_roles: &[String]) -> PromscaleCommandFa
     PromscaleCommandFacts {
         installed: row.installed,
         legacy_tables: row.legacy_tables,
-        default_version: extension_on_disk(&share_directory(), "promscale", &mut HashMap::new()).default_version,
+        default_version: disk_facts(&share_directory()).promscale.default_version,
         owns_promscale: role.owns_promscale,
         create_on_database: role.create_on_database,
         in_connector_roles: role.in_connector_roles,
@@ -311,7 +378,7 @@ pub fn promscale_control_flags(version: Option<&str>) -> ControlFlags {
 /// The promscale version the newest row of the guard's upgrade log left;
 /// None without a readable log or a row.
 pub fn last_logged_version() -> Option<String> {
-    if readable(&GUARD_UPGRADE_LOG) != Readable::Yes {
+    if readable([&GUARD_UPGRADE_LOG]) != [Readable::Yes] {
         return None;
     }
     select_one::<LossyText>(&LAST_LOGGED_VERSION, &[]).map(|v| v.0)
@@ -348,6 +415,7 @@ fn share_directory() -> PathBuf {
 }
 
 /// What an extension's files on disk say.
+#[derive(Clone)]
 struct OnDisk {
     /// The versions installable from its files.
     available: Vec<String>,
@@ -355,6 +423,61 @@ struct OnDisk {
     default_version: Option<String>,
     /// Where its scripts are.
     script_dir: PathBuf,
+}
+
+/// What the files of promscale and timescaledb say, kept until their stamps
+/// change; `epoch` counts the reads, the key of what is derived from them.
+#[derive(Clone)]
+struct DiskFacts {
+    promscale: OnDisk,
+    timescaledb: OnDisk,
+    epoch: u64,
+    /// The stamps of the script directories the control files name, when
+    /// not the extension directory: checked before the facts are used.
+    script_dirs: Stamps,
+}
+
+thread_local! {
+    static DISK: Slot<Stamps, DiskFacts> = const { RefCell::new(None) };
+    static DISK_EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static UPDATE_PATHS_KEPT: Slot<(u64, String), Vec<UpdatePath>> = const { RefCell::new(None) };
+    static SCRIPTS_KEPT: Slot<(u64, Vec<String>), BTreeMap<String, Arc<ScriptScan>>> = const { RefCell::new(None) };
+    static OBJECT_COUNTS_KEPT: Slot<CatalogKey, ObjectCountsRow> = const { RefCell::new(None) };
+    static MAX_LOCKS_PENDING_KEPT: Slot<i64, bool> = const { RefCell::new(None) };
+}
+
+/// The files of promscale and timescaledb, read again only when the
+/// extension directory, a control file or a named script directory changed.
+fn disk_facts(share: &Path) -> DiskFacts {
+    let extension_dir = share.join("extension");
+    let key = stamps([
+        extension_dir.as_path(),
+        &extension_dir.join("promscale.control"),
+        &extension_dir.join("timescaledb.control"),
+    ]);
+    let script_dirs_unchanged =
+        |facts: &DiskFacts| facts.script_dirs.iter().all(|(dir, stamp)| super::kept::stamp(dir) == *stamp);
+    if let Some(facts) = DISK.with(|d| d.borrow().as_ref().filter(|(k, _)| *k == key).map(|(_, f)| f.clone())) {
+        if script_dirs_unchanged(&facts) {
+            return facts;
+        }
+    }
+    kept_or_read(&DISK, key, || {
+        let mut listings = HashMap::new();
+        let promscale = extension_on_disk(share, "promscale", &mut listings);
+        let timescaledb = extension_on_disk(share, "timescaledb", &mut listings);
+        let script_dirs = stamps(
+            [&promscale.script_dir, &timescaledb.script_dir]
+                .into_iter()
+                .filter(|d| **d != extension_dir)
+                .map(PathBuf::as_path),
+        );
+        let epoch = DISK_EPOCH.with(|e| {
+            e.set(e.get() + 1);
+            e.get()
+        });
+        (DiskFacts { promscale, timescaledb, epoch, script_dirs }, true)
+    })
 }
 
 /// The versions of `extname` installable from its files, its control
@@ -385,6 +508,58 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
     }
 }
 
+/// What the catalog facts kept by `object_counts` were read under.
+#[derive(Clone, PartialEq)]
+struct CatalogKey {
+    generation: u64,
+    /// promscale's oid and version, when installed.
+    promscale: Option<(u32, String)>,
+    /// `dependents_signature` of promscale.
+    members: (i64, u64),
+    /// The fixed schemas and their relations, from the relation pass.
+    fixed: (Vec<pg_sys::Oid>, Vec<pg_sys::Oid>),
+}
+
+/// The Promscale objects that are not relations, by class, and the
+/// relations each system catalog the model names stands for: kept until
+/// promscale, its members, its fixed schemas' relations or an invalidation
+/// of the catalogs counted says they changed.
+fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> ObjectCountsRow {
+    let generation = super::kept::catalog_generation();
+    let key = CatalogKey {
+        generation,
+        promscale: promscale.map(|p| (p.oid, p.installed.clone())),
+        members: promscale.map_or((0, 0), |p| dependents_signature(pg_sys::Oid::from(p.oid))),
+        fixed: (relations.fixed_schemas.clone(), relations.fixed_relations.clone()),
+    };
+    kept_or_read(&OBJECT_COUNTS_KEPT, key, || {
+        let row = with_latest_snapshot(|| {
+            json_row::<ObjectCountsRow>(
+                &OBJECT_COUNTS,
+                &[
+                    DatumWithOid::from(relations.fixed_relations.clone()),
+                    DatumWithOid::from(relations.fixed_schemas.clone()),
+                    DatumWithOid::from(Model::get().catalog_names()),
+                ],
+            )
+        });
+        // Counted under the catalog this backend has seen every
+        // invalidation of up to `generation`.
+        (row, true)
+    })
+}
+
+/// Whether a new max_locks_per_transaction waits for a restart: read again
+/// only after this backend reloaded its configuration, which is when
+/// PostgreSQL sets it.
+fn max_locks_pending_restart() -> bool {
+    // SAFETY: a timestamp this backend sets when it loads its configuration.
+    let reloaded_at = unsafe { pg_sys::PgReloadTime };
+    kept_or_read(&MAX_LOCKS_PENDING_KEPT, reloaded_at, || {
+        (select_one::<bool>(&MAX_LOCKS_PENDING, &[]).unwrap_or(false), true)
+    })
+}
+
 /// The lock table's size inputs. MaxBackends is not visible in SQL; the
 /// server's own globals give the exact size on every PostgreSQL version
 /// (but for max_prepared_transactions, which they do not export: the
@@ -399,44 +574,40 @@ pub(crate) fn lock_table_size(max_prepared_transactions: i64) -> LockTableSize {
     }
 }
 
-/// The snapshot every decision is made from.
+/// The snapshot every decision is made from, but for the hazards, which
+/// only matter to some upgrades: `read_hazards` adds them once the plan
+/// says they apply.
 pub fn read(rules: &Rules) -> Snapshot {
-    read_with(rules, true)
+    read_with(rules)
 }
 
-/// The snapshot the trigger estimates an update's locks from: without the
-/// hazards (user objects in the way, tracing data), which it does not need,
-/// and with who holds the lock table's entries, which fail-fast names.
+/// Adds what the hazard checks need to `snapshot`: the tracing data's size
+/// (`tracing`), and the user objects that depend on prom_info.metric
+/// (`dependents`). Left at their defaults otherwise.
+pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
+    if tracing {
+        snapshot.tracing = json_row::<TracingRow>(&TRACING, &[]).tracing;
+    }
+    if dependents {
+        let row: DependentsRow = json_row(&PROM_INFO_METRIC_DEPENDENTS, &[]);
+        snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
+        snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
+    }
+}
+
+/// The snapshot the trigger estimates an update's locks from: with who
+/// holds the lock table's entries, which fail-fast names.
 pub fn read_for_estimate(rules: &Rules) -> Snapshot {
-    let mut snapshot = read_with(rules, false);
+    let mut snapshot = read_with(rules);
     snapshot.lock_holders = json_row::<LockHoldersRow>(&LOCK_HOLDERS, &[]).lock_holders;
     snapshot
 }
 
-fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
+fn read_with(rules: &Rules) -> Snapshot {
     let server: ServerRow = json_row(&SERVER, &[]);
-    let share = share_directory();
-    let mut listings = HashMap::new();
-    let promscale_disk = extension_on_disk(&share, "promscale", &mut listings);
-    let timescaledb_disk = extension_on_disk(&share, "timescaledb", &mut listings);
-    let hazards: HazardsRow = if hazards {
-        json_row(&HAZARDS, &[])
-    } else {
-        HazardsRow {
-            tracing: TracingData::default(),
-            prom_info_metric_dependents: Vec::new(),
-            other_sessions_temp_dependents: 0,
-        }
-    };
+    let disk = disk_facts(&share_directory());
     let relations = scan_relations();
-    let counts: ObjectCountsRow = json_row(
-        &OBJECT_COUNTS,
-        &[
-            DatumWithOid::from(relations.fixed_relations.clone()),
-            DatumWithOid::from(relations.fixed_schemas.clone()),
-            DatumWithOid::from(Model::get().catalog_names()),
-        ],
-    );
+    let counts = object_counts(server.promscale.as_ref(), &relations);
     // Each source counts its own part of a class (the row types of the
     // fixed relations come from the pass, the other types from SQL).
     let mut objects = relations.tally.objects();
@@ -453,26 +624,27 @@ fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
         server_version_num: server.server_version_num,
         in_recovery: server.in_recovery,
         promscale: super::ExtensionState {
-            installed: server.promscale.installed,
-            available: promscale_disk.available,
-            default_version: promscale_disk.default_version,
+            installed: server.promscale.as_ref().map(|p| p.installed.clone()),
+            available: disk.promscale.available.clone(),
+            default_version: disk.promscale.default_version.clone(),
         },
         timescaledb: super::ExtensionState {
             installed: server.timescaledb.installed,
-            available: timescaledb_disk.available,
-            default_version: timescaledb_disk.default_version,
+            available: disk.timescaledb.available.clone(),
+            default_version: disk.timescaledb.default_version.clone(),
         },
         legacy_schema: server.legacy_schema,
-        max_locks: server.max_locks,
+        max_locks: MaxLocksSetting {
+            current: server.max_locks_per_transaction,
+            pending_restart: max_locks_pending_restart(),
+            configured: None,
+        },
         connector_sessions: connector_sessions(rules),
-        tracing: hazards.tracing,
-        prom_info_metric_dependents: hazards.prom_info_metric_dependents,
-        other_sessions_temp_dependents: hazards.other_sessions_temp_dependents,
         non_metric_tables_in_prom_data,
         objects,
         relations_outside_system_schemas: relations.tally.outside_system_schemas(),
         catalog_relations: counts.catalog_relations,
-        database_rows_inserted: counts.database_rows_inserted,
+        database_rows_inserted: server.database_rows_inserted,
         lock_table: lock_table_size(lock_table.max_prepared_transactions),
         locks_in_use: lock_table.locks_in_use,
         streaming_standbys: lock_table.streaming_standbys,
@@ -484,10 +656,12 @@ fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
 
     if !snapshot.promscale.available.is_empty() {
         let installed = snapshot.promscale.installed.clone().unwrap_or_default();
-        snapshot.promscale_update_paths =
-            json_row::<UpdatePathsRow>(&UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]).promscale_update_paths;
+        snapshot.promscale_update_paths = kept_or_read(&UPDATE_PATHS_KEPT, (disk.epoch, installed.clone()), || {
+            let paths = json_row::<UpdatePathsRow>(&UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]);
+            (paths.promscale_update_paths, true)
+        });
     }
-    read_lock_history(&mut snapshot, &promscale_disk.script_dir);
+    read_lock_history(&mut snapshot, &disk);
     if snapshot.max_locks.pending_restart && can_read_file_settings() {
         snapshot.max_locks.configured = json_row::<MaxLocksConfiguredRow>(&MAX_LOCKS_CONFIGURED, &[]).configured;
     }
@@ -497,7 +671,7 @@ fn read_with(rules: &Rules, hazards: bool) -> Snapshot {
 /// What the lock estimate needs beyond the catalog counts: the scripts the
 /// possible paths run (scanned), the migrations already applied, and what
 /// rehearsals and logged upgrades measured.
-fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
+fn read_lock_history(snapshot: &mut Snapshot, disk: &DiskFacts) {
     if !snapshot.promscale.available.is_empty() {
         let mut files = step_files("promscale", snapshot.promscale_update_paths.iter().map(|p| p.path.as_str()));
         if snapshot.legacy_schema.is_some() {
@@ -508,10 +682,22 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
             Some(v) => files.push(format!("promscale--{v}.sql")),
             None => files.extend(snapshot.promscale.available.iter().map(|v| format!("promscale--{v}.sql"))),
         }
-        snapshot.promscale_scripts = scan_files(promscale_dir, files.iter().map(String::as_str));
+        // Kept with the files: scan_files would look at each file's stamp.
+        snapshot.promscale_scripts = kept_or_read(&SCRIPTS_KEPT, (disk.epoch, files.clone()), || {
+            (scan_files(&disk.promscale.script_dir, files.iter().map(String::as_str)), true)
+        });
     }
-    if snapshot.promscale.installed.is_some() {
-        match readable(&MIGRATION_TABLE) {
+    // _ps_catalog.migration only when promscale is installed: otherwise it
+    // is not Promscale's, and not locked.
+    let (migration, upgrade_log, rehearsal_log) = if snapshot.promscale.installed.is_some() {
+        let [m, u, r] = readable([&MIGRATION_TABLE, &GUARD_UPGRADE_LOG, &GUARD_REHEARSAL_LOG]);
+        (m, u, r)
+    } else {
+        let [u, r] = readable([&GUARD_UPGRADE_LOG, &GUARD_REHEARSAL_LOG]);
+        (Readable::No, u, r)
+    };
+    {
+        match migration {
             Readable::Yes => {
                 let names: Vec<String> = json_row(&APPLIED_MIGRATIONS, &[]);
                 snapshot.applied_migrations = Some(names.into_iter().collect());
@@ -520,11 +706,11 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
             Readable::No => {}
         }
     }
-    if readable(&GUARD_UPGRADE_LOG) == Readable::Yes && readable(&GUARD_REHEARSAL_LOG) == Readable::Yes {
+    if upgrade_log == Readable::Yes && rehearsal_log == Readable::Yes {
         snapshot.lock_measurements =
             json_row::<LockMeasurementsRow>(&LOCK_MEASUREMENTS, &[]).lock_measurements.unwrap_or_default();
     }
-    if readable(&GUARD_REHEARSAL_LOG) == Readable::Yes {
+    if rehearsal_log == Readable::Yes {
         snapshot.rehearsals = json_row::<RehearsalsRow>(&REHEARSALS, &[]).rehearsals.unwrap_or_default();
     }
 }
@@ -533,39 +719,39 @@ fn read_lock_history(snapshot: &mut Snapshot, promscale_dir: &Path) {
 /// reads nothing that could run another role's code as the caller (a
 /// superuser calling the state, the exporter's pg_monitor role).
 struct ReadSpec {
-    schema: &'static str,
-    relation: &'static str,
+    schema: &'static CStr,
+    relation: &'static CStr,
     /// `pg_class.relkind`: 'r' or 'S'.
-    relkind: &'static str,
+    relkind: u8,
     /// It must be a member of this extension, when that one is installed.
-    member_of: &'static str,
-    /// The column the guard reads, and its type.
-    column: Option<(&'static str, &'static str)>,
+    member_of: &'static CStr,
+    /// The column the guard reads, its type, and the type's name.
+    column: Option<(&'static CStr, pg_sys::Oid, &'static str)>,
 }
 
 const METADATA_TABLE: ReadSpec = ReadSpec {
-    schema: "_prom_catalog",
-    relation: "metadata",
-    relkind: "r",
-    member_of: "promscale",
-    column: Some(("last_seen", "pg_catalog.timestamptz")),
+    schema: c"_prom_catalog",
+    relation: c"metadata",
+    relkind: b'r',
+    member_of: c"promscale",
+    column: Some((c"last_seen", pg_sys::TIMESTAMPTZOID, "pg_catalog.timestamptz")),
 };
 const MIGRATION_TABLE: ReadSpec = ReadSpec {
-    schema: "_ps_catalog",
-    relation: "migration",
-    relkind: "r",
-    member_of: "promscale",
-    column: Some(("name", "pg_catalog.text")),
+    schema: c"_ps_catalog",
+    relation: c"migration",
+    relkind: b'r',
+    member_of: c"promscale",
+    column: Some((c"name", pg_sys::TEXTOID, "pg_catalog.text")),
 };
 const GUARD_UPGRADE_LOG: ReadSpec = ReadSpec {
-    schema: "promscale_upgrade_guard",
-    relation: "upgrade_log",
-    relkind: "r",
-    member_of: "promscale_upgrade_guard",
+    schema: c"promscale_upgrade_guard",
+    relation: c"upgrade_log",
+    relkind: b'r',
+    member_of: c"promscale_upgrade_guard",
     column: None,
 };
-const GUARD_REHEARSAL_LOG: ReadSpec = ReadSpec { relation: "rehearsal_log", ..GUARD_UPGRADE_LOG };
-const GUARD_REFUSALS: ReadSpec = ReadSpec { relation: "refused_manual_updates", relkind: "S", ..GUARD_UPGRADE_LOG };
+const GUARD_REHEARSAL_LOG: ReadSpec = ReadSpec { relation: c"rehearsal_log", ..GUARD_UPGRADE_LOG };
+const GUARD_REFUSALS: ReadSpec = ReadSpec { relation: c"refused_manual_updates", relkind: b'S', ..GUARD_UPGRADE_LOG };
 
 #[derive(Debug, PartialEq, Eq)]
 enum Readable {
@@ -577,44 +763,95 @@ enum Readable {
     Ignored(String),
 }
 
-/// Whether `spec` may be read now (`readable_relation.sql`), and if so
-/// locks it (ACCESS SHARE) only if that is granted at once: the state reads
-/// Promscale's metadata and the guard's log and must never wait behind an
-/// upgrade holding them.
-fn readable(spec: &ReadSpec) -> Readable {
-    let args = [
-        DatumWithOid::from(spec.schema),
-        DatumWithOid::from(spec.relation),
-        DatumWithOid::from(spec.relkind),
-        DatumWithOid::from(spec.member_of),
-        DatumWithOid::from(spec.column.map(|c| c.0)),
-        DatumWithOid::from(spec.column.map(|c| c.1)),
-    ];
-    let Some(row) = json_row::<Option<ReadableRelationRow>>(&READABLE_RELATION, &args) else {
-        return Readable::No;
+/// Whether each of `specs` may be read now, and if so locks it (ACCESS
+/// SHARE) only if that is granted at once: the state reads Promscale's
+/// metadata and the guard's log and must never wait behind an upgrade
+/// holding them.
+fn readable<const N: usize>(specs: [&ReadSpec; N]) -> [Readable; N] {
+    specs.map(readable_one)
+}
+
+/// The relation `spec` names may be read when it is of relkind
+/// `spec.relkind` in exactly that schema (never found through the
+/// search_path, never a temporary one), without row-level security, a member
+/// of extension `spec.member_of` when that extension is installed, its
+/// column (if any) of the given type, and the caller may read it. A view, a
+/// foreign table or a policy would run the code of whoever made it as the
+/// caller; a column of another type could bring a cast of its owner's.
+/// Looked up in the catalog caches by name: to_regclass() would need USAGE
+/// on the schema, which pg_monitor lacks. Once per call for a handful of
+/// relations: a query here cost more than all of them (issue 19).
+fn readable_one(spec: &ReadSpec) -> Readable {
+    let ignored = |why: String| {
+        Readable::Ignored(format!(
+            "{}.{} ({why})",
+            spec.schema.to_string_lossy(),
+            spec.relation.to_string_lossy()
+        ))
     };
-    if let Some(why) = row.ignored {
-        return Readable::Ignored(format!("{}.{} ({why})", spec.schema, spec.relation));
-    }
-    let locked = |oid: u32| {
-        // SAFETY: a lock request on an existing relation that does not wait;
-        // a granted lock is released with the transaction, like any other.
-        unsafe {
-            pg_sys::ConditionalLockRelationOid(pg_sys::Oid::from(oid), pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+    // SAFETY: lookups by name and OID in the catalog caches; the pg_class
+    // tuple is read while it is pinned and released before returning.
+    unsafe {
+        let namespace = pg_sys::get_namespace_oid(spec.schema.as_ptr(), true);
+        if namespace == pg_sys::InvalidOid {
+            return Readable::No;
         }
-    };
-    if row.oid.is_some_and(locked) {
-        Readable::Yes
-    } else {
-        Readable::No
+        let relid = pg_sys::get_relname_relid(spec.relation.as_ptr(), namespace);
+        if relid == pg_sys::InvalidOid {
+            return Readable::No;
+        }
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::RELOID as i32, pg_sys::Datum::from(relid));
+        if tuple.is_null() {
+            return Readable::No;
+        }
+        let class = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple);
+        let (relkind, persistence, row_security) = (class.relkind as u8, class.relpersistence as u8, class.relrowsecurity);
+        pg_sys::ReleaseSysCache(tuple);
+        if persistence == b't' {
+            return Readable::No;
+        }
+        if relkind != spec.relkind {
+            return ignored(format!(
+                "it is not a {}",
+                if spec.relkind == b'S' { "sequence" } else { "plain table" }
+            ));
+        }
+        if row_security {
+            return ignored("it has row-level security".into());
+        }
+        let extension = pg_sys::get_extension_oid(spec.member_of.as_ptr(), true);
+        if extension != pg_sys::InvalidOid
+            && pg_sys::getExtensionOfObject(pg_sys::RelationRelationId, relid) != extension
+        {
+            return ignored(format!("it is not a member of extension {}", spec.member_of.to_string_lossy()));
+        }
+        if let Some((column, type_oid, type_name)) = spec.column {
+            let attnum = pg_sys::get_attnum(relid, column.as_ptr());
+            // get_attnum does not find a dropped column.
+            if attnum == pg_sys::InvalidAttrNumber as i16 || pg_sys::get_atttype(relid, attnum) != type_oid {
+                return ignored(format!("its column {} is not of type {type_name}", column.to_string_lossy()));
+            }
+        }
+        let user = pg_sys::GetUserId();
+        let may_read = pg_sys::pg_namespace_aclcheck(namespace, user, pg_sys::ACL_USAGE as pg_sys::AclMode)
+            == pg_sys::AclResult::ACLCHECK_OK
+            && pg_sys::pg_class_aclcheck(relid, user, pg_sys::ACL_SELECT as pg_sys::AclMode)
+                == pg_sys::AclResult::ACLCHECK_OK;
+        // A lock request that does not wait; a granted lock is released
+        // with the transaction, like any other.
+        if may_read && pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
+            Readable::Yes
+        } else {
+            Readable::No
+        }
     }
 }
 
 /// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
 /// sets on every metadata batch it ingests; None when unknown (or when the
 /// relation is not one the guard may read: then `ignored` names it).
-fn metadata_last_seen(ignored: &mut Vec<String>) -> Option<f64> {
-    match readable(&METADATA_TABLE) {
+fn metadata_last_seen(metadata: Readable, ignored: &mut Vec<String>) -> Option<f64> {
+    match metadata {
         Readable::Yes => select_one::<f64>(&METADATA_LAST_SEEN, &[]),
         Readable::Ignored(why) => {
             ignored.push(why);
@@ -636,12 +873,13 @@ pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
         newest_chunk_rows_inserted: newest_chunk_rows_inserted(&snapshot.metric_tables),
         ..Activity::default()
     };
-    activity.metadata_last_seen = metadata_last_seen(&mut activity.ignored_relations);
-    if readable(&GUARD_REFUSALS) == Readable::Yes {
+    let [metadata, refusals, upgrade_log] = readable([&METADATA_TABLE, &GUARD_REFUSALS, &GUARD_UPGRADE_LOG]);
+    activity.metadata_last_seen = metadata_last_seen(metadata, &mut activity.ignored_relations);
+    if refusals == Readable::Yes {
         activity.refused_manual_updates = select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]).unwrap_or(0);
         activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
     }
-    if readable(&GUARD_UPGRADE_LOG) == Readable::Yes {
+    if upgrade_log == Readable::Yes {
         activity.last_upgrade = json_row::<LastUpgradeRow>(&LAST_UPGRADE, &[]).last_upgrade;
     }
     activity
@@ -672,7 +910,7 @@ mod tests {
     #[pgrx::pg_test]
     fn each_query_keeps_its_own_plan() {
         assert_eq!(select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]), Some(0));
-        assert!(REFUSED_MANUAL_UPDATES.plan.with(|p| p.borrow().is_some()));
-        assert!(REFUSED_SINCE_START.plan.with(|p| p.borrow().is_none()), "another query's slot stays empty");
+        assert!(REFUSED_MANUAL_UPDATES.plan.get().is_some());
+        assert!(REFUSED_SINCE_START.plan.get().is_none(), "another query's slot stays empty");
     }
 }

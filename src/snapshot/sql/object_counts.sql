@@ -5,7 +5,9 @@
 -- as $1, so that their constraints, triggers and defaults are found by
 -- index, and the fixed schemas as $2; which schema is which is decided there,
 -- in relation_tally.rs), and the system catalogs and views the lock model
--- names as $3. Never opens a Promscale table.
+-- names as $3. Never opens a Promscale table. Kept by the backend until
+-- the extension, its members or an invalidation of these catalogs says it
+-- changed (kept.rs).
 WITH promscale_ext AS (
     SELECT e.oid, e.extnamespace FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'promscale'
 ), members AS (
@@ -117,9 +119,5 @@ SELECT pg_catalog.json_build_object(
                                                  AND d.deptype OPERATOR(pg_catalog.<>) 'p')),
         'extension_itself', (SELECT pg_catalog.count(*) FROM promscale_ext)
     ),
-    'catalog_relations', (SELECT coalesce(pg_catalog.json_object_agg(c.relname, c.relations), '{}') FROM catalogs c),
-    -- The database's insert counter: every sample a connector ingests is an
-    -- insert.
-    'database_rows_inserted', pg_catalog.pg_stat_get_db_tuples_inserted(
-        (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()))
+    'catalog_relations', (SELECT coalesce(pg_catalog.json_object_agg(c.relname, c.relations), '{}') FROM catalogs c)
 )::pg_catalog.text
