@@ -5,24 +5,11 @@ use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
 use crate::locks;
-use crate::pg_glue::{raise, report, LossyText};
-use crate::plan::{plan, Plan};
+use crate::pg_glue::{report, LossyText};
+use crate::plan::plan_or_error;
 use crate::rules::Rules;
-use crate::snapshot::{read::read, Snapshot};
+use crate::snapshot::read::read;
 use crate::views::{CheckView, LockEstimateView};
-
-/// Resolves the `target` argument or raises 22023 listing the known releases.
-pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
-    match plan(snapshot, target, rules) {
-        Ok(p) => p,
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            e.message(),
-            Some(format!("The known Promscale releases are {}.", rules.release_names().join(", "))),
-            Some("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.".into()),
-        ),
-    }
-}
 
 fn run_checks(target: Option<&str>) -> Vec<Check> {
     let rules = Rules::get();

@@ -7,6 +7,7 @@
 //! `enforce` (the event trigger, the lock check, the upgrade log) are the
 //! other places that touch PostgreSQL.
 
+pub mod catalog;
 pub mod checks;
 pub mod enforce;
 pub mod locks;
@@ -16,6 +17,7 @@ pub mod plan;
 pub mod progress;
 pub mod quote;
 mod rehearsal;
+pub mod rehearsal_history;
 pub mod rules;
 mod settings;
 pub mod snapshot;

@@ -30,10 +30,12 @@
 //! error, are not counted and set off no alert.
 
 use super::command::Command;
-use super::privileges::{postgres_would_allow, ControlFlags, Privileges};
+use super::privileges::{postgres_would_allow, Privileges};
 use crate::checks::{list_some, plural};
+use crate::plan::UpgradeKind;
 use crate::quote::for_message as escape;
 use crate::settings::{ALLOW_MANUAL_UPDATE, CONNECTOR_ROLES, FAIL_FAST};
+use crate::snapshot::extension_files::ControlFlags;
 use crate::snapshot::{ConnectorSession, LockHolder};
 
 /// How this backend holds the connector's advisory lock key.
@@ -168,27 +170,6 @@ impl AllowedBy {
             AllowedBy::ConnectorLock => "connector_lock",
             AllowedBy::Rehearsal => "rehearsal",
             AllowedBy::BreakGlass => "break_glass",
-        }
-    }
-}
-
-/// What the command does to the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum UpgradeKind {
-    /// `CREATE EXTENSION` on a database without Promscale objects.
-    Install,
-    /// `ALTER EXTENSION ... UPDATE`.
-    Update,
-    /// `CREATE EXTENSION` over a pre-0.11 connector schema.
-    Takeover,
-}
-
-impl UpgradeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpgradeKind::Install => "install",
-            UpgradeKind::Update => "update",
-            UpgradeKind::Takeover => "takeover",
         }
     }
 }

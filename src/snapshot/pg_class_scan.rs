@@ -216,7 +216,7 @@ mod tests {
             serde_json::from_str(&Spi::get_one::<String>(REFERENCE).unwrap().unwrap()).unwrap();
         let objects = scan.tally.objects();
         for (class, n) in expected.as_object().unwrap() {
-            let counted = match crate::locks::classes::ObjectClass::from_name(class) {
+            let counted = match crate::catalog::classes::ObjectClass::from_name(class) {
                 Some(c) => objects[&c],
                 None => scan.tally.outside_system_schemas(),
             };

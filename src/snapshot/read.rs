@@ -16,17 +16,17 @@ use std::thread::LocalKey;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::extension_files::{available_versions, ControlFile};
+use super::extension_files::{available_versions, ControlFile, ControlFlags};
 use super::pg_class_scan::{newest_chunk_rows_inserted, scan_relations};
 use super::script_files::{scan_files, step_files};
 use super::{
     Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
     RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
 };
-use crate::enforce::privileges::ControlFlags;
-use crate::locks::capacity::LockTableSize;
-use crate::locks::classes::ObjectClass;
-use crate::locks::estimate::{LockMeasurement, Model};
+use crate::catalog::classes::ObjectClass;
+use crate::catalog::lock_table::LockTableSize;
+use crate::catalog::measurement::LockMeasurement;
+use crate::catalog::model::Model;
 use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 
@@ -319,8 +319,8 @@ pub fn last_logged_version() -> Option<String> {
 
 /// The Promscale upgrade another backend runs now (`upgrade_progress.sql`);
 /// None when none runs.
-pub fn upgrade_progress() -> Option<crate::progress::RunningUpgrade> {
-    use crate::enforce::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
+pub fn upgrade_progress() -> Option<super::RunningUpgrade> {
+    use crate::catalog::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
     json_row(
         &UPGRADE_PROGRESS,
         &[
@@ -626,7 +626,7 @@ fn metadata_last_seen(ignored: &mut Vec<String>) -> Option<f64> {
 
 pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
     let [classid, objid, prefix] = connector_args(rules);
-    let mark = DatumWithOid::from(i32::from(crate::enforce::upgrade_mark::MARK_OBJSUBID));
+    let mark = DatumWithOid::from(i32::from(crate::catalog::upgrade_mark::MARK_OBJSUBID));
     let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &[classid, objid, prefix, mark]);
     let mut activity = Activity {
         running_upgrade: row.running_upgrade,
