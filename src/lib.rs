@@ -10,6 +10,8 @@
 pub mod catalog;
 pub mod checks;
 pub mod enforce;
+#[cfg(test)]
+mod layering;
 pub mod locks;
 mod monitoring;
 mod pg_glue;
