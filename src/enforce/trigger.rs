@@ -18,7 +18,8 @@ use pgrx::prelude::*;
 
 use super::audit::audit_line;
 use super::command::Command;
-use super::decision::{decide, Facts, LockFit, RefusalReason, Verdict, Who};
+use super::decision::fail_fast::LockFit;
+use super::decision::{decide, Facts, RefusalReason, Verdict, Who};
 use super::lock_path::lock_path_for;
 use super::pending::PendingCommand;
 use super::privileges::Privileges;
