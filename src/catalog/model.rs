@@ -18,8 +18,12 @@ pub struct PathModel {
     /// Which counted class holds the existing objects of each created kind:
     /// a script's CREATE of such a kind re-creates them, up to their number.
     pub existing: BTreeMap<String, ObjectClass>,
-    /// System catalogs and views the path opens.
+    /// System catalogs and views the path opens (with those of
+    /// `catalogs_include` once loaded).
     pub catalogs: Vec<String>,
+    /// Another path whose catalogs this one opens too, listed first.
+    #[serde(default)]
+    catalogs_include: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,7 +37,8 @@ pub struct Model {
 
 impl Model {
     pub fn from_json(json: &str) -> Result<Model, String> {
-        let model: Model = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut model: Model = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        model.include_catalogs()?;
         for (path, m) in &model.paths {
             if let Some(kind) = m.existing.keys().find(|kind| ObjectKind::from_name(kind).is_none()) {
                 return Err(format!("path {path}: unknown object kind {kind:?}"));
@@ -51,6 +56,30 @@ impl Model {
             return Err(format!("created_object_locks: no entry for {:?}", missing.name()));
         }
         Ok(model)
+    }
+
+    /// Resolves `catalogs_include`: one level, no catalog listed twice.
+    fn include_catalogs(&mut self) -> Result<(), String> {
+        let mut resolved = BTreeMap::new();
+        for (path, m) in &self.paths {
+            let Some(included) = &m.catalogs_include else { continue };
+            let base = self
+                .paths
+                .get(included)
+                .filter(|b| b.catalogs_include.is_none())
+                .ok_or_else(|| format!("path {path}: catalogs_include names no path without one: {included:?}"))?;
+            let catalogs: Vec<String> = base.catalogs.iter().chain(&m.catalogs).cloned().collect();
+            if let Some(twice) = catalogs.iter().find(|c| catalogs.iter().filter(|d| d == c).count() > 1) {
+                return Err(format!("path {path}: catalog {twice} listed twice"));
+            }
+            resolved.insert(path.clone(), catalogs);
+        }
+        for (path, catalogs) in resolved {
+            let m = self.paths.get_mut(&path).expect("resolved from paths");
+            m.catalogs = catalogs;
+            m.catalogs_include = None;
+        }
+        Ok(())
     }
 
     pub fn get() -> &'static Model {
@@ -85,6 +114,111 @@ mod tests {
             assert!(m.paths.contains_key(key), "{key}");
             assert!(!m.paths[key].catalogs.is_empty(), "{key}");
         }
+    }
+
+    /// The lists as model.json spelled them out before the takeover's
+    /// included the fresh install's.
+    #[test]
+    fn included_catalogs_resolve_to_the_lists_written_out_before() {
+        let sorted = |list: &[&str]| {
+            let mut v: Vec<String> = list.iter().map(|c| c.to_string()).collect();
+            v.sort();
+            v
+        };
+        let resolved = |path: &str| {
+            let mut v = Model::get().paths[path].catalogs.clone();
+            v.sort();
+            v
+        };
+        let takeover = [
+            "pg_am",
+            "pg_attribute",
+            "pg_auth_members",
+            "pg_authid",
+            "pg_class",
+            "pg_database",
+            "pg_db_role_setting",
+            "pg_depend",
+            "pg_description",
+            "pg_extension",
+            "pg_index",
+            "pg_inherits",
+            "pg_namespace",
+            "pg_opclass",
+            "pg_operator",
+            "pg_opfamily",
+            "pg_proc",
+            "pg_rewrite",
+            "pg_tablespace",
+            "pg_type",
+            "pg_roles",
+            "pg_settings",
+            "pg_tables",
+        ];
+        let fresh = [
+            "pg_am",
+            "pg_attribute",
+            "pg_auth_members",
+            "pg_authid",
+            "pg_class",
+            "pg_db_role_setting",
+            "pg_depend",
+            "pg_description",
+            "pg_extension",
+            "pg_index",
+            "pg_inherits",
+            "pg_namespace",
+            "pg_opclass",
+            "pg_operator",
+            "pg_opfamily",
+            "pg_proc",
+            "pg_rewrite",
+            "pg_roles",
+            "pg_settings",
+        ];
+        let update = [
+            "pg_am",
+            "pg_authid",
+            "pg_class",
+            "pg_db_role_setting",
+            "pg_depend",
+            "pg_extension",
+            "pg_index",
+            "pg_inherits",
+            "pg_namespace",
+            "pg_opclass",
+            "pg_operator",
+            "pg_opfamily",
+            "pg_proc",
+            "pg_rewrite",
+            "pg_roles",
+        ];
+        assert_eq!(resolved("takeover"), sorted(&takeover));
+        assert_eq!(resolved("fresh"), sorted(&fresh));
+        assert_eq!(resolved("update"), sorted(&update));
+    }
+
+    #[test]
+    fn a_bad_include_is_rejected() {
+        let with = |paths: &str| {
+            let kinds: Vec<String> = ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect();
+            Model::from_json(&format!(
+                r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {{{}}}}}"#,
+                kinds.join(", ")
+            ))
+        };
+        let path = |include: &str, catalogs: &str| {
+            format!(r#"{{"factors": {{}}, "existing": {{}}, "catalogs_include": {include}, "catalogs": {catalogs}}}"#)
+        };
+        let plain = r#"{"factors": {}, "existing": {}, "catalogs": ["pg_class"]}"#;
+        let e = with(&format!(r#"{{"a": {}}}"#, path(r#""b""#, "[]"))).unwrap_err();
+        assert!(e.contains("catalogs_include names no path"), "{e}");
+        let e = with(&format!(r#"{{"a": {}, "b": {plain}}}"#, path(r#""b""#, r#"["pg_class"]"#))).unwrap_err();
+        assert!(e.contains("catalog pg_class listed twice"), "{e}");
+        let chained = format!(r#"{{"a": {}, "b": {}, "c": {plain}}}"#, path(r#""b""#, "[]"), path(r#""c""#, "[]"));
+        assert!(with(&chained).unwrap_err().contains("catalogs_include names no path"));
+        let ok = with(&format!(r#"{{"a": {}, "b": {plain}}}"#, path(r#""b""#, r#"["pg_type"]"#))).unwrap();
+        assert_eq!(ok.paths["a"].catalogs, ["pg_class", "pg_type"]);
     }
 
     #[test]
