@@ -120,82 +120,25 @@ mod tests {
     /// included the fresh install's.
     #[test]
     fn included_catalogs_resolve_to_the_lists_written_out_before() {
-        let sorted = |list: &[&str]| {
-            let mut v: Vec<String> = list.iter().map(|c| c.to_string()).collect();
-            v.sort();
-            v
-        };
         let resolved = |path: &str| {
             let mut v = Model::get().paths[path].catalogs.clone();
             v.sort();
-            v
+            v.join(" ")
         };
-        let takeover = [
-            "pg_am",
-            "pg_attribute",
-            "pg_auth_members",
-            "pg_authid",
-            "pg_class",
-            "pg_database",
-            "pg_db_role_setting",
-            "pg_depend",
-            "pg_description",
-            "pg_extension",
-            "pg_index",
-            "pg_inherits",
-            "pg_namespace",
-            "pg_opclass",
-            "pg_operator",
-            "pg_opfamily",
-            "pg_proc",
-            "pg_rewrite",
-            "pg_tablespace",
-            "pg_type",
-            "pg_roles",
-            "pg_settings",
-            "pg_tables",
-        ];
-        let fresh = [
-            "pg_am",
-            "pg_attribute",
-            "pg_auth_members",
-            "pg_authid",
-            "pg_class",
-            "pg_db_role_setting",
-            "pg_depend",
-            "pg_description",
-            "pg_extension",
-            "pg_index",
-            "pg_inherits",
-            "pg_namespace",
-            "pg_opclass",
-            "pg_operator",
-            "pg_opfamily",
-            "pg_proc",
-            "pg_rewrite",
-            "pg_roles",
-            "pg_settings",
-        ];
-        let update = [
-            "pg_am",
-            "pg_authid",
-            "pg_class",
-            "pg_db_role_setting",
-            "pg_depend",
-            "pg_extension",
-            "pg_index",
-            "pg_inherits",
-            "pg_namespace",
-            "pg_opclass",
-            "pg_operator",
-            "pg_opfamily",
-            "pg_proc",
-            "pg_rewrite",
-            "pg_roles",
-        ];
-        assert_eq!(resolved("takeover"), sorted(&takeover));
-        assert_eq!(resolved("fresh"), sorted(&fresh));
-        assert_eq!(resolved("update"), sorted(&update));
+        let takeover = "pg_am pg_attribute pg_auth_members pg_authid pg_class pg_database pg_db_role_setting \
+                        pg_depend pg_description pg_extension pg_index pg_inherits pg_namespace pg_opclass \
+                        pg_operator pg_opfamily pg_proc pg_rewrite pg_roles pg_settings pg_tables pg_tablespace \
+                        pg_type";
+        let fresh = "pg_am pg_attribute pg_auth_members pg_authid pg_class pg_db_role_setting pg_depend \
+                     pg_description pg_extension pg_index pg_inherits pg_namespace pg_opclass pg_operator \
+                     pg_opfamily pg_proc pg_rewrite pg_roles pg_settings";
+        let update = "pg_am pg_authid pg_class pg_db_role_setting pg_depend pg_extension pg_index pg_inherits \
+                      pg_namespace pg_opclass pg_operator pg_opfamily pg_proc pg_rewrite pg_roles";
+        for (path, before) in [("takeover", takeover), ("fresh", fresh), ("update", update)] {
+            let mut before: Vec<&str> = before.split_whitespace().collect();
+            before.sort();
+            assert_eq!(resolved(path), before.join(" "), "{path}");
+        }
     }
 
     #[test]
