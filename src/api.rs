@@ -5,25 +5,13 @@ use pgrx::prelude::*;
 
 use crate::checks::{self, Check, Status};
 use crate::locks;
-use crate::pg_glue::{raise, report, LossyText};
-use crate::plan::{plan, Plan};
+use crate::pg_glue::{report, LossyText};
+use crate::plan::plan_or_error;
+use crate::plan::Plan;
 use crate::rules::Rules;
 use crate::snapshot::read::{read, read_hazards};
 use crate::snapshot::Snapshot;
 use crate::views::{CheckView, LockEstimateView};
-
-/// Resolves the `target` argument or raises 22023 listing the known releases.
-pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
-    match plan(snapshot, target, rules) {
-        Ok(p) => p,
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            e.message(),
-            Some(format!("The known Promscale releases are {}.", rules.release_names().join(", "))),
-            Some("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.".into()),
-        ),
-    }
-}
 
 /// The snapshot and the plan the checks run on: the hazards' facts are read
 /// only when the plan crosses a release that has them.

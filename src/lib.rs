@@ -1,14 +1,19 @@
 //! promscale_upgrade_guard: makes Promscale upgrades safe.
 //!
-//! Layout (see README.md): `version`, `rules` and `plan` say what an upgrade
-//! is; `snapshot` gathers the facts from the catalog; `checks` decides; `api`
-//! is the thin SQL surface; `enforce` refuses manual updates of the promscale
-//! extension. Only `snapshot::read` reads the catalog; `api` and the glue in
-//! `enforce` (the event trigger, the lock check, the upgrade log) are the
-//! other places that touch PostgreSQL.
+//! Layout (see README.md), in layers whose imports run one way, down
+//! (`layering.rs` is the table and its test): knowledge and plain data
+//! (`version`, `quote`, `rules`, `settings`, `pg_glue`, `catalog`); the facts
+//! (`snapshot`, the only catalog reads); the upgrade asked about (`plan`);
+//! the lock arithmetic (`locks`, `rehearsal_history`); the checks; what
+//! people read (`state`, `progress`, `views`); and the SQL surface (`api`,
+//! `monitoring`, `rehearsal`) with `enforce`, which refuses manual updates
+//! of the promscale extension.
 
+pub mod catalog;
 pub mod checks;
 pub mod enforce;
+#[cfg(test)]
+mod layering;
 pub mod locks;
 mod monitoring;
 mod pg_glue;
@@ -16,6 +21,7 @@ pub mod plan;
 pub mod progress;
 pub mod quote;
 mod rehearsal;
+pub mod rehearsal_history;
 pub mod rules;
 mod settings;
 pub mod snapshot;

@@ -28,7 +28,7 @@ struct Gathered<'r> {
     activity: Activity,
     state: State,
     /// The running upgrade's progress, while one runs.
-    progress: Option<(crate::progress::RunningUpgrade, crate::progress::Progress)>,
+    progress: Option<(crate::snapshot::RunningUpgrade, crate::progress::Progress)>,
 }
 
 fn now_epoch() -> f64 {
@@ -72,7 +72,7 @@ thread_local! {
 }
 
 /// The running upgrade's row and its progress, against the lock table's size.
-fn read_progress() -> Option<(crate::progress::RunningUpgrade, crate::progress::Progress)> {
+fn read_progress() -> Option<(crate::snapshot::RunningUpgrade, crate::progress::Progress)> {
     let u = crate::snapshot::read::upgrade_progress()?;
     let u = HIGH_WATER.with(|h| h.borrow_mut().observe(u));
     let capacity = crate::snapshot::read::lock_table_size(u.max_prepared_transactions).nominal_entries();

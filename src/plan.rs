@@ -2,6 +2,9 @@
 //! version the connector would install, where the database stands now and
 //! which releases the path crosses.
 
+use pgrx::prelude::PgSqlErrorCode;
+
+use crate::pg_glue::raise;
 use crate::rules::{Release, Rules};
 use crate::snapshot::Snapshot;
 use crate::version::ExtVersion;
@@ -33,6 +36,28 @@ pub enum PathKind {
     Downgrade,
     /// No suitable target version is available.
     NoTarget,
+}
+
+/// What an extension command does to the database (the enforcement
+/// rule finds it; the lock path and the upgrade log follow it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UpgradeKind {
+    /// `CREATE EXTENSION` on a database without Promscale objects.
+    Install,
+    /// `ALTER EXTENSION ... UPDATE`.
+    Update,
+    /// `CREATE EXTENSION` over a pre-0.11 connector schema.
+    Takeover,
+}
+
+impl UpgradeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpgradeKind::Install => "install",
+            UpgradeKind::Update => "update",
+            UpgradeKind::Takeover => "takeover",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +156,19 @@ pub fn plan<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> 
         (Installed::Extension(_), Some(_)) => PathKind::Downgrade,
     };
     Ok(Plan { target_release, target_given: target.is_some(), target_extension, installed, crossed, kind })
+}
+
+/// Resolves the `target` argument or raises 22023 listing the known releases.
+pub(crate) fn plan_or_error<'r>(snapshot: &Snapshot, target: Option<&str>, rules: &'r Rules) -> Plan<'r> {
+    match plan(snapshot, target, rules) {
+        Ok(p) => p,
+        Err(e) => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            e.message(),
+            Some(format!("The known Promscale releases are {}.", rules.release_names().join(", "))),
+            Some("Pass one of the known releases, for example '0.17.0', or NULL for the release implied by the newest promscale extension version made available.".into()),
+        ),
+    }
 }
 
 impl Plan<'_> {

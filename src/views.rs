@@ -7,8 +7,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::catalog::model::Model;
 use crate::checks::Check;
-use crate::locks::estimate::Model;
 use crate::locks::LockAssessment;
 use crate::plan::Plan;
 use crate::snapshot::Activity;
@@ -84,10 +84,10 @@ impl LockEstimateView {
             published_formula_max_locks_per_transaction: a.published_max_locks as i32,
             published_formula_locks: a.published_locks,
             streaming_standbys: snapshot.streaming_standbys as i32,
-            expected_duration: crate::rehearsal::history::expected_seconds_for(
+            expected_duration: crate::rehearsal_history::expected_seconds_for(
                 &snapshot.rehearsals,
                 &a.estimate.path,
-                crate::rehearsal::history::CatalogSize::now(snapshot),
+                crate::rehearsal_history::CatalogSize::now(snapshot),
             ),
         }
     }

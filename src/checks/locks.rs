@@ -72,10 +72,10 @@ pub fn standby_lock_capacity(s: &Snapshot, a: &LockAssessment) -> Check {
 
 #[cfg(test)]
 mod tests {
+    use crate::catalog::classes::ObjectClass;
+    use crate::catalog::lock_table::LockTableSize;
     use crate::checks::testing::run_named;
     use crate::checks::Status;
-    use crate::locks::capacity::LockTableSize;
-    use crate::locks::classes::ObjectClass;
     use crate::plan::tests::snapshot_with;
     use crate::snapshot::{Snapshot, UpdatePath};
 

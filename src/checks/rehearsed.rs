@@ -7,7 +7,7 @@ use super::{Check, CheckName};
 use crate::locks::estimate::LockPath;
 use crate::plan::Plan;
 use crate::quote::{duration_text, quote_literal};
-use crate::rehearsal::history::{self, CatalogSize};
+use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::snapshot::{Rehearsal, Snapshot};
 
 const NAME: CheckName = CheckName::Rehearsed;

@@ -43,7 +43,8 @@ pub fn audit_line(command: &Command, verdict: &Verdict, who: &Who) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enforce::decision::{decide, ConnectorLock, Facts};
+    use crate::enforce::decision::connector_lock::ConnectorLock;
+    use crate::enforce::decision::{decide, Facts};
 
     const KEY: i64 = 5585198506344173278;
 

@@ -38,3 +38,28 @@ impl Command {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(to: Option<&str>) -> Command {
+        Command::Update { to: to.map(str::to_string) }
+    }
+
+    #[test]
+    fn statements_render_canonically() {
+        assert_eq!(update(Some("0.8.0")).statement(), "ALTER EXTENSION promscale UPDATE TO '0.8.0'");
+        assert_eq!(
+            Command::Create {
+                version: Some("0.0.0".into()),
+                schema: Some("public".into()),
+                if_not_exists: true,
+                cascade: true
+            }
+            .statement(),
+            "CREATE EXTENSION IF NOT EXISTS promscale SCHEMA public VERSION '0.0.0' CASCADE"
+        );
+        assert_eq!(update(Some("it's")).statement(), "ALTER EXTENSION promscale UPDATE TO 'it''s'");
+    }
+}

@@ -3,7 +3,10 @@
 //!
 //! - `command`: the promscale command a statement is, as plain data.
 //! - `parse_tree`: reads that command off the event trigger's parse tree.
-//! - `decision`: the rule and the messages, pure (unit-tested).
+//! - `decision`: the rule and the messages, pure (unit-tested), one module
+//!   per decision: the upgrade kind, who may update, the connector lock,
+//!   fail-fast.
+//! - `lock_path`: which lock path a command takes, for its estimate.
 //! - `privileges`: would PostgreSQL itself let this role run the command?
 //! - `audit`: the server-log line for each command decided on.
 //! - `pending`: the transaction's allowed commands waiting for the upgrade
@@ -22,6 +25,7 @@
 pub mod audit;
 pub mod command;
 pub mod decision;
+mod lock_path;
 mod parse_tree;
 pub mod pending;
 pub mod privileges;

@@ -8,7 +8,8 @@
 //! transaction held at the end. Commands of a rolled-back subtransaction
 //! are forgotten with it.
 
-use super::decision::{Allowed, AllowedBy, UpgradeKind, Who};
+use super::decision::{Allowed, AllowedBy, Who};
+use crate::plan::UpgradeKind;
 
 /// PostgreSQL's `SubTransactionId`.
 pub type SubXactId = u32;

@@ -14,6 +14,7 @@
 //! database (`extension_is_trusted`).
 
 use super::command::Command;
+use crate::snapshot::extension_files::ControlFlags;
 
 /// The current role's standing, read in the catalog by the trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,21 +29,6 @@ pub struct Privileges {
 
 impl Privileges {
     pub const SUPERUSER: Privileges = Privileges { superuser: true, owns_promscale: true, create_on_database: true };
-}
-
-/// The control file's `superuser` and `trusted` (the target version's
-/// secondary control file overrides the primary one, as in PostgreSQL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ControlFlags {
-    pub superuser: bool,
-    pub trusted: bool,
-}
-
-impl Default for ControlFlags {
-    /// PostgreSQL's defaults: `superuser = true`, `trusted = false`.
-    fn default() -> ControlFlags {
-        ControlFlags { superuser: true, trusted: false }
-    }
 }
 
 /// Whether PostgreSQL's own checks would let `command` run its scripts.

@@ -25,7 +25,7 @@
 
 use pgrx::pg_sys;
 
-use super::decision::ConnectorLock;
+use super::decision::connector_lock::ConnectorLock;
 
 /// The advisory lock tag of a bigint key, as `pg_advisory_lock(bigint)`
 /// builds it (SET_LOCKTAG_INT64): this database, high and low 32 bits,
@@ -116,7 +116,7 @@ mod tests {
     use pgrx::prelude::*;
 
     use super::connector_lock;
-    use crate::enforce::decision::ConnectorLock;
+    use crate::enforce::decision::connector_lock::ConnectorLock;
 
     const KEY: i64 = 5585198506344173278;
 

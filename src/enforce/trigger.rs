@@ -18,13 +18,15 @@ use pgrx::prelude::*;
 
 use super::audit::audit_line;
 use super::command::Command;
-use super::decision::{decide, Facts, LockFit, RefusalReason, UpgradeKind, Verdict, Who};
+use super::decision::fail_fast::LockFit;
+use super::decision::{decide, Facts, RefusalReason, Verdict, Who};
+use super::lock_path::lock_path_for;
 use super::pending::PendingCommand;
 use super::privileges::Privileges;
 use super::{parse_tree, session_lock, upgrade_log, upgrade_mark};
 use crate::locks::capacity::Capacity;
-use crate::locks::estimate::LockPath;
 use crate::pg_glue::{c_string, raise, report, with_pinned_search_path, without_keeping_locks};
+use crate::plan::UpgradeKind;
 use crate::rules::Rules;
 use crate::snapshot::{read, PromscaleCommandFacts};
 use crate::{rehearsal, settings};
@@ -62,13 +64,13 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
 fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFacts) -> Option<(LockFit, Option<f64>)> {
     let rules = Rules::get();
     let snapshot = read::read_for_estimate(rules);
-    let path = LockPath::for_command(command, kind, ext.installed.as_deref(), ext.default_version.as_deref(), || {
+    let path = lock_path_for(command, kind, ext.installed.as_deref(), ext.default_version.as_deref(), || {
         crate::plan::plan(&snapshot, None, rules).ok().and_then(|p| p.target_extension)
     })?;
     let estimate = crate::locks::estimate_path(&snapshot, &path);
     let capacity = Capacity::of(&snapshot);
-    let now = rehearsal::history::CatalogSize::now(&snapshot);
-    let expected_seconds = rehearsal::history::expected_seconds_for(&snapshot.rehearsals, &path, now);
+    let now = crate::rehearsal_history::CatalogSize::now(&snapshot);
+    let expected_seconds = crate::rehearsal_history::expected_seconds_for(&snapshot.rehearsals, &path, now);
     let fit = LockFit {
         locks_needed: estimate.locks_needed,
         locks_counted: estimate.counted,

@@ -20,17 +20,11 @@
 //! is the number of entries estimated (`classid` pg_extension, as above),
 //! and, when a rehearsal of the same path says how long it takes, a third,
 //! sub-id `EXPECTED_OBJSUBID`, whose `objid` is that duration in
-//! milliseconds (scaled to this catalog: `rehearsal::history`).
+//! milliseconds (scaled to this catalog: `rehearsal_history`).
 
 use pgrx::pg_sys;
 
-/// The `objsubid` of the mark ("UG"): PostgreSQL locks extensions only
-/// with sub-id 0.
-pub const MARK_OBJSUBID: u16 = 0x5547;
-/// The `objsubid` of the published estimate ("UH").
-pub const ESTIMATE_OBJSUBID: u16 = 0x5548;
-/// The `objsubid` of the published expected duration ("UI").
-pub const EXPECTED_OBJSUBID: u16 = 0x5549;
+use crate::catalog::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
 
 /// Marks the current transaction as a Promscale upgrade, with its lock
 /// estimate when one was made and the duration a rehearsal expects (a

@@ -14,81 +14,14 @@
 //! one entry per distinct object, so the sum is the requirement.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use serde::Deserialize;
-
-use crate::enforce::command::Command;
-use crate::enforce::decision::UpgradeKind;
-
-use super::classes::ObjectClass;
-use super::script_scan::{Creations, ObjectKind, ScriptScan};
+use crate::catalog::classes::ObjectClass;
+use crate::catalog::measurement::LockMeasurement;
+use crate::catalog::model::{Model, PathModel};
+use crate::catalog::script_scan::{Creations, ObjectKind, ScriptScan};
 use crate::plan::{Installed, PathKind, Plan};
 use crate::version::ExtVersion;
-
-const MODEL_JSON: &str = include_str!("model.json");
-
-#[derive(Debug, Deserialize)]
-pub struct PathModel {
-    pub factors: BTreeMap<ObjectClass, i64>,
-    /// Which counted class holds the existing objects of each created kind:
-    /// a script's CREATE of such a kind re-creates them, up to their number.
-    pub existing: BTreeMap<String, ObjectClass>,
-    /// System catalogs and views the path opens.
-    pub catalogs: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Model {
-    pub slack_percent: i64,
-    pub paths: BTreeMap<String, PathModel>,
-    /// Entries per created object, by `ObjectKind::name()`; keys starting with
-    /// `_` are comments.
-    created_object_locks: BTreeMap<String, serde_json::Value>,
-}
-
-impl Model {
-    pub fn from_json(json: &str) -> Result<Model, String> {
-        let model: Model = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        for (path, m) in &model.paths {
-            if let Some(kind) = m.existing.keys().find(|kind| ObjectKind::from_name(kind).is_none()) {
-                return Err(format!("path {path}: unknown object kind {kind:?}"));
-            }
-        }
-        for (kind, value) in &model.created_object_locks {
-            if kind.starts_with('_') {
-                continue;
-            }
-            if ObjectKind::from_name(kind).is_none() || value.as_i64().is_none_or(|n| n < 0) {
-                return Err(format!("created_object_locks: bad entry {kind:?}: {value}"));
-            }
-        }
-        if let Some(missing) = ObjectKind::ALL.iter().find(|k| model.created_locks(**k).is_none()) {
-            return Err(format!("created_object_locks: no entry for {:?}", missing.name()));
-        }
-        Ok(model)
-    }
-
-    pub fn get() -> &'static Model {
-        static MODEL: OnceLock<Model> = OnceLock::new();
-        MODEL.get_or_init(|| Model::from_json(MODEL_JSON).expect("embedded model.json is valid"))
-    }
-
-    /// Every system catalog or view some path opens (the catalog read
-    /// counts their relations once for all paths).
-    pub fn catalog_names(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.paths.values().flat_map(|p| &p.catalogs).collect();
-        names.into_iter().cloned().collect()
-    }
-
-    fn created_locks(&self, kind: ObjectKind) -> Option<i64> {
-        self.created_object_locks.get(kind.name()).and_then(serde_json::Value::as_i64)
-    }
-
-    pub fn slack(&self, locks: i64) -> i64 {
-        (locks * self.slack_percent.max(0) + 99) / 100
-    }
-}
 
 /// Which statements the connector will run, as far as locks go.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,40 +47,6 @@ impl LockPath {
             (_, Installed::Legacy { .. }) => LockPath::Takeover { target },
             (_, Installed::Extension(from)) if target.as_ref().is_some_and(|t| t <= from) => LockPath::Nothing,
             (_, Installed::Extension(from)) => LockPath::Update { from: from.clone(), target },
-        }
-    }
-
-    /// The path an extension command about to run takes (the event
-    /// trigger's estimate; `kind` is what the rule found it does). A
-    /// takeover is estimated as a whole at its first command (CREATE
-    /// 0.0.0): the update scripts from 0.0.0 do most of its work, whether
-    /// they run in the same transaction (0.15+) or the next one (0.11-0.14),
-    /// so an update from 0.0.0 is a takeover too. A CREATE of 0.0.0 names no
-    /// target: `planned_target` gives the one the readiness plan would pick.
-    /// None when there is nothing to estimate.
-    pub fn for_command(
-        command: &Command,
-        kind: UpgradeKind,
-        installed: Option<&str>,
-        default_version: Option<&str>,
-        planned_target: impl FnOnce() -> Option<ExtVersion>,
-    ) -> Option<LockPath> {
-        match command {
-            Command::Create { version, .. } => {
-                let asked = version.as_deref().or(default_version);
-                if kind == UpgradeKind::Install {
-                    return Some(LockPath::Fresh { target: asked.and_then(ExtVersion::parse) });
-                }
-                let target = asked.filter(|v| *v != "0.0.0").and_then(ExtVersion::parse).or_else(planned_target);
-                Some(LockPath::Takeover { target })
-            }
-            Command::Update { to } => {
-                let target = to.as_deref().or(default_version).and_then(ExtVersion::parse);
-                match installed? {
-                    "0.0.0" => Some(LockPath::Takeover { target }),
-                    from => Some(LockPath::Update { from: ExtVersion::parse(from)?, target }),
-                }
-            }
         }
     }
 
@@ -206,23 +105,6 @@ pub struct PathScripts {
     pub applied_migrations: BTreeSet<String>,
     /// The script files, for the breakdown.
     pub files: Vec<String>,
-}
-
-/// What a rehearsal or a logged upgrade measured.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct LockMeasurement {
-    /// `rehearsal` or `upgrade`.
-    pub source: String,
-    /// `takeover`, `update` or `fresh` (the upgrade log's `install`).
-    pub path: String,
-    pub from_version: Option<String>,
-    pub to_version: Option<String>,
-    pub measured_at: String,
-    pub locks_held: i64,
-    /// What the guard estimated beforehand.
-    pub locks_estimated: Option<i64>,
-    /// The COUNTED part of that estimate: the catalog counts of then.
-    pub locks_counted: Option<i64>,
 }
 
 /// Locks attributed to one part of the estimate.
@@ -447,69 +329,7 @@ pub fn calibration(
 mod tests {
     use super::*;
 
-    mod path_for_command {
-        use super::*;
-
-        fn v(text: &str) -> Option<ExtVersion> {
-            ExtVersion::parse(text)
-        }
-
-        fn create(version: Option<&str>) -> Command {
-            Command::Create { version: version.map(str::to_string), schema: None, if_not_exists: false, cascade: false }
-        }
-
-        fn update(to: Option<&str>) -> Command {
-            Command::Update { to: to.map(str::to_string) }
-        }
-
-        #[test]
-        fn a_fresh_install_targets_the_asked_or_default_version() {
-            let path = LockPath::for_command(&create(None), UpgradeKind::Install, None, Some("0.8.0"), || None);
-            assert_eq!(path, Some(LockPath::Fresh { target: v("0.8.0") }));
-            let path =
-                LockPath::for_command(&create(Some("0.7.0")), UpgradeKind::Install, None, Some("0.8.0"), || None);
-            assert_eq!(path, Some(LockPath::Fresh { target: v("0.7.0") }));
-        }
-
-        #[test]
-        fn a_takeover_of_0_0_0_targets_what_the_plan_picks() {
-            let path =
-                LockPath::for_command(&create(Some("0.0.0")), UpgradeKind::Takeover, None, Some("0.8.0"), || {
-                    v("0.7.0")
-                });
-            assert_eq!(path, Some(LockPath::Takeover { target: v("0.7.0") }));
-            let path = LockPath::for_command(&create(None), UpgradeKind::Takeover, None, Some("0.8.0"), || v("0.7.0"));
-            assert_eq!(path, Some(LockPath::Takeover { target: v("0.8.0") }), "the default version is asked for");
-        }
-
-        #[test]
-        fn an_update_from_0_0_0_is_the_rest_of_a_takeover() {
-            let path = LockPath::for_command(&update(None), UpgradeKind::Update, Some("0.0.0"), Some("0.8.0"), || None);
-            assert_eq!(path, Some(LockPath::Takeover { target: v("0.8.0") }));
-        }
-
-        #[test]
-        fn an_update_runs_from_the_installed_version() {
-            let path = LockPath::for_command(
-                &update(Some("0.8.0")),
-                UpgradeKind::Update,
-                Some("0.7.0"),
-                Some("0.7.0"),
-                || None,
-            );
-            assert_eq!(path, Some(LockPath::Update { from: v("0.7.0").unwrap(), target: v("0.8.0") }));
-        }
-
-        #[test]
-        fn nothing_to_estimate_without_an_installed_version() {
-            assert_eq!(LockPath::for_command(&update(None), UpgradeKind::Update, None, Some("0.8.0"), || None), None);
-            assert_eq!(
-                LockPath::for_command(&update(None), UpgradeKind::Update, Some("not a version"), None, || None),
-                None
-            );
-        }
-    }
-    use crate::locks::script_scan::scan_script;
+    use crate::catalog::script_scan::scan_script;
     use crate::plan::{plan, tests::snapshot_with};
     use crate::rules::Rules;
 
@@ -535,48 +355,6 @@ mod tests {
     ) -> LockEstimate {
         let cat = no_catalogs();
         estimate(CatalogCounts { objects, catalog_relations: &cat }, scripts, m, path, Model::get())
-    }
-
-    #[test]
-    fn embedded_model_is_valid_and_covers_every_path() {
-        let m = Model::get();
-        for key in ["takeover", "update", "fresh"] {
-            assert!(m.paths.contains_key(key), "{key}");
-            assert!(!m.paths[key].catalogs.is_empty(), "{key}");
-        }
-    }
-
-    #[test]
-    fn every_class_is_counted_by_the_relation_pass_or_the_catalog_query() {
-        let sql = include_str!("../snapshot/sql/object_counts.sql");
-        let from_pass = crate::snapshot::relation_tally::RelationTally::default().objects();
-        for class in ObjectClass::ALL {
-            assert!(
-                from_pass.contains_key(&class) || sql.contains(&format!("'{}'", class.name())),
-                "neither the relation pass nor object_counts.sql counts {class}"
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_classes_and_kinds_in_the_model_are_rejected() {
-        let base = |paths: &str, created: &str| {
-            format!(r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {created}}}"#)
-        };
-        let all_kinds = format!(
-            "{{{}}}",
-            ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect::<Vec<_>>().join(", ")
-        );
-        let bad = base(r#"{"update": {"factors": {"tables": 1}, "existing": {}, "catalogs": []}}"#, &all_kinds);
-        let e = Model::from_json(&bad).unwrap_err();
-        assert!(e.contains("unknown variant `tables`"), "{e}");
-        let bad =
-            base(r#"{"update": {"factors": {}, "existing": {"gadget": "routines"}, "catalogs": []}}"#, &all_kinds);
-        assert!(Model::from_json(&bad).unwrap_err().contains("unknown object kind \"gadget\""));
-        let bad = base(r#"{}"#, r#"{"routine": 1}"#);
-        assert!(Model::from_json(&bad).unwrap_err().contains("no entry for"));
-        let good = base(r#"{}"#, &all_kinds);
-        assert!(Model::from_json(&good).is_ok());
     }
 
     #[test]

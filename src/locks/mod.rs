@@ -1,19 +1,19 @@
 //! The upgrade's lock requirement: how many lock-table entries it needs
-//! (`estimate`, with what PostgreSQL locks in `model.json`, and what the
-//! scripts create from `script_scan`) and whether the server's lock table
+//! (`estimate`, with what PostgreSQL locks in `catalog::model`, and what the
+//! scripts create from `catalog::script_scan`) and whether the server's lock table
 //! holds them (`capacity`).
 
 pub mod capacity;
-pub mod classes;
 pub mod estimate;
-pub mod script_scan;
 
 use capacity::{published_formula, published_formula_locks, Capacity, Fit};
-use estimate::{estimate, CatalogCounts, LockEstimate, LockPath, Model, PathScripts};
+use estimate::{estimate, CatalogCounts, LockEstimate, LockPath, PathScripts};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::catalog::model::Model;
+use crate::catalog::script_scan::ScriptScan;
 use crate::plan::Plan;
 use crate::snapshot::Snapshot;
 
@@ -76,7 +76,7 @@ pub fn path_scripts(snapshot: &Snapshot, path: &LockPath) -> PathScripts {
             (steps(&from.text), applied)
         }
     };
-    let found: Vec<(String, &Arc<script_scan::ScriptScan>)> = files.iter().filter_map(|f| scan(f)).collect();
+    let found: Vec<(String, &Arc<ScriptScan>)> = files.iter().filter_map(|f| scan(f)).collect();
     PathScripts {
         files: found.iter().map(|(f, _)| f.clone()).collect(),
         scans: found.into_iter().map(|(_, s)| Arc::clone(s)).collect(),

@@ -8,11 +8,11 @@
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 
-use super::history::{self, CatalogSize};
 use super::record::Record;
-use crate::api::plan_or_error;
 use crate::locks::estimate::LockPath;
 use crate::pg_glue::{raise, report, LossyText};
+use crate::plan::plan_or_error;
+use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::rules::Rules;
 use crate::snapshot::read::read;
 use crate::snapshot::Snapshot;

@@ -11,7 +11,6 @@
 //!   block is a subtransaction), which also writes `rehearsal_log`.
 
 mod carry;
-pub mod history;
 pub mod record;
 
 use std::cell::Cell;
@@ -145,7 +144,7 @@ fn _promscale_upgrade_rehearsal_plan(
             "Rehearse on the primary of a restored copy or a staging server.",
         );
     }
-    let plan = crate::api::plan_or_error(&snapshot, target.as_ref().map(LossyText::as_str), rules);
+    let plan = crate::plan::plan_or_error(&snapshot, target.as_ref().map(LossyText::as_str), rules);
     let connectors = checks::run(&snapshot, &plan, rules).into_iter().find(|c| c.name == CheckName::ConnectorsStopped);
     if let Some(c) = connectors.filter(|c| c.status == Status::Fail) {
         refuse(
@@ -190,7 +189,7 @@ fn _promscale_upgrade_rehearsal_plan(
         // real migration replaces PostgreSQL's message, which named them.
         snapshot.prom_info_metric_dependents.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect(),
         // The catalog the rehearsal runs on: what its duration is scaled by
-        // and a copy's is compared with (history.rs).
+        // and a copy's is compared with (rehearsal_history.rs).
         snapshot.relations_outside_system_schemas,
         snapshot.metrics(),
         env!("CARGO_PKG_VERSION").to_string(),

@@ -26,6 +26,21 @@ pub struct ControlFile {
     pub trusted: Option<bool>,
 }
 
+/// The control file's `superuser` and `trusted` (the target version's
+/// secondary control file overrides the primary one, as in PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlFlags {
+    pub superuser: bool,
+    pub trusted: bool,
+}
+
+impl Default for ControlFlags {
+    /// PostgreSQL's defaults: `superuser = true`, `trusted = false`.
+    fn default() -> ControlFlags {
+        ControlFlags { superuser: true, trusted: false }
+    }
+}
+
 impl ControlFile {
     /// Parses `key = 'value'` lines as PostgreSQL's configuration parser
     /// does for control files (`#` comments, quoted or bare values, `''`

@@ -116,7 +116,11 @@ pub fn register_invalidation_callbacks() {
     // invalidation callback may safely do.
     unsafe {
         for cache in [PROCOID, TYPEOID, OPEROID, CONSTROID, NAMESPACEOID] {
-            pg_sys::CacheRegisterSyscacheCallback(cache as std::ffi::c_int, Some(syscache_changed), pg_sys::Datum::from(0));
+            pg_sys::CacheRegisterSyscacheCallback(
+                cache as std::ffi::c_int,
+                Some(syscache_changed),
+                pg_sys::Datum::from(0),
+            );
         }
         pg_sys::CacheRegisterRelcacheCallback(Some(relcache_changed), pg_sys::Datum::from(0));
     }

@@ -16,10 +16,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::locks::capacity::LockTableSize;
-use crate::locks::classes::ObjectClass;
-use crate::locks::estimate::LockMeasurement;
-use crate::locks::script_scan::ScriptScan;
+use crate::catalog::classes::ObjectClass;
+use crate::catalog::lock_table::LockTableSize;
+use crate::catalog::measurement::LockMeasurement;
+use crate::catalog::script_scan::ScriptScan;
 
 /// What PostgreSQL knows about one extension in this database.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -295,4 +295,43 @@ pub struct RunningUpgradeRow {
     pub pid: i32,
     pub seconds: Option<f64>,
     pub wait_event: Option<String>,
+}
+
+/// What the catalog and the lock views show of the running upgrade.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct RunningUpgrade {
+    pub pid: i32,
+    pub role_name: Option<String>,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    /// Its current statement, cut to 200 characters (NULL without the
+    /// privilege to see other roles' queries).
+    pub command: Option<String>,
+    /// When its transaction started (epoch seconds).
+    pub started_at: Option<f64>,
+    pub elapsed_seconds: f64,
+    /// Since its current statement started (how long it has waited, when
+    /// it waits).
+    pub statement_seconds: f64,
+    /// Distinct lock entries the backend holds now.
+    pub locks_held: i64,
+    /// Those of them in the shared lock table (not fast-path).
+    pub locks_held_shared: i64,
+    /// The estimate the trigger published (None when none was made:
+    /// fail_fast off).
+    pub locks_estimated: Option<i64>,
+    /// How long a rehearsal of the same path says the upgrade takes here
+    /// (published by the trigger beside the estimate); None without one.
+    #[serde(default)]
+    pub expected_seconds: Option<f64>,
+    /// The lock it waits for: type, mode and object.
+    pub waiting_on: Option<String>,
+    pub blocked_by: Vec<i32>,
+    /// The sessions it waits for (pid, role, application_name, state,
+    /// transaction age, the lock each holds, its query cut short).
+    pub blockers: serde_json::Value,
+    /// Entries of the shared lock table in use now, by every session.
+    pub lock_table_used: i64,
+    /// A term of the lock table's size not in the server's exported globals.
+    pub max_prepared_transactions: i64,
 }

@@ -201,10 +201,9 @@ pub fn dependents_signature(extension: pg_sys::Oid) -> (i64, u64) {
     const BT_EQUAL: u16 = 3;
     // SAFETY: zeroed ScanKeyData are plain data that ScanKeyInit fills.
     let mut keys: [pg_sys::ScanKeyData; 2] = unsafe { std::mem::zeroed() };
-    for (key, (attno, value)) in keys.iter_mut().zip([
-        (ANUM_REFCLASSID, pg_sys::ExtensionRelationId),
-        (ANUM_REFOBJID, extension),
-    ]) {
+    for (key, (attno, value)) in
+        keys.iter_mut().zip([(ANUM_REFCLASSID, pg_sys::ExtensionRelationId), (ANUM_REFOBJID, extension)])
+    {
         // SAFETY: initializes an equality key on an oid column.
         unsafe {
             pg_sys::ScanKeyInit(key, attno, BT_EQUAL, pg_sys::Oid::from(pg_sys::F_OIDEQ), pg_sys::Datum::from(value))
@@ -214,22 +213,17 @@ pub fn dependents_signature(extension: pg_sys::Oid) -> (i64, u64) {
     // SAFETY: FormDataPgDepend is pg_depend's row; DependReferenceIndexId
     // is its index on (refclassid, refobjid, refobjsubid).
     unsafe {
-        for_each_row_where::<FormDataPgDepend>(
-            DEPEND_RELATION,
-            "pg_depend",
-            DEPEND_REFERENCE_INDEX,
-            &mut keys,
-            |d| {
-                count += 1;
-                let mut h = OidHasher::default();
-                h.write_u32(d.classid.to_u32());
-                let entry = h.finish() ^ u64::from(d.objid.to_u32()).wrapping_mul(0xff51_afd7_ed55_8ccd)
-                    ^ (i64::from(d.objsubid) as u64).rotate_left(17)
-                    ^ (u64::from(d.deptype as u8) << 56);
-                // A sum: the order of the index entries does not matter.
-                hash = hash.wrapping_add(entry.wrapping_mul(0xc4ce_b9fe_1a85_ec53) ^ (entry >> 29));
-            },
-        );
+        for_each_row_where::<FormDataPgDepend>(DEPEND_RELATION, "pg_depend", DEPEND_REFERENCE_INDEX, &mut keys, |d| {
+            count += 1;
+            let mut h = OidHasher::default();
+            h.write_u32(d.classid.to_u32());
+            let entry = h.finish()
+                ^ u64::from(d.objid.to_u32()).wrapping_mul(0xff51_afd7_ed55_8ccd)
+                ^ (i64::from(d.objsubid) as u64).rotate_left(17)
+                ^ (u64::from(d.deptype as u8) << 56);
+            // A sum: the order of the index entries does not matter.
+            hash = hash.wrapping_add(entry.wrapping_mul(0xc4ce_b9fe_1a85_ec53) ^ (entry >> 29));
+        });
     }
     (count, hash)
 }
@@ -300,7 +294,7 @@ mod tests {
             serde_json::from_str(&Spi::get_one::<String>(REFERENCE).unwrap().unwrap()).unwrap();
         let objects = scan.tally.objects();
         for (class, n) in expected.as_object().unwrap() {
-            let counted = match crate::locks::classes::ObjectClass::from_name(class) {
+            let counted = match crate::catalog::classes::ObjectClass::from_name(class) {
                 Some(c) => objects[&c],
                 None => scan.tally.outside_system_schemas(),
             };

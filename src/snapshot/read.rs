@@ -9,17 +9,17 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::SpiResult;
 use std::cell::{Cell, RefCell};
-use std::ffi::CStr;
-use std::ptr::NonNull;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::ffi::CStr;
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+use std::sync::Arc;
 use std::thread::LocalKey;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::extension_files::{available_versions, ControlFile};
+use super::extension_files::{available_versions, ControlFile, ControlFlags};
 use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
 use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
@@ -27,11 +27,11 @@ use super::{
     Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
     RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
 };
-use crate::enforce::privileges::ControlFlags;
-use crate::locks::capacity::LockTableSize;
-use crate::locks::classes::ObjectClass;
-use crate::locks::estimate::{LockMeasurement, Model};
-use crate::locks::script_scan::ScriptScan;
+use crate::catalog::classes::ObjectClass;
+use crate::catalog::lock_table::LockTableSize;
+use crate::catalog::measurement::LockMeasurement;
+use crate::catalog::model::Model;
+use crate::catalog::script_scan::ScriptScan;
 use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 
@@ -142,8 +142,7 @@ struct DependentsRow {
     other_sessions_temp_dependents: i64,
 }
 
-#[derive(Deserialize)]
-#[derive(Clone)]
+#[derive(Deserialize, Clone)]
 struct ObjectCountsRow {
     objects: BTreeMap<ObjectClass, i64>,
     catalog_relations: BTreeMap<String, i64>,
@@ -237,9 +236,9 @@ fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(
                         pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
                     );
                     let Some(plan) = NonNull::new(plan) else {
-                        return Err(Spi::check_status(pg_sys::SPI_result).err().unwrap_or(
-                            pgrx::spi::SpiError::SpiError(pgrx::spi::SpiErrorCodes::Argument),
-                        ));
+                        return Err(Spi::check_status(pg_sys::SPI_result)
+                            .err()
+                            .unwrap_or(pgrx::spi::SpiError::SpiError(pgrx::spi::SpiErrorCodes::Argument)));
                     };
                     pg_sys::SPI_keepplan(plan.as_ptr());
                     plan
@@ -386,8 +385,8 @@ pub fn last_logged_version() -> Option<String> {
 
 /// The Promscale upgrade another backend runs now (`upgrade_progress.sql`);
 /// None when none runs.
-pub fn upgrade_progress() -> Option<crate::progress::RunningUpgrade> {
-    use crate::enforce::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
+pub fn upgrade_progress() -> Option<super::RunningUpgrade> {
+    use crate::catalog::upgrade_mark::{ESTIMATE_OBJSUBID, EXPECTED_OBJSUBID, MARK_OBJSUBID};
     json_row(
         &UPGRADE_PROGRESS,
         &[
@@ -783,11 +782,7 @@ fn readable<const N: usize>(specs: [&ReadSpec; N]) -> [Readable; N] {
 /// relations: a query here cost more than all of them (issue 19).
 fn readable_one(spec: &ReadSpec) -> Readable {
     let ignored = |why: String| {
-        Readable::Ignored(format!(
-            "{}.{} ({why})",
-            spec.schema.to_string_lossy(),
-            spec.relation.to_string_lossy()
-        ))
+        Readable::Ignored(format!("{}.{} ({why})", spec.schema.to_string_lossy(), spec.relation.to_string_lossy()))
     };
     // SAFETY: lookups by name and OID in the catalog caches; the pg_class
     // tuple is read while it is pinned and released before returning.
@@ -805,16 +800,14 @@ fn readable_one(spec: &ReadSpec) -> Readable {
             return Readable::No;
         }
         let class = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple);
-        let (relkind, persistence, row_security) = (class.relkind as u8, class.relpersistence as u8, class.relrowsecurity);
+        let (relkind, persistence, row_security) =
+            (class.relkind as u8, class.relpersistence as u8, class.relrowsecurity);
         pg_sys::ReleaseSysCache(tuple);
         if persistence == b't' {
             return Readable::No;
         }
         if relkind != spec.relkind {
-            return ignored(format!(
-                "it is not a {}",
-                if spec.relkind == b'S' { "sequence" } else { "plain table" }
-            ));
+            return ignored(format!("it is not a {}", if spec.relkind == b'S' { "sequence" } else { "plain table" }));
         }
         if row_security {
             return ignored("it has row-level security".into());
@@ -863,7 +856,7 @@ fn metadata_last_seen(metadata: Readable, ignored: &mut Vec<String>) -> Option<f
 
 pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
     let [classid, objid, prefix] = connector_args(rules);
-    let mark = DatumWithOid::from(i32::from(crate::enforce::upgrade_mark::MARK_OBJSUBID));
+    let mark = DatumWithOid::from(i32::from(crate::catalog::upgrade_mark::MARK_OBJSUBID));
     let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &[classid, objid, prefix, mark]);
     let mut activity = Activity {
         running_upgrade: row.running_upgrade,

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::locks::classes::ObjectClass;
+use crate::catalog::classes::ObjectClass;
 
 /// The part a schema plays in the lock estimate (its `ObjectClass`es).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,5 +320,17 @@ mod tests {
         t.add(info("_timescaledb_internal"), b'r', false, || -> &[u8] { panic!("name read for a chunk") });
         t.add(info("prom_data"), b'i', false, || -> &[u8] { panic!("name read for an index") });
         assert_eq!(t.objects()[&ObjectClass::Chunks], 1);
+    }
+
+    #[test]
+    fn every_class_is_counted_by_the_relation_pass_or_the_catalog_query() {
+        let sql = include_str!("sql/object_counts.sql");
+        let from_pass = RelationTally::default().objects();
+        for class in ObjectClass::ALL {
+            assert!(
+                from_pass.contains_key(&class) || sql.contains(&format!("'{}'", class.name())),
+                "neither the relation pass nor object_counts.sql counts {class}"
+            );
+        }
     }
 }

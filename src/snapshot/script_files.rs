@@ -1,5 +1,5 @@
 //! The promscale script files a path can run, read from the extension
-//! directory and scanned (`locks::script_scan`) for the lock estimate.
+//! directory and scanned (`catalog::script_scan`) for the lock estimate.
 //!
 //! A scan is kept for the backend's life, keyed by the file's resolved path,
 //! size and modification time: packages ship every update script as a
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::locks::script_scan::{scan_script, ScriptScan};
+use crate::catalog::script_scan::{scan_script, ScriptScan};
 
 type Key = (PathBuf, u64, Option<SystemTime>);
 

@@ -39,11 +39,15 @@ case "$PG_EXTDIR" in "$PROJECT_ROOT"/target/*) ;; *) echo "not the private prefi
     }
 
     fn add_update_script() {
-        Self::run(r#"{ echo '-- TEST DOUBLE (kept_facts test): a new release dropped into the directory.'; cat "$PG_EXTDIR/promscale--0.8.0.sql"; } > "$PG_EXTDIR/promscale--0.8.0--0.8.1.sql""#);
+        Self::run(
+            r#"{ echo '-- TEST DOUBLE (kept_facts test): a new release dropped into the directory.'; cat "$PG_EXTDIR/promscale--0.8.0.sql"; } > "$PG_EXTDIR/promscale--0.8.0--0.8.1.sql""#,
+        );
     }
 
     fn set_default_version(version: &str) {
-        Self::run(&format!(r#"sed -i "s/^default_version = .*/default_version = '{version}'/" "$PG_EXTDIR/promscale.control""#));
+        Self::run(&format!(
+            r#"sed -i "s/^default_version = .*/default_version = '{version}'/" "$PG_EXTDIR/promscale.control""#
+        ));
     }
 }
 
@@ -66,7 +70,10 @@ fn answers(client: &mut Client) -> String {
         .unwrap()
         .get::<_, String>(0);
     let estimate = client
-        .query_one("SELECT path || ' | ' || locks_needed || ' | ' || breakdown::text FROM promscale_upgrade_lock_estimate()", &[])
+        .query_one(
+            "SELECT path || ' | ' || locks_needed || ' | ' || breakdown::text FROM promscale_upgrade_lock_estimate()",
+            &[],
+        )
         .unwrap()
         .get::<_, String>(0);
     let checks: Vec<String> = client
