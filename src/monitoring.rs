@@ -31,8 +31,9 @@ struct Gathered<'r> {
     progress: Option<(crate::snapshot::RunningUpgrade, crate::progress::Progress)>,
 }
 
+/// The wall clock now (clock_timestamp()), in epoch seconds.
 fn now_epoch() -> f64 {
-    crate::snapshot::read::select_one::<f64>(&crate::snapshot::read::CLOCK, &[]).unwrap_or(0.0)
+    crate::snapshot::read::clock_epoch()
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {

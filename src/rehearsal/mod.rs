@@ -22,7 +22,7 @@ use crate::locks;
 use crate::pg_glue::{raise, LossyText};
 use crate::plan::PathKind;
 use crate::rules::Rules;
-use crate::snapshot::read::read;
+use crate::snapshot::read::{read, read_hazards};
 use crate::snapshot::relation_tally::PROMSCALE_SCHEMAS;
 
 thread_local! {
@@ -135,7 +135,10 @@ fn _promscale_upgrade_rehearsal_plan(
         );
     }
     let rules = Rules::get();
-    let snapshot = read(rules);
+    let mut snapshot = read(rules);
+    // The objects on prom_info.metric, whatever the path: a failure with
+    // dependent_objects_still_exist names them.
+    read_hazards(&mut snapshot, false, true);
     if snapshot.in_recovery {
         refuse(
             PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,

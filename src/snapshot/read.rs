@@ -98,7 +98,6 @@ catalog_query!(LOCK_HOLDERS = include_str!("sql/lock_holders.sql"));
 catalog_query!(LAST_LOGGED_VERSION = include_str!("sql/last_logged_version.sql"));
 catalog_query!(REFUSED_MANUAL_UPDATES = include_str!("sql/refused_manual_updates.sql"));
 catalog_query!(REFUSED_SINCE_START = include_str!("sql/refused_since_start.sql"));
-catalog_query!(pub(crate) CLOCK = include_str!("sql/clock.sql"));
 
 // The row of each JSON query. A field without a default is required: its
 // absence is an error naming the query.
@@ -557,6 +556,15 @@ fn max_locks_pending_restart() -> bool {
     kept_or_read(&MAX_LOCKS_PENDING_KEPT, reloaded_at, || {
         (select_one::<bool>(&MAX_LOCKS_PENDING, &[]).unwrap_or(false), true)
     })
+}
+
+/// The wall clock now, in epoch seconds: clock_timestamp() without a query.
+pub(crate) fn clock_epoch() -> f64 {
+    /// Seconds from the Unix epoch to PostgreSQL's (2000-01-01).
+    const POSTGRES_EPOCH: f64 = 946_684_800.0;
+    // SAFETY: reads the system clock, as clock_timestamp() does.
+    let microseconds = unsafe { pg_sys::GetCurrentTimestamp() };
+    microseconds as f64 / 1e6 + POSTGRES_EPOCH
 }
 
 /// The lock table's size inputs. MaxBackends is not visible in SQL; the

@@ -160,13 +160,8 @@ fn kept_facts_are_read_again_after_every_change() {
     // The same inside the warm session's own transaction, then rolled back.
     let mut tx = warm.transaction().unwrap();
     tx.batch_execute(&format!("REVOKE EXECUTE ON FUNCTION {member} FROM kept_facts_reader")).unwrap();
-    let inside: String = {
-        let e = tx
-            .query_one("SELECT breakdown::text FROM promscale_upgrade_lock_estimate()", &[])
-            .unwrap()
-            .get::<_, String>(0);
-        e
-    };
+    let inside: String =
+        tx.query_one("SELECT breakdown::text FROM promscale_upgrade_lock_estimate()", &[]).unwrap().get(0);
     tx.rollback().unwrap();
     assert!(!before.contains(&inside), "the REVOKE in the transaction is seen there");
     assert_eq!(answers(&mut warm), before, "and forgotten when it rolls back");
