@@ -37,12 +37,17 @@ trap 'cluster_destroy "$NAME"' EXIT
 eval "$(cluster_env "$NAME" "$PORT")"
 psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# Average latency in ms of a query over $REPS runs in one session (pgbench).
+# Average latency in ms of a query over $REPS runs in one session (pgbench,
+# per-transaction log), leaving out the session's first run: that one loads
+# the library, prepares the plans and reads what a backend keeps, and is
+# timed apart (first_call_ms).
 latency() {
-    local db=$1 sql=$2 reps=${3:-$REPS} file
+    local db=$1 sql=$2 reps=${3:-$REPS} file logdir
     file=$(mktemp); echo "$sql" > "$file"; chmod 644 "$file"
-    "$PG_BIN/pgbench" -n -t "$reps" -f "$file" "$db" 2>/dev/null | sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
-    rm -f "$file"
+    logdir=$(mktemp -d)
+    "$PG_BIN/pgbench" -n -t "$((reps + 1))" -f "$file" -l --log-prefix="$logdir/tx" "$db" >/dev/null 2>&1
+    awk 'NR > 1 { sum += $3; n++ } END { if (n) printf "%.3f\n", sum / n / 1000 }' "$logdir"/tx*
+    rm -rf "$file" "$logdir"
 }
 
 # The median of numbers, one per line.

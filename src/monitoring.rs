@@ -40,7 +40,7 @@ fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
     let (snapshot, plan) = crate::api::read_for_checks(target, rules);
     let checks = checks::run(&snapshot, &plan, rules);
     let locks = locks::assess(&snapshot, &plan);
-    let activity = activity(rules, &snapshot);
+    let activity = activity(&snapshot);
     let failing: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
     // Only while an upgrade runs: its progress (another read of pg_locks).
     let progress = activity.running_upgrade.as_ref().and_then(|_| read_progress());

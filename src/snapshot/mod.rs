@@ -155,6 +155,8 @@ pub struct Snapshot {
     pub legacy_schema: Option<String>,
     /// Other sessions holding the connector's advisory lock or named `promscale@...`.
     pub connector_sessions: Vec<ConnectorSession>,
+    /// Who upgrades or runs a connector now (for the state's activity).
+    pub upgrade_activity: UpgradeActivity,
     pub tracing: TracingData,
     /// User objects (not extension members) that depend on `prom_info.metric`.
     pub prom_info_metric_dependents: Vec<DependentObject>,
@@ -279,6 +281,21 @@ pub struct Activity {
     pub refused_manual_updates_since_start: i64,
     /// Relations the guard would read but did not, each with why.
     pub ignored_relations: Vec<String>,
+}
+
+/// Who upgrades or runs a connector now, read with the snapshot in the same
+/// read of pg_locks and pg_stat_activity (`live.sql`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct UpgradeActivity {
+    pub running_upgrade: Option<RunningUpgradeRow>,
+    /// Sessions holding the connector's lock in share mode.
+    pub connectors_running: i64,
+    /// Versions from `promscale@<version>` application names.
+    #[serde(default)]
+    pub connector_versions: Option<Vec<String>>,
+    /// When the oldest running connector session started (epoch seconds).
+    #[serde(default)]
+    pub connector_since: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

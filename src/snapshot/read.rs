@@ -25,7 +25,7 @@ use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, sca
 use super::script_files::{scan_files, step_files};
 use super::{
     Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
-    RunningUpgradeRow, Snapshot, TracingData, UpdatePath,
+    Snapshot, TracingData, UpdatePath, UpgradeActivity,
 };
 use crate::catalog::classes::ObjectClass;
 use crate::catalog::lock_table::LockTableSize;
@@ -75,7 +75,6 @@ macro_rules! catalog_query {
 
 catalog_query!(SERVER = include_str!("sql/server.sql"));
 catalog_query!(UPDATE_PATHS = include_str!("sql/update_paths.sql"));
-catalog_query!(CONNECTOR_SESSIONS = include_str!("sql/connector_sessions.sql"));
 catalog_query!(TRACING = include_str!("sql/tracing.sql"));
 catalog_query!(PROM_INFO_METRIC_DEPENDENTS = include_str!("sql/prom_info_metric_dependents.sql"));
 catalog_query!(MAX_LOCKS_CONFIGURED = include_str!("sql/max_locks_configured.sql"));
@@ -83,8 +82,7 @@ catalog_query!(MAX_LOCKS_PENDING = include_str!("sql/max_locks_pending.sql"));
 catalog_query!(ENFORCE_FACTS = include_str!("sql/enforce_facts.sql"));
 catalog_query!(OBJECT_COUNTS = include_str!("sql/object_counts.sql"));
 catalog_query!(NON_METRIC_TABLES = include_str!("sql/non_metric_tables.sql"));
-catalog_query!(LOCK_TABLE = include_str!("sql/lock_table.sql"));
-catalog_query!(UPGRADE_ACTIVITY = include_str!("sql/upgrade_activity.sql"));
+catalog_query!(LIVE = include_str!("sql/live.sql"));
 catalog_query!(UPGRADE_PROGRESS = include_str!("sql/upgrade_progress.sql"));
 catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
 catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
@@ -126,16 +124,11 @@ struct InstalledRow {
 }
 
 #[derive(Deserialize)]
-struct ConnectorSessionsRow {
-    connector_sessions: Vec<ConnectorSession>,
-}
-
-#[derive(Deserialize)]
 struct TracingRow {
     tracing: TracingData,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct DependentsRow {
     prom_info_metric_dependents: Vec<DependentObject>,
     other_sessions_temp_dependents: i64,
@@ -153,11 +146,14 @@ struct NonMetricTablesRow {
 }
 
 #[derive(Deserialize)]
-struct LockTableRow {
+struct LiveRow {
     locks_in_use: i64,
     streaming_standbys: i64,
     max_connections: i64,
     max_prepared_transactions: i64,
+    connector_sessions: Vec<ConnectorSession>,
+    #[serde(flatten)]
+    upgrade: UpgradeActivity,
 }
 
 #[derive(Deserialize)]
@@ -178,14 +174,6 @@ struct LockMeasurementsRow {
 #[derive(Deserialize)]
 struct RehearsalsRow {
     rehearsals: Option<Vec<Rehearsal>>,
-}
-
-#[derive(Deserialize)]
-struct UpgradeActivityRow {
-    running_upgrade: Option<RunningUpgradeRow>,
-    connectors_running: i64,
-    connector_versions: Option<Vec<String>>,
-    connector_since: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -310,14 +298,19 @@ fn json_row<T: DeserializeOwned>(query: &CatalogQuery, args: &[DatumWithOid]) ->
     })
 }
 
-/// The arguments of the queries about connector sessions.
-fn connector_args(rules: &Rules) -> [DatumWithOid<'_>; 3] {
+/// What is happening now (`live.sql`): the lock table in use, the connector
+/// sessions, a running upgrade.
+fn live(rules: &Rules) -> LiveRow {
     let (classid, objid) = rules.connector_lock_ids();
-    [
-        DatumWithOid::from(i64::from(classid)),
-        DatumWithOid::from(i64::from(objid)),
-        DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
-    ]
+    json_row(
+        &LIVE,
+        &[
+            DatumWithOid::from(i64::from(classid)),
+            DatumWithOid::from(i64::from(objid)),
+            DatumWithOid::from(rules.connector_application_name_prefix.as_str()),
+            DatumWithOid::from(i32::from(crate::catalog::upgrade_mark::MARK_OBJSUBID)),
+        ],
+    )
 }
 
 /// Whether the current role may read `pg_file_settings` (superuser only by default).
@@ -328,7 +321,7 @@ fn can_read_file_settings() -> bool {
 /// Other sessions of this database that hold or wait for the connector's
 /// advisory lock, or are named like a connector.
 pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
-    json_row::<ConnectorSessionsRow>(&CONNECTOR_SESSIONS, &connector_args(rules)).connector_sessions
+    live(rules).connector_sessions
 }
 
 /// What the enforcement trigger needs about promscale and the current role
@@ -442,6 +435,10 @@ thread_local! {
     static SCRIPTS_KEPT: Slot<(u64, Vec<String>), BTreeMap<String, Arc<ScriptScan>>> = const { RefCell::new(None) };
     static OBJECT_COUNTS_KEPT: Slot<CatalogKey, ObjectCountsRow> = const { RefCell::new(None) };
     static MAX_LOCKS_PENDING_KEPT: Slot<i64, bool> = const { RefCell::new(None) };
+    static DEPENDENTS_KEPT: Slot<CatalogKey, DependentsRow> = const { RefCell::new(None) };
+    /// The catalog key of the snapshot this call read last: `read_hazards`
+    /// keeps what it reads under it.
+    static LAST_CATALOG_KEY: RefCell<Option<CatalogKey>> = const { RefCell::new(None) };
 }
 
 /// The files of promscale and timescaledb, read again only when the
@@ -530,6 +527,7 @@ fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> 
         members: promscale.map_or((0, 0), |p| dependents_signature(pg_sys::Oid::from(p.oid))),
         fixed: (relations.fixed_schemas.clone(), relations.fixed_relations.clone()),
     };
+    LAST_CATALOG_KEY.with(|k| *k.borrow_mut() = Some(key.clone()));
     kept_or_read(&OBJECT_COUNTS_KEPT, key, || {
         let row = with_latest_snapshot(|| {
             json_row::<ObjectCountsRow>(
@@ -596,7 +594,14 @@ pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
         snapshot.tracing = json_row::<TracingRow>(&TRACING, &[]).tracing;
     }
     if dependents {
-        let row: DependentsRow = json_row(&PROM_INFO_METRIC_DEPENDENTS, &[]);
+        // Catalog facts, kept like the object counts: a view, rule or
+        // routine made on prom_info.metric sends an invalidation, and an
+        // ALTER EXTENSION ... ADD of one changes promscale's members.
+        let read = || (with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[])), true);
+        let row = match LAST_CATALOG_KEY.with(|k| k.borrow().clone()) {
+            Some(key) => kept_or_read(&DEPENDENTS_KEPT, key, read),
+            None => read().0,
+        };
         snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
         snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
     }
@@ -626,7 +631,7 @@ fn read_with(rules: &Rules) -> Snapshot {
     } else {
         json_row::<NonMetricTablesRow>(&NON_METRIC_TABLES, &[]).non_metric_tables_in_prom_data
     };
-    let lock_table: LockTableRow = json_row(&LOCK_TABLE, &[]);
+    let live = live(rules);
     let mut snapshot = Snapshot {
         server_version_num: server.server_version_num,
         in_recovery: server.in_recovery,
@@ -646,16 +651,17 @@ fn read_with(rules: &Rules) -> Snapshot {
             pending_restart: max_locks_pending_restart(),
             configured: None,
         },
-        connector_sessions: connector_sessions(rules),
+        connector_sessions: live.connector_sessions,
+        upgrade_activity: live.upgrade,
         non_metric_tables_in_prom_data,
         objects,
         relations_outside_system_schemas: relations.tally.outside_system_schemas(),
         catalog_relations: counts.catalog_relations,
         database_rows_inserted: server.database_rows_inserted,
-        lock_table: lock_table_size(lock_table.max_prepared_transactions),
-        locks_in_use: lock_table.locks_in_use,
-        streaming_standbys: lock_table.streaming_standbys,
-        max_connections: lock_table.max_connections,
+        lock_table: lock_table_size(live.max_prepared_transactions),
+        locks_in_use: live.locks_in_use,
+        streaming_standbys: live.streaming_standbys,
+        max_connections: live.max_connections,
         lock_margin_percent: crate::settings::lock_margin_percent(),
         metric_tables: relations.metric_tables,
         ..Snapshot::default()
@@ -862,10 +868,11 @@ fn metadata_last_seen(metadata: Readable, ignored: &mut Vec<String>) -> Option<f
     }
 }
 
-pub fn activity(rules: &Rules, snapshot: &Snapshot) -> Activity {
-    let [classid, objid, prefix] = connector_args(rules);
-    let mark = DatumWithOid::from(i32::from(crate::catalog::upgrade_mark::MARK_OBJSUBID));
-    let row: UpgradeActivityRow = json_row(&UPGRADE_ACTIVITY, &[classid, objid, prefix, mark]);
+/// What is happening now beyond the snapshot: the running upgrade and the
+/// connectors (read with the snapshot, `live.sql`), ingest, the guard's
+/// counters and log.
+pub fn activity(snapshot: &Snapshot) -> Activity {
+    let row = snapshot.upgrade_activity.clone();
     let mut activity = Activity {
         running_upgrade: row.running_upgrade,
         connectors_running: row.connectors_running,
@@ -893,19 +900,20 @@ mod tests {
 
     #[test]
     fn a_row_missing_a_key_is_an_error_not_a_default() {
-        let partial = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100}"#;
-        let e = serde_json::from_str::<LockTableRow>(partial).err().expect("max_prepared_transactions is required");
+        let partial = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100,
+                          "connector_sessions": [], "connectors_running": 0}"#;
+        let e = serde_json::from_str::<LiveRow>(partial).err().expect("max_prepared_transactions is required");
         assert!(e.to_string().contains("max_prepared_transactions"), "{e}");
-        let full =
-            r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100, "max_prepared_transactions": 0}"#;
-        assert_eq!(serde_json::from_str::<LockTableRow>(full).unwrap().locks_in_use, 3);
+        let full = r#"{"locks_in_use": 3, "streaming_standbys": 0, "max_connections": 100,
+                       "max_prepared_transactions": 0, "connector_sessions": [], "connectors_running": 0}"#;
+        assert_eq!(serde_json::from_str::<LiveRow>(full).unwrap().locks_in_use, 3);
     }
 
     catalog_query!(INCOMPLETE = "SELECT '{\"locks_in_use\": 1}'::text");
 
     #[pgrx::pg_test(error = "unexpected result from catalog query \"INCOMPLETE\" of promscale_upgrade_guard")]
     fn a_query_missing_a_key_raises_a_named_error() {
-        let _: LockTableRow = json_row(&INCOMPLETE, &[]);
+        let _: LiveRow = json_row(&INCOMPLETE, &[]);
     }
 
     #[pgrx::pg_test]
