@@ -4,8 +4,9 @@
 //! show the change. Each way the kept facts must refresh is one change here:
 //! a new script in the extension directory, a new default_version in the
 //! control file, ALTER EXTENSION promscale UPDATE in another session, a
-//! member dropped from and added back to the extension, and a GRANT that
-//! only PostgreSQL's invalidation messages tell about.
+//! member dropped from and added back to the extension, a GRANT that only
+//! PostgreSQL's invalidation messages tell about, and a user view on
+//! prom_info.metric made, made a member, and dropped.
 //!
 //! A test binary of its own: it adds a stand-in script to the private
 //! prefix and edits the promscale control file there, so no other test may
@@ -105,6 +106,20 @@ fn kept_facts_are_read_again_after_every_change() {
     assert_eq!(before, answers(&mut warm), "answers are stable while nothing changes");
     assert!(before.contains("0.7.0 | 0.8.0 | 0.8.0"), "{before}");
 
+    // A view on prom_info.metric, which the 0.8.0 update recreates, made in
+    // another session; then made a member of promscale (no longer in the
+    // way: only pg_depend changes); then dropped.
+    let mut other = cluster.connect(&db);
+    other.batch_execute("CREATE VIEW public.kept_probe AS SELECT * FROM prom_info.metric").unwrap();
+    before = refreshed(&cluster, &db, &mut warm, &before, "a view on prom_info.metric");
+    assert!(before.contains("view public.kept_probe"), "{before}");
+    other.batch_execute("ALTER EXTENSION promscale ADD VIEW public.kept_probe").unwrap();
+    before = refreshed(&cluster, &db, &mut warm, &before, "that view made a member of promscale");
+    other
+        .batch_execute("ALTER EXTENSION promscale DROP VIEW public.kept_probe; DROP VIEW public.kept_probe")
+        .unwrap();
+    before = refreshed(&cluster, &db, &mut warm, &before, "that view dropped");
+
     // A new script in the extension directory: a new available version.
     PrefixChanges::add_update_script();
     before = refreshed(&cluster, &db, &mut warm, &before, "a new script in the extension directory");
@@ -117,7 +132,6 @@ fn kept_facts_are_read_again_after_every_change() {
 
     // ALTER EXTENSION promscale UPDATE in another session (break-glass: the
     // guard refuses it otherwise): installed version, members and paths.
-    let mut other = cluster.connect(&db);
     other
         .batch_execute(
             "SET promscale_upgrade_guard.allow_manual_update = on;
