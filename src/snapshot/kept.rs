@@ -62,19 +62,17 @@ pub fn stamps<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Stamps {
 pub type Slot<K, V> = RefCell<Option<(K, V)>>;
 
 /// The value kept in `slot` when its key is `key`; otherwise `read()`,
-/// kept under `key` (when `keep` says it may be).
+/// kept under `key`.
 pub fn kept_or_read<K: PartialEq, V: Clone>(
     slot: &'static LocalKey<Slot<K, V>>,
     key: K,
-    read: impl FnOnce() -> (V, bool),
+    read: impl FnOnce() -> V,
 ) -> V {
     if let Some(v) = slot.with(|s| s.borrow().as_ref().filter(|(k, _)| *k == key).map(|(_, v)| v.clone())) {
         return v;
     }
-    let (value, keep) = read();
-    if keep {
-        slot.with(|s| *s.borrow_mut() = Some((key, value.clone())));
-    }
+    let value = read();
+    slot.with(|s| *s.borrow_mut() = Some((key, value.clone())));
     value
 }
 

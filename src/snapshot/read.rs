@@ -471,7 +471,7 @@ fn disk_facts(share: &Path) -> DiskFacts {
             e.set(e.get() + 1);
             e.get()
         });
-        (DiskFacts { promscale, timescaledb, epoch, script_dirs }, true)
+        DiskFacts { promscale, timescaledb, epoch, script_dirs }
     })
 }
 
@@ -529,7 +529,9 @@ fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> 
     };
     LAST_CATALOG_KEY.with(|k| *k.borrow_mut() = Some(key.clone()));
     kept_or_read(&OBJECT_COUNTS_KEPT, key, || {
-        let row = with_latest_snapshot(|| {
+        // Counted under a snapshot that sees every change whose
+        // invalidation this backend processed before `generation` was read.
+        with_latest_snapshot(|| {
             json_row::<ObjectCountsRow>(
                 &OBJECT_COUNTS,
                 &[
@@ -538,10 +540,7 @@ fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> 
                     DatumWithOid::from(Model::get().catalog_names()),
                 ],
             )
-        });
-        // Counted under the catalog this backend has seen every
-        // invalidation of up to `generation`.
-        (row, true)
+        })
     })
 }
 
@@ -551,9 +550,7 @@ fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> 
 fn max_locks_pending_restart() -> bool {
     // SAFETY: a timestamp this backend sets when it loads its configuration.
     let reloaded_at = unsafe { pg_sys::PgReloadTime };
-    kept_or_read(&MAX_LOCKS_PENDING_KEPT, reloaded_at, || {
-        (select_one::<bool>(&MAX_LOCKS_PENDING, &[]).unwrap_or(false), true)
-    })
+    kept_or_read(&MAX_LOCKS_PENDING_KEPT, reloaded_at, || select_one::<bool>(&MAX_LOCKS_PENDING, &[]).unwrap_or(false))
 }
 
 /// The wall clock now, in epoch seconds: clock_timestamp() without a query.
@@ -597,10 +594,10 @@ pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
         // Catalog facts, kept like the object counts: a view, rule or
         // routine made on prom_info.metric sends an invalidation, and an
         // ALTER EXTENSION ... ADD of one changes promscale's members.
-        let read = || (with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[])), true);
+        let read = || with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]));
         let row = match LAST_CATALOG_KEY.with(|k| k.borrow().clone()) {
             Some(key) => kept_or_read(&DEPENDENTS_KEPT, key, read),
-            None => read().0,
+            None => read(),
         };
         snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
         snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
@@ -671,7 +668,7 @@ fn read_with(rules: &Rules) -> Snapshot {
         let installed = snapshot.promscale.installed.clone().unwrap_or_default();
         snapshot.promscale_update_paths = kept_or_read(&UPDATE_PATHS_KEPT, (disk.epoch, installed.clone()), || {
             let paths = json_row::<UpdatePathsRow>(&UPDATE_PATHS, &[DatumWithOid::from(installed.as_str())]);
-            (paths.promscale_update_paths, true)
+            paths.promscale_update_paths
         });
     }
     read_lock_history(&mut snapshot, &disk);
@@ -697,7 +694,7 @@ fn read_lock_history(snapshot: &mut Snapshot, disk: &DiskFacts) {
         }
         // Kept with the files: scan_files would look at each file's stamp.
         snapshot.promscale_scripts = kept_or_read(&SCRIPTS_KEPT, (disk.epoch, files.clone()), || {
-            (scan_files(&disk.promscale.script_dir, files.iter().map(String::as_str)), true)
+            scan_files(&disk.promscale.script_dir, files.iter().map(String::as_str))
         });
     }
     // _ps_catalog.migration only when promscale is installed: otherwise it

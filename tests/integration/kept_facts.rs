@@ -115,9 +115,7 @@ fn kept_facts_are_read_again_after_every_change() {
     assert!(before.contains("view public.kept_probe"), "{before}");
     other.batch_execute("ALTER EXTENSION promscale ADD VIEW public.kept_probe").unwrap();
     before = refreshed(&cluster, &db, &mut warm, &before, "that view made a member of promscale");
-    other
-        .batch_execute("ALTER EXTENSION promscale DROP VIEW public.kept_probe; DROP VIEW public.kept_probe")
-        .unwrap();
+    other.batch_execute("ALTER EXTENSION promscale DROP VIEW public.kept_probe; DROP VIEW public.kept_probe").unwrap();
     before = refreshed(&cluster, &db, &mut warm, &before, "that view dropped");
 
     // A new script in the extension directory: a new available version.
