@@ -11,7 +11,7 @@ use crate::locks::{self, LockAssessment};
 use crate::pg_glue::LossyText;
 use crate::plan::Plan;
 use crate::rules::Rules;
-use crate::snapshot::read::activity;
+use crate::snapshot::read::{activity, clock_epoch};
 use crate::snapshot::{Activity, Snapshot};
 use crate::state::{self, IngestSignals, LastUpgrade, RunningUpgrade, State};
 use crate::version::ExtVersion;
@@ -29,11 +29,6 @@ struct Gathered<'r> {
     state: State,
     /// The running upgrade's progress, while one runs.
     progress: Option<(crate::snapshot::RunningUpgrade, crate::progress::Progress)>,
-}
-
-/// The wall clock now (clock_timestamp()), in epoch seconds.
-fn now_epoch() -> f64 {
-    crate::snapshot::read::clock_epoch()
 }
 
 fn gather<'r>(target: Option<&str>, rules: &'r Rules) -> Gathered<'r> {
@@ -215,7 +210,7 @@ fn promscale_upgrade_report(target: default!(Option<LossyText>, "NULL")) -> pgrx
     let checks: Vec<CheckView> = g.checks.iter().cloned().map(CheckView::from).collect();
     pgrx::JsonB(json!({
         "format_version": REPORT_FORMAT_VERSION,
-        "generated_at_epoch": now_epoch(),
+        "generated_at_epoch": clock_epoch(),
         // What is judged, up front: the release and the path to it.
         "target_release": g.plan.target_release.version.text,
         "path": l.estimate.path.describe(),
@@ -341,7 +336,7 @@ fn _promscale_upgrade_metrics() -> TableIterator<
     let running = g.progress.as_ref();
     let capacity = g.snapshot.lock_table.nominal_entries().max(1);
     let used = running.map_or(g.snapshot.locks_in_use, |(u, _)| u.lock_table_used);
-    let now = now_epoch();
+    let now = clock_epoch();
     let count = |s: Status| g.checks.iter().filter(|c| c.status == s).count() as i32;
     let a = &g.activity;
     let locks = LockEstimateView::new(&g.plan, &g.snapshot, &g.locks);

@@ -88,8 +88,8 @@ pub fn catalog_generation() -> u64 {
     GENERATION.with(Cell::get)
 }
 
-/// Forgets every kept catalog fact (tests; and the cost of a first call).
-pub fn bump_generation() {
+/// Marks every kept catalog fact as to be read again.
+fn bump_generation() {
     GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
 }
 

@@ -450,29 +450,30 @@ fn disk_facts(share: &Path) -> DiskFacts {
         &extension_dir.join("promscale.control"),
         &extension_dir.join("timescaledb.control"),
     ]);
-    let script_dirs_unchanged =
-        |facts: &DiskFacts| facts.script_dirs.iter().all(|(dir, stamp)| super::kept::stamp(dir) == *stamp);
-    if let Some(facts) = DISK.with(|d| d.borrow().as_ref().filter(|(k, _)| *k == key).map(|(_, f)| f.clone())) {
-        if script_dirs_unchanged(&facts) {
-            return facts;
-        }
+    // The kept facts serve while the directory, the control files and the
+    // script directories those name are as they were read.
+    let unchanged = |(k, facts): &(Stamps, DiskFacts)| {
+        *k == key && facts.script_dirs.iter().all(|(dir, stamp)| super::kept::stamp(dir) == *stamp)
+    };
+    if let Some(facts) = DISK.with(|d| d.borrow().as_ref().filter(|kept| unchanged(kept)).map(|(_, f)| f.clone())) {
+        return facts;
     }
-    kept_or_read(&DISK, key, || {
-        let mut listings = HashMap::new();
-        let promscale = extension_on_disk(share, "promscale", &mut listings);
-        let timescaledb = extension_on_disk(share, "timescaledb", &mut listings);
-        let script_dirs = stamps(
-            [&promscale.script_dir, &timescaledb.script_dir]
-                .into_iter()
-                .filter(|d| **d != extension_dir)
-                .map(PathBuf::as_path),
-        );
-        let epoch = DISK_EPOCH.with(|e| {
-            e.set(e.get() + 1);
-            e.get()
-        });
-        DiskFacts { promscale, timescaledb, epoch, script_dirs }
-    })
+    let mut listings = HashMap::new();
+    let promscale = extension_on_disk(share, "promscale", &mut listings);
+    let timescaledb = extension_on_disk(share, "timescaledb", &mut listings);
+    let script_dirs = stamps(
+        [&promscale.script_dir, &timescaledb.script_dir]
+            .into_iter()
+            .filter(|d| **d != extension_dir)
+            .map(PathBuf::as_path),
+    );
+    let epoch = DISK_EPOCH.with(|e| {
+        e.set(e.get() + 1);
+        e.get()
+    });
+    let facts = DiskFacts { promscale, timescaledb, epoch, script_dirs };
+    DISK.with(|d| *d.borrow_mut() = Some((key, facts.clone())));
+    facts
 }
 
 /// The versions of `extname` installable from its files, its control
@@ -580,39 +581,6 @@ pub(crate) fn lock_table_size(max_prepared_transactions: i64) -> LockTableSize {
 /// only matter to some upgrades: `read_hazards` adds them once the plan
 /// says they apply.
 pub fn read(rules: &Rules) -> Snapshot {
-    read_with(rules)
-}
-
-/// Adds what the hazard checks need to `snapshot`: the tracing data's size
-/// (`tracing`), and the user objects that depend on prom_info.metric
-/// (`dependents`). Left at their defaults otherwise.
-pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
-    if tracing {
-        snapshot.tracing = json_row::<TracingRow>(&TRACING, &[]).tracing;
-    }
-    if dependents {
-        // Catalog facts, kept like the object counts: a view, rule or
-        // routine made on prom_info.metric sends an invalidation, and an
-        // ALTER EXTENSION ... ADD of one changes promscale's members.
-        let read = || with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]));
-        let row = match LAST_CATALOG_KEY.with(|k| k.borrow().clone()) {
-            Some(key) => kept_or_read(&DEPENDENTS_KEPT, key, read),
-            None => read(),
-        };
-        snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
-        snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
-    }
-}
-
-/// The snapshot the trigger estimates an update's locks from: with who
-/// holds the lock table's entries, which fail-fast names.
-pub fn read_for_estimate(rules: &Rules) -> Snapshot {
-    let mut snapshot = read_with(rules);
-    snapshot.lock_holders = json_row::<LockHoldersRow>(&LOCK_HOLDERS, &[]).lock_holders;
-    snapshot
-}
-
-fn read_with(rules: &Rules) -> Snapshot {
     let server: ServerRow = json_row(&SERVER, &[]);
     let disk = disk_facts(&share_directory());
     let relations = scan_relations();
@@ -678,6 +646,35 @@ fn read_with(rules: &Rules) -> Snapshot {
     snapshot
 }
 
+/// Adds what the hazard checks need to `snapshot`: the tracing data's size
+/// (`tracing`), and the user objects that depend on prom_info.metric
+/// (`dependents`). Left at their defaults otherwise.
+pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
+    if tracing {
+        snapshot.tracing = json_row::<TracingRow>(&TRACING, &[]).tracing;
+    }
+    if dependents {
+        // Catalog facts, kept like the object counts: a view, rule or
+        // routine made on prom_info.metric sends an invalidation, and an
+        // ALTER EXTENSION ... ADD of one changes promscale's members.
+        let read = || with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]));
+        let row = match LAST_CATALOG_KEY.with(|k| k.borrow().clone()) {
+            Some(key) => kept_or_read(&DEPENDENTS_KEPT, key, read),
+            None => read(),
+        };
+        snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
+        snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
+    }
+}
+
+/// The snapshot the trigger estimates an update's locks from: with who
+/// holds the lock table's entries, which fail-fast names.
+pub fn read_for_estimate(rules: &Rules) -> Snapshot {
+    let mut snapshot = read(rules);
+    snapshot.lock_holders = json_row::<LockHoldersRow>(&LOCK_HOLDERS, &[]).lock_holders;
+    snapshot
+}
+
 /// What the lock estimate needs beyond the catalog counts: the scripts the
 /// possible paths run (scanned), the migrations already applied, and what
 /// rehearsals and logged upgrades measured.
@@ -706,15 +703,13 @@ fn read_lock_history(snapshot: &mut Snapshot, disk: &DiskFacts) {
         let [u, r] = readable([&GUARD_UPGRADE_LOG, &GUARD_REHEARSAL_LOG]);
         (Readable::No, u, r)
     };
-    {
-        match migration {
-            Readable::Yes => {
-                let names: Vec<String> = json_row(&APPLIED_MIGRATIONS, &[]);
-                snapshot.applied_migrations = Some(names.into_iter().collect());
-            }
-            Readable::Ignored(why) => snapshot.ignored_relations.push(why),
-            Readable::No => {}
+    match migration {
+        Readable::Yes => {
+            let names: Vec<String> = json_row(&APPLIED_MIGRATIONS, &[]);
+            snapshot.applied_migrations = Some(names.into_iter().collect());
         }
+        Readable::Ignored(why) => snapshot.ignored_relations.push(why),
+        Readable::No => {}
     }
     if upgrade_log == Readable::Yes && rehearsal_log == Readable::Yes {
         snapshot.lock_measurements =

@@ -5,8 +5,9 @@
 //! a new script in the extension directory, a new default_version in the
 //! control file, ALTER EXTENSION promscale UPDATE in another session, a
 //! member dropped from and added back to the extension, a GRANT that only
-//! PostgreSQL's invalidation messages tell about, and a user view on
-//! prom_info.metric made, made a member, and dropped.
+//! PostgreSQL's invalidation messages tell about, a user view on
+//! prom_info.metric made, made a member, and dropped, and a new script in
+//! the script directory a control file names.
 //!
 //! A test binary of its own: it adds a stand-in script to the private
 //! prefix and edits the promscale control file there, so no other test may
@@ -45,6 +46,24 @@ case "$PG_EXTDIR" in "$PROJECT_ROOT"/target/*) ;; *) echo "not the private prefi
         );
     }
 
+    /// Moves promscale's scripts to a directory of their own under the
+    /// share directory, which the control file names (`directory`).
+    fn use_script_directory() {
+        Self::run(
+            r#"rm -rf "$PG_SHAREDIR/kept_facts_scripts" && mkdir "$PG_SHAREDIR/kept_facts_scripts"
+cp "$PG_EXTDIR"/promscale--*.sql "$PG_SHAREDIR/kept_facts_scripts/"
+echo "directory = 'kept_facts_scripts'" >> "$PG_EXTDIR/promscale.control""#,
+        );
+    }
+
+    /// A new release's update script in that directory only: neither the
+    /// extension directory nor the control file changes.
+    fn add_script_to_script_directory() {
+        Self::run(
+            r#"{ echo '-- TEST DOUBLE (kept_facts test): a new release in the script directory.'; cat "$PG_EXTDIR/promscale--0.8.0.sql"; } > "$PG_SHAREDIR/kept_facts_scripts/promscale--0.8.1--0.8.2.sql""#,
+        );
+    }
+
     fn set_default_version(version: &str) {
         Self::run(&format!(
             r#"sed -i "s/^default_version = .*/default_version = '{version}'/" "$PG_EXTDIR/promscale.control""#
@@ -54,7 +73,9 @@ case "$PG_EXTDIR" in "$PROJECT_ROOT"/target/*) ;; *) echo "not the private prefi
 
 impl Drop for PrefixChanges {
     fn drop(&mut self) {
-        bash("pg_test/install-standins.sh >/dev/null");
+        bash(
+            r#"source scripts/env.sh && rm -rf "$PG_SHAREDIR/kept_facts_scripts" && pg_test/install-standins.sh >/dev/null"#,
+        );
     }
 }
 
@@ -178,6 +199,15 @@ fn kept_facts_are_read_again_after_every_change() {
     assert!(!before.contains(&inside), "the REVOKE in the transaction is seen there");
     assert_eq!(answers(&mut warm), before, "and forgotten when it rolls back");
     assert_eq!(answers(&mut cluster.connect(&db)), before);
+
+    // The scripts in a directory the control file names: a new script there
+    // changes neither the extension directory nor the control file.
+    PrefixChanges::use_script_directory();
+    let moved = answers(&mut warm);
+    assert_eq!(moved, answers(&mut cluster.connect(&db)), "after the scripts moved to their own directory");
+    PrefixChanges::add_script_to_script_directory();
+    before = refreshed(&cluster, &db, &mut warm, &moved, "a new script in the control file's script directory");
+    assert!(before.contains("| 0.8.2 |"), "0.8.2 is available now: {before}");
 
     cluster.stop();
 }
