@@ -107,6 +107,12 @@ impl Model {
 mod tests {
     use super::*;
 
+    /// `created_object_locks` with an entry for every object kind.
+    fn every_kind_json() -> String {
+        let kinds: Vec<String> = ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect();
+        format!("{{{}}}", kinds.join(", "))
+    }
+
     #[test]
     fn embedded_model_is_valid_and_covers_every_path() {
         let m = Model::get();
@@ -144,10 +150,9 @@ mod tests {
     #[test]
     fn a_bad_include_is_rejected() {
         let with = |paths: &str| {
-            let kinds: Vec<String> = ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect();
             Model::from_json(&format!(
-                r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {{{}}}}}"#,
-                kinds.join(", ")
+                r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {}}}"#,
+                every_kind_json()
             ))
         };
         let path = |include: &str, catalogs: &str| {
@@ -169,10 +174,7 @@ mod tests {
         let base = |paths: &str, created: &str| {
             format!(r#"{{"slack_percent": 0, "paths": {paths}, "created_object_locks": {created}}}"#)
         };
-        let all_kinds = format!(
-            "{{{}}}",
-            ObjectKind::ALL.iter().map(|k| format!("\"{}\": 1", k.name())).collect::<Vec<_>>().join(", ")
-        );
+        let all_kinds = every_kind_json();
         let bad = base(r#"{"update": {"factors": {"tables": 1}, "existing": {}, "catalogs": []}}"#, &all_kinds);
         let e = Model::from_json(&bad).unwrap_err();
         assert!(e.contains("unknown variant `tables`"), "{e}");
