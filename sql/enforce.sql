@@ -7,7 +7,7 @@ COMMENT ON SCHEMA promscale_upgrade_guard IS
 
 CREATE TABLE promscale_upgrade_guard.upgrade_log (
     kind pg_catalog.text NOT NULL
-        CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['install', 'takeover', 'update']::pg_catalog.text[])),
+        CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['install', 'takeover', 'update', 'baseline']::pg_catalog.text[])),
     from_version pg_catalog.text,
     to_version pg_catalog.text,
     started_at pg_catalog.timestamptz NOT NULL,
@@ -29,10 +29,21 @@ CREATE TABLE promscale_upgrade_guard.upgrade_log (
 -- pg_dump keeps the rows (the table itself is recreated by CREATE EXTENSION).
 SELECT pg_catalog.pg_extension_config_dump('promscale_upgrade_guard.upgrade_log', '');
 
+-- The baseline: promscale installed before the guard. Without it an empty
+-- log would read as "never installed", and DROP EXTENSION promscale CASCADE
+-- followed by CREATE EXTENSION promscale VERSION '<another>' would pass as a
+-- fresh install (README, "The upgrade log").
+INSERT INTO promscale_upgrade_guard.upgrade_log
+    (kind, from_version, to_version, started_at, finished_at, duration, pid, role_name, application_name,
+     allowed_by, locks_estimated, locks_held, locks_held_fast_path, commands)
+SELECT 'baseline', NULL, e.extversion, pg_catalog.now(), pg_catalog.now(), '0'::pg_catalog.interval,
+       pg_catalog.pg_backend_pid(), CURRENT_USER, '', 'not_required', NULL, 0, 0, '{}'::pg_catalog.text[]
+FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'promscale';
+
 COMMENT ON TABLE promscale_upgrade_guard.upgrade_log IS
 'One row per transaction that installed, took over or updated the promscale extension and was allowed to: written inside that transaction just before it committed, so a failed or rolled-back update leaves no row. Refused attempts are in the server log.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.kind IS
-'install: CREATE EXTENSION on a database without Promscale objects; takeover: CREATE EXTENSION over a pre-0.11 connector schema (with the UPDATE that followed in the same transaction); update: ALTER EXTENSION promscale UPDATE.';
+'install: CREATE EXTENSION on a database without Promscale objects; takeover: CREATE EXTENSION over a pre-0.11 connector schema (with the UPDATE that followed in the same transaction); update: ALTER EXTENSION promscale UPDATE; baseline: the promscale version found when the guard was installed (or updated to 0.5.0) beside an existing promscale, so that a later DROP and CREATE at another version is known as an update.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.from_version IS
 'The promscale extension version installed before the transaction''s first command; NULL when it was not installed.';
 COMMENT ON COLUMN promscale_upgrade_guard.upgrade_log.to_version IS

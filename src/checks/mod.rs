@@ -168,10 +168,9 @@ pub(crate) fn ignored_note(ignored: &[String]) -> String {
     if ignored.is_empty() {
         String::new()
     } else {
-        format!(
-            " Not read, because the guard reads only plain tables of their extension that run no one's code: {}.",
-            ignored.join(", ")
-        )
+        // Each item says why: not a plain table of its extension (which
+        // could run someone's code), or busy (and who is in the way).
+        format!(" Not read: {}.", ignored.join(", "))
     }
 }
 

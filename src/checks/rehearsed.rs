@@ -48,6 +48,14 @@ pub fn rehearsed(snapshot: &Snapshot, plan: &Plan, path: &LockPath) -> Check {
     let now = CatalogSize::now(snapshot);
     let upgrade = format!("The upgrade ({})", path.describe());
     let newest = history::newest(&snapshot.rehearsals, path);
+    if let (None, Some(why)) = (newest, &snapshot.rehearsal_log_unread) {
+        // Never "not rehearsed" for "could not read whether it was".
+        return Check::warning(
+            NAME,
+            format!("{upgrade}: the rehearsals were not read: {why}."),
+            "Read the readiness report again when the sessions named have ended; a lock queued on the guard's own tables is most likely a mistake (or an attack) by the role named.",
+        );
+    }
     if matches!(path, LockPath::Fresh { .. }) && newest.is_none_or(|r| r.succeeded) {
         // Nothing to migrate: the script creates Promscale's schema.
         return Check::ok(

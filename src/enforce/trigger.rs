@@ -19,7 +19,7 @@ use pgrx::prelude::*;
 use super::audit::audit_line;
 use super::command::Command;
 use super::decision::fail_fast::LockFit;
-use super::decision::{decide, Facts, RefusalReason, Verdict, Who};
+use super::decision::{decide, AllowedBy, Facts, RefusalReason, Verdict, Who};
 use super::lock_path::lock_path_for;
 use super::pending::PendingCommand;
 use super::privileges::Privileges;
@@ -82,6 +82,30 @@ fn lock_fit_for(command: &Command, kind: UpgradeKind, ext: &PromscaleCommandFact
     Some((fit, expected_seconds))
 }
 
+/// `lock_fit_for`, read as the upgrade log's owner (so that the estimate,
+/// fail-fast and the expected duration are what an operator sees, whether
+/// the connector's role is a superuser or not, and so that no privilege
+/// check loads role memberships), with no lock kept. A catalog lock not
+/// granted at once (another session holds or queues a conflicting one)
+/// only skips the estimate: Err carries what was in the way, for a
+/// WARNING. Who may update was decided before, on facts read apart.
+fn estimate_without_waiting(
+    command: &Command,
+    kind: UpgradeKind,
+    ext: &PromscaleCommandFacts,
+) -> Result<Option<(LockFit, Option<f64>)>, String> {
+    PgTryBuilder::new(|| {
+        Ok(without_keeping_locks(|| upgrade_log::as_log_owner(|| lock_fit_for(command, kind, ext))))
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE, |e| match e {
+        pgrx::pg_sys::panic::CaughtError::PostgresError(r) | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
+            Err(format!("{}: {}", r.message(), r.detail().unwrap_or("another session holds the lock")))
+        }
+        other => other.rethrow(),
+    })
+    .execute()
+}
+
 /// With fail-fast on, every allowed command gets an estimate, once per
 /// transaction (the 0.15+ takeover's UPDATE was estimated with its CREATE):
 /// fail-fast acts on it for the connector's own update, the log keeps it.
@@ -134,7 +158,7 @@ fn judge(command: &Command) {
         in_connector_roles: ext.in_connector_roles,
         connector_roles,
         role: upgrade_log::current_role_name(),
-        last_logged_version: None,
+        last_logged_version: crate::snapshot::LoggedVersion::Read(None),
     };
     // A CREATE with promscale gone: the version the log last saw tells a
     // reinstall at another version (an update) from a fresh install.
@@ -153,11 +177,16 @@ fn judge(command: &Command) {
     // How long a rehearsal of the same path says it takes: published
     // with the estimate, for the progress's time left.
     let mut expected_seconds = None;
+    let mut estimate_skipped = None;
     if let Some(kind) = allowed_kind_needing_estimate(&verdict, &facts) {
-        let fit = without_keeping_locks(|| lock_fit_for(command, kind, &ext));
-        expected_seconds = fit.as_ref().and_then(|(_, expected)| *expected);
-        facts.lock_fit = fit.map(|(fit, _)| fit);
-        verdict = decide(command, &facts);
+        match estimate_without_waiting(command, kind, &ext) {
+            Ok(fit) => {
+                expected_seconds = fit.as_ref().and_then(|(_, expected)| *expected);
+                facts.lock_fit = fit.map(|(fit, _)| fit);
+                verdict = decide(command, &facts);
+            }
+            Err(skipped) => estimate_skipped = Some(skipped),
+        }
     }
     let who = who(facts.role.clone(), ext.client_addr.clone());
     if let Some(line) = audit_line(command, &verdict, &who) {
@@ -166,6 +195,32 @@ fn judge(command: &Command) {
     match verdict {
         Verdict::Pass => {}
         Verdict::Allow(allowed) => {
+            if allowed.by != AllowedBy::Rehearsal {
+                // Before the update takes any lock: what the log row needs
+                // at commit (a rehearsal never commits).
+                if let Err(blockers) = upgrade_log::lock_for_commit() {
+                    raise(
+                        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
+                        format!(
+                            "extension \"promscale\" cannot be {} now: another session holds or waits for a lock on promscale_upgrade_guard.upgrade_log",
+                            if matches!(command, Command::Update { .. }) { "updated" } else { "created" }
+                        ),
+                        Some(format!(
+                            "The guard records the upgrade in promscale_upgrade_guard.upgrade_log when it commits; it would wait for that lock there, holding every lock of the upgrade, with ingestion stopped. In the way: {blockers}. Nothing was changed."
+                        )),
+                        Some("Let those sessions finish, or end them with SELECT pg_terminate_backend(pid), then start the connector again. Locking the guard's log is needed by no tool: check what the role of those sessions is doing.".into()),
+                    );
+                }
+            }
+            if let Some(skipped) = &estimate_skipped {
+                report(
+                    PgLogLevel::WARNING,
+                    PgSqlErrorCode::ERRCODE_WARNING,
+                    "the lock estimate of this promscale upgrade was not made: a catalog it reads is locked",
+                    Some(skipped.clone()),
+                    Some("The upgrade goes ahead without fail-fast's check of the lock table. If it fails with \"out of shared memory\", run SELECT * FROM promscale_upgrade_lock_estimate(); once those sessions have ended, and raise max_locks_per_transaction as it says.".into()),
+                );
+            }
             // Marked first, so that the locks held before the command
             // (which the log does not count) include the mark itself.
             upgrade_mark::take(allowed.locks_estimated, expected_seconds);

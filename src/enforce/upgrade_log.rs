@@ -225,6 +225,62 @@ fn write(row: LogRow) {
     unsafe { pg_sys::PopActiveSnapshot() };
 }
 
+/// How long the trigger waits, at most, for a lock the log row's INSERT will
+/// need: long enough for a reader of the log to finish, short enough that a
+/// connector retrying in a loop is not held up. The wait happens before the
+/// update takes any lock of its own.
+const LOG_LOCK_WAIT_MS: u64 = 2_000;
+
+/// Takes now, before the update takes its thousands of Promscale locks, the
+/// locks the log row's INSERT will need at commit (ROW EXCLUSIVE on the log,
+/// its indexes and its TOAST table), so that the commit never waits for
+/// them while holding every lock of the upgrade: any role allowed to read
+/// the log can hold ACCESS SHARE on it, and any role can then queue an
+/// ACCESS EXCLUSIVE request behind that (CREATE RULE waits for its lock
+/// before it checks ownership), which the INSERT would queue behind in turn.
+/// Locks already held by this transaction are granted at once. Err names
+/// the sessions in the way when one was not granted within
+/// `LOG_LOCK_WAIT_MS`.
+pub fn lock_for_commit() -> Result<(), String> {
+    let Some((relid, _)) = guard_relation(c"upgrade_log") else { return Ok(()) };
+    let mut relations = vec![relid];
+    // SAFETY: the relation is opened without a lock to read its index list
+    // and TOAST table from the relcache entry (the list is copied), then
+    // closed.
+    unsafe {
+        let rel = pg_sys::RelationIdGetRelation(relid);
+        if !rel.is_null() {
+            let indexes = pg_sys::RelationGetIndexList(rel);
+            relations.extend(pgrx::PgList::<pg_sys::Oid>::from_pg(indexes).iter_oid());
+            let toast = (*(*rel).rd_rel).reltoastrelid;
+            pg_sys::RelationClose(rel);
+            if toast != pg_sys::InvalidOid {
+                relations.push(toast);
+                let toast_rel = pg_sys::RelationIdGetRelation(toast);
+                if !toast_rel.is_null() {
+                    let indexes = pg_sys::RelationGetIndexList(toast_rel);
+                    relations.extend(pgrx::PgList::<pg_sys::Oid>::from_pg(indexes).iter_oid());
+                    pg_sys::RelationClose(toast_rel);
+                }
+            }
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(LOG_LOCK_WAIT_MS);
+    for relation in relations {
+        // SAFETY: conditional lock requests, which never wait; the sleep
+        // between them checks for interrupts (a cancel, statement_timeout).
+        while !unsafe { pg_sys::ConditionalLockRelationOid(relation, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE) } {
+            if std::time::Instant::now() >= deadline {
+                return Err(crate::snapshot::read::lock_blockers(relation));
+            }
+            pgrx::check_for_interrupts!();
+            // SAFETY: sleeps this backend for 10 ms.
+            unsafe { pg_sys::pg_usleep(10_000) };
+        }
+    }
+    Ok(())
+}
+
 /// Advances `promscale_upgrade_guard.refused_manual_updates`, which
 /// survives the refusal's rollback (sequences are not transactional), for
 /// the monitoring view. The refused role need not be allowed to use the
@@ -233,6 +289,22 @@ fn write(row: LogRow) {
 /// trigger's pinned search_path.
 pub fn count_refusal() {
     let Some((sequence, owner)) = guard_relation(c"refused_manual_updates") else { return };
+    // The refused command must not wait behind a lock queued on the
+    // counter: it is refused either way, and the server log has the line.
+    // SAFETY: a conditional lock request, which never waits.
+    if !unsafe { pg_sys::ConditionalLockRelationOid(sequence, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE) } {
+        report(
+            PgLogLevel::LOG_SERVER_ONLY,
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            format!(
+                "promscale_upgrade_guard: refusal not counted: promscale_upgrade_guard.refused_manual_updates is locked ({})",
+                crate::snapshot::read::lock_blockers(sequence)
+            ),
+            None,
+            None,
+        );
+        return;
+    }
     with_pinned_search_path(|| {
         as_role(owner, true, || {
             let _ = Spi::run(COUNT_REFUSAL);

@@ -5,6 +5,7 @@
 //! Promscale table, so gathering it never waits on another session's locks.
 
 pub mod extension_files;
+mod heap_read;
 pub mod kept;
 mod pg_class_scan;
 pub mod read;
@@ -164,8 +165,12 @@ pub struct Snapshot {
     /// named: they are not the caller's, and go with their sessions).
     pub other_sessions_temp_dependents: i64,
     /// Relations the guard would read but did not, each with why (a view
-    /// where a plain table belongs, a table that is not the extension's...).
+    /// where a plain table belongs, a table that is not the extension's,
+    /// one another session holds or queues a conflicting lock on).
     pub ignored_relations: Vec<String>,
+    /// Why the guard's rehearsal log was not read (busy, not what it must
+    /// be); None when it was read or is absent.
+    pub rehearsal_log_unread: Option<String>,
     /// The other backends holding the most lock-table entries (read for
     /// the trigger's lock estimate only).
     pub lock_holders: Vec<LockHolder>,
@@ -351,4 +356,22 @@ pub struct RunningUpgrade {
     pub lock_table_used: i64,
     /// A term of the lock table's size not in the server's exported globals.
     pub max_prepared_transactions: i64,
+}
+
+/// What the guard's upgrade log says promscale was at when it last saw it
+/// change (or when the guard was installed beside it: the baseline row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoggedVersion {
+    /// The newest row's version; None when the log has no row.
+    Read(Option<String>),
+    /// The log could not be read now: why, naming the sessions in the way.
+    /// The reinstall rule then refuses (it never takes "could not read"
+    /// for "nothing logged").
+    Unread(String),
+}
+
+impl Default for LoggedVersion {
+    fn default() -> Self {
+        LoggedVersion::Read(None)
+    }
 }

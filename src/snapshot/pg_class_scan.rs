@@ -9,7 +9,9 @@
 //! increments in `RelationTally`; names are read only in `prom_data` and
 //! `prom_metric`. The scan uses the catalog snapshot, as PostgreSQL's own
 //! catalog lookups do, and takes its lock on a catalog only if it is granted
-//! at once (only `VACUUM FULL` or `CLUSTER` of the catalog could hold it).
+//! at once (`VACUUM FULL` or `CLUSTER` of the catalog could hold a
+//! conflicting one, and any role can queue one behind its own reader:
+//! CREATE RULE waits for its lock before it checks ownership).
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
@@ -113,11 +115,12 @@ unsafe fn for_each_row_where<T>(
         if !pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
             crate::pg_glue::raise(
                 PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
-                format!("could not read {catalog}: another session holds a lock on it"),
+                format!("could not read {catalog}: another session holds or waits for a lock on it"),
                 Some(format!(
-                    "The guard never waits for a catalog lock; only VACUUM FULL or CLUSTER of {catalog} takes one that conflicts with reading it."
+                    "The guard never waits for a catalog lock. In the way: {}. A conflicting lock comes from VACUUM FULL or CLUSTER of {catalog}, or is queued by a command such as CREATE RULE, which waits for its lock before it checks ownership.",
+                    super::read::lock_blockers(relid)
                 )),
-                Some("Try again when that command has finished.".into()),
+                Some("Try again when those sessions have finished, or end them with SELECT pg_terminate_backend(pid).".into()),
             );
         }
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);

@@ -24,7 +24,7 @@ use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
 use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
 use super::{
-    Activity, ConnectorSession, DependentObject, LoggedUpgrade, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
+    Activity, ConnectorSession, DependentObject, LoggedUpgrade, LoggedVersion, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
     Snapshot, TracingData, UpdatePath, UpgradeActivity,
 };
 use crate::catalog::classes::ObjectClass;
@@ -88,8 +88,7 @@ catalog_query!(LAST_UPGRADE = include_str!("sql/last_upgrade.sql"));
 catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
 catalog_query!(REHEARSALS = include_str!("sql/rehearsals.sql"));
 catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
-catalog_query!(APPLIED_MIGRATIONS = include_str!("sql/applied_migrations.sql"));
-catalog_query!(METADATA_LAST_SEEN = include_str!("sql/metadata_last_seen.sql"));
+catalog_query!(LOCK_BLOCKERS = include_str!("sql/lock_blockers.sql"));
 catalog_query!(ROLE_FACTS = include_str!("sql/role_facts.sql"));
 catalog_query!(HELD_LOCKS = include_str!("sql/held_locks.sql"));
 catalog_query!(LOCK_HOLDERS = include_str!("sql/lock_holders.sql"));
@@ -366,13 +365,31 @@ pub fn promscale_control_flags(version: Option<&str>) -> ControlFlags {
     flags
 }
 
-/// The promscale version the newest row of the guard's upgrade log left;
-/// None without a readable log or a row.
-pub fn last_logged_version() -> Option<String> {
-    if readable([&GUARD_UPGRADE_LOG]) != [Readable::Yes] {
-        return None;
+/// The promscale version the newest row of the guard's upgrade log left.
+/// The log is gone only when the guard is being dropped or created in this
+/// transaction: then nothing was logged.
+pub fn last_logged_version() -> LoggedVersion {
+    match readable([&GUARD_UPGRADE_LOG]) {
+        [Readable::Yes(_)] => match first_value::<LossyText>(&LAST_LOGGED_VERSION, &[]) {
+            Ok(v) => LoggedVersion::Read(v.map(|v| v.0)),
+            Err(e) => LoggedVersion::Unread(format!("promscale_upgrade_guard.upgrade_log could not be read: {e}")),
+        },
+        [Readable::No] if guard_log_exists() => LoggedVersion::Unread(
+            "promscale_upgrade_guard.upgrade_log is not readable by the role reading it".to_string(),
+        ),
+        [Readable::No] => LoggedVersion::Read(None),
+        [Readable::Busy(why) | Readable::Ignored(why)] => LoggedVersion::Unread(why),
     }
-    select_one::<LossyText>(&LAST_LOGGED_VERSION, &[]).map(|v| v.0)
+}
+
+/// Whether the guard's upgrade log exists (in its own schema).
+fn guard_log_exists() -> bool {
+    // SAFETY: catalog-cache lookups by name.
+    unsafe {
+        let namespace = pg_sys::get_namespace_oid(GUARD_UPGRADE_LOG.schema.as_ptr(), true);
+        namespace != pg_sys::InvalidOid
+            && pg_sys::get_relname_relid(GUARD_UPGRADE_LOG.relation.as_ptr(), namespace) != pg_sys::InvalidOid
+    }
 }
 
 /// The Promscale upgrade another backend runs now (`upgrade_progress.sql`);
@@ -704,18 +721,26 @@ fn read_lock_history(snapshot: &mut Snapshot, disk: &DiskFacts) {
         (Readable::No, u, r)
     };
     match migration {
-        Readable::Yes => {
-            let names: Vec<String> = json_row(&APPLIED_MIGRATIONS, &[]);
-            snapshot.applied_migrations = Some(names.into_iter().collect());
+        // From the heap: the table may belong to a role that is not a superuser.
+        Readable::Yes(at) => {
+            snapshot.applied_migrations = Some(super::heap_read::texts(at.relid, at.attnum).into_iter().collect())
         }
-        Readable::Ignored(why) => snapshot.ignored_relations.push(why),
+        Readable::Ignored(why) | Readable::Busy(why) => snapshot.ignored_relations.push(why),
         Readable::No => {}
     }
-    if upgrade_log == Readable::Yes && rehearsal_log == Readable::Yes {
+    for log in [&upgrade_log, &rehearsal_log] {
+        if let Readable::Busy(why) | Readable::Ignored(why) = log {
+            snapshot.ignored_relations.push(why.clone());
+        }
+    }
+    if upgrade_log.is_yes() && rehearsal_log.is_yes() {
         snapshot.lock_measurements =
             json_row::<LockMeasurementsRow>(&LOCK_MEASUREMENTS, &[]).lock_measurements.unwrap_or_default();
     }
-    if rehearsal_log == Readable::Yes {
+    if let Readable::Busy(why) | Readable::Ignored(why) = &rehearsal_log {
+        snapshot.rehearsal_log_unread = Some(why.clone());
+    }
+    if rehearsal_log.is_yes() {
         snapshot.rehearsals = json_row::<RehearsalsRow>(&REHEARSALS, &[]).rehearsals.unwrap_or_default();
     }
 }
@@ -758,14 +783,32 @@ const GUARD_UPGRADE_LOG: ReadSpec = ReadSpec {
 const GUARD_REHEARSAL_LOG: ReadSpec = ReadSpec { relation: c"rehearsal_log", ..GUARD_UPGRADE_LOG };
 const GUARD_REFUSALS: ReadSpec = ReadSpec { relation: c"refused_manual_updates", relkind: b'S', ..GUARD_UPGRADE_LOG };
 
+/// Where a vetted relation's column is, for a read without the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Located {
+    relid: pg_sys::Oid,
+    /// The column `ReadSpec::column` names; 0 when it names none.
+    attnum: i16,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum Readable {
     /// Locked (ACCESS SHARE, granted at once): read it.
-    Yes,
-    /// Absent, not readable by the caller, or locked by someone else.
+    Yes(Located),
+    /// Absent, or not readable by the caller.
     No,
+    /// Present, but another session holds or waits for a lock that reading
+    /// it (or checking the caller's right to) would wait behind:
+    /// "schema.relation (busy: pid N holds ..., pid M waits for ...)".
+    Busy(String),
     /// Present but not what it must be: not read, and named (why).
     Ignored(String),
+}
+
+impl Readable {
+    fn is_yes(&self) -> bool {
+        matches!(self, Readable::Yes(_))
+    }
 }
 
 /// Whether each of `specs` may be read now, and if so locks it (ACCESS
@@ -783,13 +826,20 @@ fn readable<const N: usize>(specs: [&ReadSpec; N]) -> [Readable; N] {
 /// column (if any) of the given type, and the caller may read it. A view, a
 /// foreign table or a policy would run the code of whoever made it as the
 /// caller; a column of another type could bring a cast of its owner's.
-/// Looked up in the catalog caches by name: to_regclass() would need USAGE
-/// on the schema, which pg_monitor lacks. Once per call for a handful of
-/// relations: a query here cost more than all of them (issue 19).
+/// What passes is still read without the planner (`heap_read`) when
+/// another role may own it. Looked up in the catalog caches by name:
+/// to_regclass() would need USAGE on the schema, which pg_monitor lacks.
+/// Once per call for a handful of relations: a query here cost more than
+/// all of them (issue 19).
+///
+/// Nothing here waits for a lock: the relation's own lock is asked for only
+/// if granted at once, and the caller's right to read it is checked only
+/// when that cannot load role memberships behind a lock another session
+/// holds or queues on `pg_auth_members` (a plain role can queue one: LOCK
+/// TABLE, then CREATE RULE, which waits before it checks ownership).
 fn readable_one(spec: &ReadSpec) -> Readable {
-    let ignored = |why: String| {
-        Readable::Ignored(format!("{}.{} ({why})", spec.schema.to_string_lossy(), spec.relation.to_string_lossy()))
-    };
+    let name = || format!("{}.{}", spec.schema.to_string_lossy(), spec.relation.to_string_lossy());
+    let ignored = |why: String| Readable::Ignored(format!("{} ({why})", name()));
     // SAFETY: lookups by name and OID in the catalog caches; the pg_class
     // tuple is read while it is pinned and released before returning.
     unsafe {
@@ -806,8 +856,8 @@ fn readable_one(spec: &ReadSpec) -> Readable {
             return Readable::No;
         }
         let class = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple);
-        let (relkind, persistence, row_security) =
-            (class.relkind as u8, class.relpersistence as u8, class.relrowsecurity);
+        let (relkind, persistence, row_security, owner) =
+            (class.relkind as u8, class.relpersistence as u8, class.relrowsecurity, class.relowner);
         pg_sys::ReleaseSysCache(tuple);
         if persistence == b't' {
             return Readable::No;
@@ -824,35 +874,70 @@ fn readable_one(spec: &ReadSpec) -> Readable {
         {
             return ignored(format!("it is not a member of extension {}", spec.member_of.to_string_lossy()));
         }
+        let mut attnum = 0;
         if let Some((column, type_oid, type_name)) = spec.column {
-            let attnum = pg_sys::get_attnum(relid, column.as_ptr());
+            attnum = pg_sys::get_attnum(relid, column.as_ptr());
             // get_attnum does not find a dropped column.
             if attnum == pg_sys::InvalidAttrNumber as i16 || pg_sys::get_atttype(relid, attnum) != type_oid {
                 return ignored(format!("its column {} is not of type {type_name}", column.to_string_lossy()));
             }
         }
         let user = pg_sys::GetUserId();
+        // A superuser or the owner is judged without role memberships;
+        // anyone else only when they can be loaded without waiting.
+        if !pg_sys::superuser_arg(user)
+            && user != owner
+            && !pg_sys::ConditionalLockRelationOid(
+                AUTH_MEMBERS_RELATION,
+                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+            )
+        {
+            return Readable::Busy(format!(
+                "{} (busy: checking the caller's role memberships waits behind a lock on pg_catalog.pg_auth_members: {})",
+                name(),
+                lock_blockers(AUTH_MEMBERS_RELATION)
+            ));
+        }
         let may_read = pg_sys::pg_namespace_aclcheck(namespace, user, pg_sys::ACL_USAGE as pg_sys::AclMode)
             == pg_sys::AclResult::ACLCHECK_OK
             && pg_sys::pg_class_aclcheck(relid, user, pg_sys::ACL_SELECT as pg_sys::AclMode)
                 == pg_sys::AclResult::ACLCHECK_OK;
+        if !may_read {
+            return Readable::No;
+        }
         // A lock request that does not wait; a granted lock is released
         // with the transaction, like any other.
-        if may_read && pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
-            Readable::Yes
+        if pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
+            Readable::Yes(Located { relid, attnum })
         } else {
-            Readable::No
+            Readable::Busy(format!("{} (busy: {})", name(), lock_blockers(relid)))
         }
     }
 }
 
+/// `pg_catalog.pg_auth_members` (a fixed OID, catalog/pg_auth_members.h;
+/// pgrx does not bind its constant).
+const AUTH_MEMBERS_RELATION: pg_sys::Oid = pg_sys::Oid::from_u32(1261);
+
+/// Who holds or waits for a lock on relation `relid`, other than this
+/// session: "pid 12 holds AccessShareLock, pid 34 waits for
+/// AccessExclusiveLock" (at most ten), for messages that must name the
+/// real cause of a lock not granted at once.
+pub(crate) fn lock_blockers(relid: pg_sys::Oid) -> String {
+    select_one::<LossyText>(&LOCK_BLOCKERS, &[DatumWithOid::from(relid)])
+        .map(|t| t.0)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "the session has ended since".to_string())
+}
+
 /// The newest `last_seen` of `_prom_catalog.metadata`, which the connector
 /// sets on every metadata batch it ingests; None when unknown (or when the
-/// relation is not one the guard may read: then `ignored` names it).
+/// relation is not one the guard may read: then `ignored` names it). Read
+/// from the heap: the table may belong to the old connector's role.
 fn metadata_last_seen(metadata: Readable, ignored: &mut Vec<String>) -> Option<f64> {
     match metadata {
-        Readable::Yes => select_one::<f64>(&METADATA_LAST_SEEN, &[]),
-        Readable::Ignored(why) => {
+        Readable::Yes(at) => super::heap_read::newest_timestamp(at.relid, at.attnum),
+        Readable::Ignored(why) | Readable::Busy(why) => {
             ignored.push(why);
             None
         }
@@ -875,11 +960,16 @@ pub fn activity(snapshot: &Snapshot) -> Activity {
     };
     let [metadata, refusals, upgrade_log] = readable([&METADATA_TABLE, &GUARD_REFUSALS, &GUARD_UPGRADE_LOG]);
     activity.metadata_last_seen = metadata_last_seen(metadata, &mut activity.ignored_relations);
-    if refusals == Readable::Yes {
+    for log in [&refusals, &upgrade_log] {
+        if let Readable::Busy(why) | Readable::Ignored(why) = log {
+            activity.ignored_relations.push(why.clone());
+        }
+    }
+    if refusals.is_yes() {
         activity.refused_manual_updates = select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]).unwrap_or(0);
         activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
     }
-    if upgrade_log == Readable::Yes {
+    if upgrade_log.is_yes() {
         activity.last_upgrade = json_row::<LastUpgradeRow>(&LAST_UPGRADE, &[]).last_upgrade;
     }
     activity

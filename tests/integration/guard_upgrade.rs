@@ -1,4 +1,4 @@
-//! The guard's own upgrade: every released version (0.1.0 to 0.3.0), installed
+//! The guard's own upgrade: every released version (0.1.0 to 0.4.0), installed
 //! from its committed install script (sql/released/) with the current
 //! library, updated by `ALTER EXTENSION promscale_upgrade_guard UPDATE`
 //! through the update scripts in sql/ (which cargo pgrx install ships), is
@@ -81,6 +81,41 @@ fn version_0_2_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log
 #[test]
 fn version_0_3_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
     updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.3.0");
+}
+
+#[test]
+fn version_0_4_0_updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log() {
+    updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log("0.4.0");
+}
+
+/// A guard of before 0.5.0 beside a promscale it never saw installed has an
+/// empty log: its update records the version found (the baseline), so that
+/// the reinstall rule knows promscale was there. A log that already has
+/// rows gets none.
+#[test]
+fn the_update_to_0_5_0_records_the_promscale_it_finds() {
+    let cluster = Cluster::shared();
+    let _old = OldInstallScript::install("0.4.0");
+    let db = "guard_baseline_update";
+    let mut admin = cluster.connect("postgres");
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0")).unwrap();
+    let mut c = cluster.connect(db);
+    c.batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
+    c.batch_execute("CREATE EXTENSION promscale_upgrade_guard VERSION '0.4.0'").unwrap();
+    let rows = |c: &mut postgres::Client| -> Vec<(String, Option<String>)> {
+        c.query("SELECT kind, to_version FROM promscale_upgrade_guard.upgrade_log ORDER BY finished_at", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    assert!(rows(&mut c).is_empty(), "0.4.0 records no baseline");
+    c.batch_execute("ALTER EXTENSION promscale_upgrade_guard UPDATE").unwrap();
+    assert_eq!(rows(&mut c), vec![("baseline".to_string(), Some("0.7.0".to_string()))]);
+    // A fresh install beside promscale records its baseline too.
+    c.batch_execute("DROP EXTENSION promscale_upgrade_guard; CREATE EXTENSION promscale_upgrade_guard").unwrap();
+    assert_eq!(rows(&mut c), vec![("baseline".to_string(), Some("0.7.0".to_string()))]);
 }
 
 fn updates_to_the_same_schema_as_a_fresh_install_and_keeps_its_log(from: &str) {

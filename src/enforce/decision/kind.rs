@@ -6,6 +6,7 @@ use super::Facts;
 use crate::enforce::command::Command;
 use crate::plan::UpgradeKind;
 use crate::quote::for_message as escape;
+use crate::snapshot::LoggedVersion;
 
 /// The change a guarded command makes, as the verdict and its messages
 /// name it.
@@ -40,10 +41,16 @@ pub(super) fn change_of(command: &Command, facts: &Facts) -> Option<Change> {
                 // drops an old extension below 0.5.0 first).
                 return Some(Change { kind: UpgradeKind::Takeover, from: None, to: target });
             }
-            if let Some(dropped) = facts.last_logged_version.as_deref().filter(|d| target.as_deref() != Some(*d)) {
-                return Some(Change { kind: UpgradeKind::Update, from: Some(dropped.to_string()), to: target });
+            match &facts.last_logged_version {
+                LoggedVersion::Read(Some(dropped)) if target.as_deref() != Some(dropped.as_str()) => {
+                    Some(Change { kind: UpgradeKind::Update, from: Some(dropped.clone()), to: target })
+                }
+                // Fail closed: a log that could not be read may hold the
+                // version promscale was dropped at. Judged as an update from
+                // an unknown version, which only the connector may make.
+                LoggedVersion::Unread(_) => Some(Change { kind: UpgradeKind::Update, from: None, to: target }),
+                LoggedVersion::Read(_) => Some(Change { kind: UpgradeKind::Install, from: None, to: target }),
             }
-            Some(Change { kind: UpgradeKind::Install, from: None, to: target })
         }
     }
 }
@@ -73,7 +80,8 @@ pub(super) fn version_change(kind: UpgradeKind, from: &Option<String>, to: &Opti
         }
         (UpgradeKind::Update, Some(f), Some(t)) => format!("from version {f} to {t}"),
         (UpgradeKind::Update, Some(f), None) => format!("from version {f} to the default version"),
-        (UpgradeKind::Update, None, _) => "to the default version".to_string(),
+        (UpgradeKind::Update, None, Some(t)) => format!("from an unknown version to {t}"),
+        (UpgradeKind::Update, None, None) => "to the default version".to_string(),
     }
 }
 
@@ -124,7 +132,7 @@ mod tests {
     /// pre-0.11 schema over: that CREATE is the takeover, not a reinstall.
     #[test]
     fn the_takeover_wins_over_a_reinstall() {
-        let facts = Facts { last_logged_version: Some("0.3.2".into()), ..legacy() };
+        let facts = Facts { last_logged_version: LoggedVersion::Read(Some("0.3.2".into())), ..legacy() };
         let r = refusal(decide(&create(Some("0.0.0")), &facts));
         assert!(r.message.message.contains("can only be created by the Promscale Connector"), "{}", r.message.message);
         let lease = Facts { connector_lock: ConnectorLock::Session, ..facts };
@@ -134,7 +142,7 @@ mod tests {
     #[test]
     fn a_reinstall_at_another_version_is_an_update() {
         let dropped = Facts {
-            last_logged_version: Some("0.7.0".into()),
+            last_logged_version: LoggedVersion::Read(Some("0.7.0".into())),
             default_version: Some("0.8.0".into()),
             ..Facts::plain(KEY)
         };
@@ -154,5 +162,27 @@ mod tests {
         let lease = Facts { connector_lock: ConnectorLock::Session, ..dropped };
         let a = allowed(decide(&create(Some("0.8.0")), &lease));
         assert_eq!((a.kind, a.from.as_deref()), (UpgradeKind::Update, Some("0.7.0")));
+    }
+
+    /// A log that could not be read is never "nothing logged": a CREATE
+    /// with promscale gone is then an update from an unknown version, which
+    /// only the connector holding its lease may make.
+    #[test]
+    fn an_unread_log_makes_a_create_an_update() {
+        let unread = Facts {
+            last_logged_version: LoggedVersion::Unread(
+                "promscale_upgrade_guard.upgrade_log (busy: pid 7 waits for AccessExclusiveLock)".into(),
+            ),
+            default_version: Some("0.8.0".into()),
+            ..Facts::plain(KEY)
+        };
+        let r = refusal(decide(&create(Some("0.8.0")), &unread));
+        assert_eq!(r.reason, RefusalReason::NotTheConnector);
+        assert!(r.message.detail.contains("could not be read") && r.message.detail.contains("pid 7"), "{}", r.message.detail);
+        // The same version too: the log might say another one.
+        assert_eq!(refusal(decide(&create(None), &unread)).reason, RefusalReason::NotTheConnector);
+        let lease = Facts { connector_lock: ConnectorLock::Session, ..unread };
+        let a = allowed(decide(&create(Some("0.8.0")), &lease));
+        assert_eq!((a.kind, a.from), (UpgradeKind::Update, None));
     }
 }

@@ -44,7 +44,7 @@ use super::command::Command;
 use super::privileges::{postgres_would_allow, Privileges};
 use crate::plan::UpgradeKind;
 use crate::snapshot::extension_files::ControlFlags;
-use crate::snapshot::ConnectorSession;
+use crate::snapshot::{ConnectorSession, LoggedVersion};
 use connector_lock::ConnectorLock;
 use fail_fast::LockFit;
 use kind::{change_of, Change};
@@ -87,9 +87,10 @@ pub struct Facts {
     pub in_connector_roles: bool,
     /// The role running the command.
     pub role: String,
-    /// The promscale version the newest row of the upgrade log left, read
-    /// for a CREATE when promscale is not installed.
-    pub last_logged_version: Option<String>,
+    /// The promscale version the newest row of the upgrade log left (its
+    /// baseline row when promscale predates the guard), read for a CREATE
+    /// when promscale is not installed; or why the log could not be read.
+    pub last_logged_version: LoggedVersion,
 }
 
 impl Facts {
@@ -112,7 +113,7 @@ impl Facts {
             connector_roles: Vec::new(),
             in_connector_roles: true,
             role: "postgres".into(),
-            last_logged_version: None,
+            last_logged_version: LoggedVersion::Read(None),
         }
     }
 }

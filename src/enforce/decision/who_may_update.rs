@@ -12,6 +12,7 @@ use crate::enforce::command::Command;
 use crate::plan::UpgradeKind;
 use crate::quote::for_message as escape;
 use crate::settings::ALLOW_MANUAL_UPDATE;
+use crate::snapshot::LoggedVersion;
 
 /// The verdict on a guarded command (a takeover or an update).
 pub(super) fn guarded(
@@ -91,7 +92,10 @@ fn not_the_connector(
 /// that reinstalls at another version.
 fn reinstall_note(command: &Command, facts: &Facts) -> String {
     match (command, &facts.last_logged_version) {
-        (Command::Create { .. }, Some(v)) => format!(
+        (Command::Create { .. }, LoggedVersion::Unread(why)) => format!(
+            " (extension \"promscale\" is not installed, and promscale_upgrade_guard.upgrade_log, which tells a fresh install from a reinstall at another version, could not be read: {why}; so this CREATE is judged as an update)"
+        ),
+        (Command::Create { .. }, LoggedVersion::Read(Some(v))) => format!(
             " (promscale_upgrade_guard.upgrade_log last recorded extension \"promscale\" at version {}, and it has been dropped since: a reinstall at another version is an update)",
             escape(v)
         ),
