@@ -49,25 +49,43 @@ pub unsafe fn c_string(ptr: *const c_char) -> String {
     unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
-/// Runs `f` with `search_path = pg_catalog, pg_temp`, restored afterwards,
-/// on the error path as well. The event trigger function carries no SET
-/// clause: fmgr would then switch search_path for every ALTER/CREATE
-/// EXTENSION of every extension, a cost bench/performance.sh measured;
-/// pinned here, only promscale commands pay for it.
-pub fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
+/// What the guard's SQL runs under, whatever the session, role or database
+/// set: the search_path (no name resolves to another role's object), and
+/// every setting that changes how a value is written as text, which the
+/// guard reads back (JSON rows: a float8 written with extra_float_digits =
+/// -15 loses its digits, an interval follows IntervalStyle). Values
+/// returned to the caller are datums, written out under the caller's own
+/// settings after the function returns.
+pub const PINNED_SETTINGS: [(&CStr, &CStr); 6] = [
+    (c"search_path", c"pg_catalog, pg_temp"),
+    (c"extra_float_digits", c"1"),
+    (c"DateStyle", c"ISO, MDY"),
+    (c"IntervalStyle", c"postgres"),
+    (c"TimeZone", c"UTC"),
+    (c"bytea_output", c"hex"),
+];
+
+/// Runs `f` under `PINNED_SETTINGS`, restored afterwards, on the error path
+/// as well. The event trigger function carries no SET clause: fmgr would
+/// then switch settings for every ALTER/CREATE EXTENSION of every
+/// extension, a cost bench/performance.sh measured; pinned here, only
+/// promscale commands pay for it. The SQL functions call it first thing.
+pub fn with_pinned_settings<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: the GUC nesting fmgr_security_definer uses for SET clauses.
     let level = unsafe {
         let level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
+        for (name, value) in PINNED_SETTINGS {
+            pg_sys::set_config_option(
+                name.as_ptr(),
+                value.as_ptr(),
+                pg_sys::GucContext::PGC_USERSET,
+                pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE,
+                true,
+                0,
+                false,
+            );
+        }
         level
     };
     let restore = || {

@@ -25,7 +25,7 @@ use super::pending::PendingCommand;
 use super::privileges::Privileges;
 use super::{parse_tree, session_lock, upgrade_log, upgrade_mark};
 use crate::locks::capacity::Capacity;
-use crate::pg_glue::{c_string, raise, report, with_pinned_search_path, without_keeping_locks};
+use crate::pg_glue::{c_string, raise, report, with_pinned_settings, without_keeping_locks};
 use crate::plan::UpgradeKind;
 use crate::rules::Rules;
 use crate::snapshot::{read, PromscaleCommandFacts};
@@ -53,7 +53,7 @@ fn enforce_connector_path(fcinfo: pg_sys::FunctionCallInfo) {
     let Some(command) = (unsafe { parse_tree::promscale_command(fcinfo) }) else {
         return;
     };
-    with_pinned_search_path(|| judge(&command));
+    with_pinned_settings(|| judge(&command));
 }
 
 /// The lock estimate for the update about to run, against the lock table

@@ -22,7 +22,7 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
-use crate::pg_glue::{as_role, c_string, raise, report, with_pinned_search_path, LossyText};
+use crate::pg_glue::{as_role, c_string, raise, report, with_pinned_settings, LossyText};
 use crate::rehearsal;
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
@@ -182,7 +182,7 @@ fn write(row: LogRow) {
     // transaction, which resets the snapshot stack).
     unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
     let locks_before = row.locks_before.clone();
-    with_pinned_search_path(|| {
+    with_pinned_settings(|| {
         as_role(owner, true, || {
             Spi::connect_mut(|client| {
             let end = client.select(END_STATE, Some(1), &[DatumWithOid::from(locks_before)])?;
@@ -305,7 +305,7 @@ pub fn count_refusal() {
         );
         return;
     }
-    with_pinned_search_path(|| {
+    with_pinned_settings(|| {
         as_role(owner, true, || {
             let _ = Spi::run(COUNT_REFUSAL);
             let _ = Spi::get_one_with_args::<i64>("SELECT pg_catalog.nextval($1)", &[sequence.into()]);

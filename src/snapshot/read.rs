@@ -200,9 +200,19 @@ struct LockHoldersRow {
 }
 
 /// The first column of the first row of a read-only query, with its kept
-/// plan. Read-only execution: a writing statement would be assigned a
+/// plan, under `pg_glue::PINNED_SETTINGS`. Read-only execution: a writing statement would be assigned a
 /// transaction id, an error on a hot standby and needless on a primary.
 fn first_value<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    query: &CatalogQuery,
+    args: &[DatumWithOid],
+) -> SpiResult<Option<T>> {
+    // Under pinned settings: the JSON rows are text, and how a float8 or
+    // an interval is written depends on them (a database owner's ALTER
+    // DATABASE ... SET extra_float_digits = -15 once falsified every time).
+    crate::pg_glue::with_pinned_settings(|| first_value_as_is(query, args))
+}
+
+fn first_value_as_is<T: pgrx::FromDatum + pgrx::IntoDatum>(
     query: &CatalogQuery,
     args: &[DatumWithOid],
 ) -> SpiResult<Option<T>> {

@@ -15,5 +15,6 @@ mod no_wait;
 mod progress;
 mod rehearsal_carry;
 mod security;
+mod security_third_pass;
 mod server_state;
 mod workflow;

@@ -22,7 +22,7 @@ use crate::harness::{backend_pid, check, port, Cluster, CONNECTOR_KEY};
 
 /// The server most attacks share: a lock table large enough for 6,500
 /// advisory locks of one session, and slots for prepared transactions.
-fn server() -> &'static Cluster {
+pub(crate) fn server() -> &'static Cluster {
     static SERVER: OnceLock<Cluster> = OnceLock::new();
     SERVER.get_or_init(|| {
         let cluster =
@@ -42,7 +42,7 @@ fn standin_roles_ready(cluster: &Cluster) {
 
 /// A login role with no privileges beyond PUBLIC's (created once, reset to
 /// a plain role if a former run made it more).
-fn create_role(cluster: &Cluster, role: &str) {
+pub(crate) fn create_role(cluster: &Cluster, role: &str) {
     cluster
         .connect("postgres")
         .batch_execute(&format!(
@@ -53,7 +53,7 @@ fn create_role(cluster: &Cluster, role: &str) {
 }
 
 /// A new, empty database without the guard.
-fn bare_db(cluster: &Cluster, db: &str, options: &str) -> String {
+pub(crate) fn bare_db(cluster: &Cluster, db: &str, options: &str) -> String {
     let mut admin = cluster.connect("postgres");
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
     admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0 {options}")).unwrap();
@@ -61,7 +61,7 @@ fn bare_db(cluster: &Cluster, db: &str, options: &str) -> String {
 }
 
 /// A database with the guard and TimescaleDB, without promscale.
-fn guarded_db(cluster: &Cluster, db: &str) -> String {
+pub(crate) fn guarded_db(cluster: &Cluster, db: &str) -> String {
     let db = cluster.fresh_db(db);
     cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb").unwrap();
     db
@@ -69,7 +69,7 @@ fn guarded_db(cluster: &Cluster, db: &str) -> String {
 
 /// A database with the guard, TimescaleDB and promscale at `version`,
 /// installed by the superuser.
-fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
+pub(crate) fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
     let db = guarded_db(cluster, db);
     cluster.connect(&db).batch_execute(&format!("CREATE EXTENSION promscale VERSION '{version}'")).unwrap();
     db
@@ -77,23 +77,23 @@ fn promscale_at(cluster: &Cluster, db: &str, version: &str) -> String {
 
 /// A pre-0.11 database (connector 0.10 schema, `prom_schema_migrations` in
 /// public) with the guard and without any promscale extension.
-fn legacy(cluster: &Cluster, db: &str) -> String {
+pub(crate) fn legacy(cluster: &Cluster, db: &str) -> String {
     cluster.legacy_db(db, "", 2, 5)
 }
 
 #[track_caller]
-fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
+pub(crate) fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> DbError {
     match result {
         Ok(v) => panic!("expected an error, got {v:?}"),
         Err(e) => e.as_db_error().unwrap_or_else(|| panic!("not a server error: {e}")).clone(),
     }
 }
 
-fn installed(c: &mut Client) -> Option<String> {
+pub(crate) fn installed(c: &mut Client) -> Option<String> {
     c.query_opt("SELECT extversion FROM pg_extension WHERE extname = 'promscale'", &[]).unwrap().map(|r| r.get(0))
 }
 
-fn is_superuser(c: &mut Client, role: &str) -> bool {
+pub(crate) fn is_superuser(c: &mut Client, role: &str) -> bool {
     c.query_one("SELECT rolsuper FROM pg_roles WHERE rolname = $1", &[&role]).unwrap().get(0)
 }
 
@@ -101,7 +101,7 @@ fn exists(c: &mut Client, relation: &str) -> bool {
     c.query_one("SELECT to_regclass($1) IS NOT NULL", &[&relation]).unwrap().get(0)
 }
 
-fn count(c: &mut Client, sql: &str) -> i64 {
+pub(crate) fn count(c: &mut Client, sql: &str) -> i64 {
     c.query_one(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
 }
 
@@ -120,7 +120,7 @@ fn quote_ident(name: &str) -> String {
 }
 
 #[track_caller]
-fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !condition() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -130,7 +130,7 @@ fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 
 /// Waits until backend `pid` waits for a heavyweight lock.
 #[track_caller]
-fn wait_until_blocked(c: &mut Client, pid: i32) {
+pub(crate) fn wait_until_blocked(c: &mut Client, pid: i32) {
     wait_for(&format!("backend {pid} to wait for a lock"), || {
         c.query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", &[&pid])
             .unwrap()
@@ -798,7 +798,7 @@ fn invalid_utf8_in_an_sql_ascii_database_never_panics() {
 
 /// The connector emulator's lease connection, as `role` instead of the
 /// superuser (the emulator's own `start` connects as postgres).
-fn connector_as(cluster: &Cluster, db: &str, role: &str) -> Connector {
+pub(crate) fn connector_as(cluster: &Cluster, db: &str, role: &str) -> Connector {
     let mut lease = cluster.connect_user(db, role, &format!("promscale@{}", R0_17.version));
     let locked: bool = lease.query_one("SELECT pg_try_advisory_lock($1)", &[&CONNECTOR_KEY]).unwrap().get(0);
     assert!(locked, "the connector's lock is taken");

@@ -132,8 +132,11 @@ END
 $f$;
 
 -- Emulation of the catalog clean-up on DROP TABLE of hypertables and chunks.
+-- As the catalog's owner, like TimescaleDB's C code (which switches to the
+-- catalog owner to write its catalog): a role that may drop a hypertable
+-- need not be able to write _timescaledb_catalog.
 CREATE OR REPLACE FUNCTION _timescaledb_internal.standin_process_ddl_drop()
-RETURNS event_trigger LANGUAGE plpgsql AS $f$
+RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
     DELETE FROM _timescaledb_catalog.chunk c USING pg_event_trigger_dropped_objects() d
     WHERE d.object_type = 'table' AND c.schema_name = d.schema_name AND c.table_name = d.object_name;
