@@ -49,6 +49,12 @@ pub unsafe fn c_string(ptr: *const c_char) -> String {
     unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
+/// The current role's name, for messages and the log.
+pub fn current_role_name() -> String {
+    // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr).
+    unsafe { c_string(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true)) }
+}
+
 /// What the guard's SQL runs under, whatever the session, role or database
 /// set: the search_path (no name resolves to another role's object), and
 /// every setting that changes how a value is written as text, which the

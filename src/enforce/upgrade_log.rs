@@ -22,7 +22,7 @@ use pgrx::prelude::*;
 
 use super::decision::AllowedBy;
 use super::pending::{LogRow, Pending, PendingCommand};
-use crate::pg_glue::{as_role, c_string, raise, report, with_pinned_settings, LossyText};
+use crate::pg_glue::{as_role, raise, report, with_pinned_settings, LossyText};
 use crate::rehearsal;
 
 const END_STATE: &str = include_str!("sql/end_state.sql");
@@ -326,7 +326,4 @@ pub fn as_log_owner<R: Default>(read: impl FnOnce() -> R) -> R {
 }
 
 /// The current role's name, for messages and the log.
-pub(crate) fn current_role_name() -> String {
-    // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr).
-    unsafe { c_string(pg_sys::GetUserNameFromId(pg_sys::GetUserId(), true)) }
-}
+pub(crate) use crate::pg_glue::current_role_name;

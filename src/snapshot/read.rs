@@ -24,8 +24,8 @@ use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
 use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
 use super::{
-    Activity, ConnectorSession, DependentObject, LoggedUpgrade, LoggedVersion, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
-    Snapshot, TracingData, UpdatePath, UpgradeActivity,
+    Activity, ConnectorSession, DependentObject, LoggedUpgrade, LoggedVersion, MaxLocksSetting, PromscaleCommandFacts,
+    Rehearsal, Snapshot, TracingData, UpdatePath, UpgradeActivity,
 };
 use crate::catalog::classes::ObjectClass;
 use crate::catalog::lock_table::LockTableSize;
@@ -336,6 +336,7 @@ pub fn connector_sessions(rules: &Rules) -> Vec<ConnectorSession> {
 /// What the enforcement trigger needs about promscale and the current role
 /// (two queries); `connector_roles` is `promscale_upgrade_guard.connector_roles`.
 pub fn promscale_command_facts(connector_roles: &[String]) -> PromscaleCommandFacts {
+    memberships_readable_for(connector_roles);
     let row: EnforceFactsRow = json_row(&ENFORCE_FACTS, &[]);
     let role: RoleFactsRow = json_row(&ROLE_FACTS, &[DatumWithOid::from(connector_roles.to_vec())]);
     PromscaleCommandFacts {
@@ -346,6 +347,41 @@ pub fn promscale_command_facts(connector_roles: &[String]) -> PromscaleCommandFa
         create_on_database: role.create_on_database,
         in_connector_roles: role.in_connector_roles,
         client_addr: role.client_addr,
+    }
+}
+
+/// Whether the current role is in `connector_roles` decides who may update
+/// promscale, and checking it through another role loads the current
+/// role's memberships from `pg_auth_members`, behind any lock another
+/// session holds or queues there (a plain role can: LOCK TABLE, then CREATE
+/// RULE, which waits for its lock before it checks ownership). The trigger
+/// never waits for that: it fails closed at once, naming the sessions in
+/// the way. Nothing to check for a superuser, an empty list, or a role the
+/// list names itself.
+fn memberships_readable_for(connector_roles: &[String]) {
+    let role = crate::pg_glue::current_role_name();
+    // SAFETY: the superuser flag from the catalog cache; a conditional lock
+    // request, which never waits (held to the end of the transaction, like
+    // any catalog read's).
+    let readable = connector_roles.is_empty()
+        || connector_roles.contains(&role)
+        || unsafe { pg_sys::superuser() }
+        || unsafe {
+            pg_sys::ConditionalLockRelationOid(AUTH_MEMBERS_RELATION, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
+        };
+    if !readable {
+        raise(
+            PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
+            format!(
+                "could not check whether role {} is one of promscale_upgrade_guard.connector_roles",
+                crate::quote::for_message(&role)
+            ),
+            Some(format!(
+                "Its role memberships are read from pg_catalog.pg_auth_members, which another session holds or waits for a lock on: {}. The guard decides who may update promscale only on what it could read, and never waits for a catalog lock there.",
+                lock_blockers(AUTH_MEMBERS_RELATION)
+            )),
+            Some("Let those sessions finish, or end them with SELECT pg_terminate_backend(pid), then try again. Locking pg_auth_members is needed by no tool: check what the role of those sessions is doing.".into()),
+        );
     }
 }
 
@@ -897,10 +933,7 @@ fn readable_one(spec: &ReadSpec) -> Readable {
         // anyone else only when they can be loaded without waiting.
         if !pg_sys::superuser_arg(user)
             && user != owner
-            && !pg_sys::ConditionalLockRelationOid(
-                AUTH_MEMBERS_RELATION,
-                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-            )
+            && !pg_sys::ConditionalLockRelationOid(AUTH_MEMBERS_RELATION, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
         {
             return Readable::Busy(format!(
                 "{} (busy: checking the caller's role memberships waits behind a lock on pg_catalog.pg_auth_members: {})",
