@@ -40,6 +40,7 @@ pgrx::pg_module_magic!(name, version);
 /// of a guard function.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    pg_glue::no_backtraces_in_messages();
     settings::define();
     enforce::upgrade_log::register_callbacks();
     snapshot::kept::register_invalidation_callbacks();

@@ -49,6 +49,19 @@ pub unsafe fn c_string(ptr: *const c_char) -> String {
     unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
+/// pgrx's panic hook captures a Rust backtrace whenever a PostgreSQL error
+/// passes through Rust code (a statement timeout, a cancel, a lock not
+/// granted), and puts it in the re-raised error's DETAIL: dozens of lines of
+/// frames where the user expects PostgreSQL's own message. The capture
+/// follows the standard library's switch, RUST_LIB_BACKTRACE (then
+/// RUST_BACKTRACE), read once per process at the first capture: set it off
+/// for this backend before any can happen. A backend is single-threaded,
+/// and this runs when the library is loaded. Other pgrx extensions in the
+/// same backend lose their backtraces too; their messages keep the rest.
+pub fn no_backtraces_in_messages() {
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
+}
+
 /// The current role's name, for messages and the log.
 pub fn current_role_name() -> String {
     // SAFETY: GetUserNameFromId returns a palloc'd NUL-terminated name, or null (noerr).

@@ -45,9 +45,15 @@ pub struct Cluster {
 impl Cluster {
     /// initdb (fresh) and start a server; `conf` lines go to postgresql.conf.
     pub fn start(name: &str, port: u16, conf: &[&str]) -> Cluster {
+        Cluster::start_with_env(name, port, conf, "")
+    }
+
+    /// The same, with `env` (`NAME=value ...`) in the server's environment.
+    pub fn start_with_env(name: &str, port: u16, conf: &[&str], env: &str) -> Cluster {
         let conf_args: Vec<String> = conf.iter().map(|c| format!("'{c}'")).collect();
+        let exports = if env.is_empty() { String::new() } else { format!("export {env}; ") };
         bash(&format!(
-            "source scripts/pg.sh && cluster_destroy {name} && cluster_start {name} {port} {}",
+            "{exports}source scripts/pg.sh && cluster_destroy {name} && cluster_start {name} {port} {}",
             conf_args.join(" ")
         ));
         Cluster::running(name, port)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use postgres::Client;
 
-use crate::harness::{backend_pid, lock_estimate, Cluster};
+use crate::harness::{backend_pid, lock_estimate, port, Cluster};
 use crate::security::{
     connector_as, count, create_role, db_error, guarded_db, installed, is_superuser, legacy, promscale_at, server,
     wait_until_blocked,
@@ -440,4 +440,136 @@ fn a_lock_queued_on_pg_depend_only_skips_the_estimate() {
         .unwrap_or_else(|| panic!("no warning among {notices:?}"));
     let warning = format!("{} {}", warning.message(), warning.detail().unwrap_or_default());
     assert!(warning.contains("pg_depend") && warning.contains(&format!("pid {holder}")), "{warning}");
+}
+
+/// Finding 10: a PostgreSQL error that passes through the guard's Rust code
+/// (here a statement timeout firing inside a report) came back with a Rust
+/// backtrace in its DETAIL, dozens of lines of frames. On a server whose
+/// environment asks for backtraces (RUST_BACKTRACE=1, as a developer's
+/// shell has it), every function is cancelled at many points: each error
+/// must carry PostgreSQL's message only.
+#[test]
+fn no_rust_backtrace_in_any_message() {
+    let cluster = Cluster::start_with_env("sec3_backtrace", port(27), &[], "RUST_BACKTRACE=1");
+    let db = cluster.fresh_db("sec3_backtrace");
+    cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
+    let mut c = cluster.connect(&db);
+    let mut timeouts = 0;
+    for ms in 1..=25 {
+        for sql in [
+            "SELECT * FROM promscale_upgrade_state()",
+            "SELECT promscale_upgrade_report()",
+            "SELECT * FROM promscale_upgrade_checks('0.17.0')",
+            "SELECT * FROM promscale_upgrade_lock_estimate()",
+            "SELECT * FROM promscale_upgrade_metrics",
+            "SELECT * FROM promscale_upgrade_progress()",
+            "SELECT promscale_upgrade_rehearsal_export()",
+        ] {
+            c.batch_execute(&format!("SET statement_timeout = '{ms}ms'")).unwrap();
+            if let Err(e) = c.batch_execute(sql) {
+                let e = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}")).clone();
+                if e.code().code() == "57014" {
+                    timeouts += 1;
+                }
+                let said = format!("{} {} {}", e.message(), e.detail().unwrap_or_default(), e.hint().unwrap_or_default());
+                assert!(
+                    !said.contains("backtrace") && !said.contains("::") && !said.contains(".rs:"),
+                    "{sql} at {ms} ms: {said}"
+                );
+            }
+            c.batch_execute("RESET statement_timeout").unwrap();
+        }
+    }
+    assert!(timeouts > 0, "no call was cancelled: the test did not test anything");
+    cluster.stop();
+}
+
+/// What the functions return, in forms that no output setting of the
+/// reading session changes (binary values, and the text the guard itself
+/// writes), to compare two sessions.
+fn outputs(c: &mut Client) -> (Vec<String>, Vec<String>, serde_json::Value, String, f64) {
+    let checks = c
+        .query("SELECT check_name || ' ' || status || ' ' || detail || ' ' || coalesce(hint, '') FROM promscale_upgrade_checks('0.17.0')", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let r = c
+        .query_one(
+            "SELECT phase, next_step, last_upgrade_to, extract(epoch FROM last_upgrade_finished_at)::float8
+             FROM promscale_upgrade_state()",
+            &[],
+        )
+        .unwrap();
+    let state = vec![
+        r.get::<_, String>(0),
+        r.get::<_, String>(1),
+        r.get::<_, Option<String>>(2).unwrap_or_default(),
+        format!("{:.6}", r.get::<_, f64>(3)),
+    ];
+    let export: serde_json::Value =
+        serde_json::from_str(&c.query_one("SELECT promscale_upgrade_rehearsal_export('0.17.0')::text", &[]).unwrap().get::<_, String>(0))
+            .unwrap();
+    let e = c
+        .query_one(
+            "SELECT locks_needed::text || ' ' || recommended_max_locks_per_transaction || ' ' || fit || ' '
+                    || extract(epoch FROM expected_duration)::text
+             FROM promscale_upgrade_lock_estimate('0.17.0')",
+            &[],
+        )
+        .unwrap()
+        .get::<_, Option<String>>(0)
+        .unwrap_or_default();
+    let since: f64 = c.query_one("SELECT seconds_since_last_upgrade FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    (checks, state, export, e, since)
+}
+
+/// Finding 7: the database owner sets output settings for every later
+/// session (ALTER DATABASE ... SET): the float digits, the date, interval
+/// and bytea styles, the time zone. The guard read float8 values back from
+/// JSON text: the last upgrade showed as 2033, seconds_since_last_upgrade
+/// went negative, a 149 s rehearsal exported as 100 s. Every function must
+/// answer the same as under the defaults.
+#[test]
+fn output_settings_of_the_database_owner_change_nothing_the_guard_says() {
+    let cluster = server();
+    let owner = "sec3_settings_owner";
+    create_role(cluster, owner);
+    let mut admin = cluster.connect("postgres");
+    let db = "sec3_settings";
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE template0 OWNER {owner}")).unwrap();
+    let mut su = cluster.connect(db);
+    su.batch_execute(
+        "CREATE EXTENSION promscale_upgrade_guard; CREATE EXTENSION timescaledb;
+         CREATE EXTENSION promscale VERSION '0.6.0'",
+    )
+    .unwrap();
+    // A logged update (a last upgrade with its time) and a rehearsal of the
+    // next one (a duration), measured here.
+    su.batch_execute("SELECT pg_advisory_lock(5585198506344173278); ALTER EXTENSION promscale UPDATE TO '0.7.0';
+                      SELECT pg_advisory_unlock(5585198506344173278)")
+        .unwrap();
+    su.batch_execute("SELECT * FROM promscale_upgrade_rehearse('0.17.0')").unwrap();
+    let before = outputs(&mut su);
+
+    cluster
+        .connect_user(db, owner, "sec3-owner")
+        .batch_execute(&format!(
+            "ALTER DATABASE {db} SET extra_float_digits = -15;
+             ALTER DATABASE {db} SET DateStyle = 'SQL, DMY';
+             ALTER DATABASE {db} SET IntervalStyle = 'sql_standard';
+             ALTER DATABASE {db} SET TimeZone = 'Pacific/Chatham';
+             ALTER DATABASE {db} SET bytea_output = 'escape';"
+        ))
+        .unwrap();
+    let mut later = cluster.connect(db);
+    let digits: String = later.query_one("SHOW extra_float_digits", &[]).unwrap().get(0);
+    assert_eq!(digits, "-15", "the database's settings apply to the new session");
+    let after = outputs(&mut later);
+    assert_eq!(after.0, before.0, "promscale_upgrade_checks()");
+    assert_eq!(after.1, before.1, "promscale_upgrade_state()");
+    assert_eq!(after.2, before.2, "promscale_upgrade_rehearsal_export()");
+    assert_eq!(after.3, before.3, "promscale_upgrade_lock_estimate()");
+    assert!(after.4 >= before.4 && after.4 < before.4 + 60.0, "seconds_since_last_upgrade {} then {}", before.4, after.4);
 }
