@@ -161,9 +161,15 @@ fn waiting_for_the_key_neither_refuses_the_connector_nor_fails_the_check() {
             == 1
     });
 
+    // The check fails for the lease alone (a connector migrating holds
+    // it); the waiter is named, not counted, and not to be ended.
     let c = check(&mut su, None, "connectors_stopped");
-    assert_ne!(c.status, "fail", "a waiter failed connectors_stopped: {c:?}");
+    assert!(
+        c.detail.starts_with(&format!("1 Promscale Connector session is connected: pid {} ", connector.pid)),
+        "a waiter was counted as a connector: {c:?}"
+    );
     assert!(c.detail.contains(&format!("pid {waiter_pid} waits for the connector lock")), "{c:?}");
+    assert!(c.hint.as_deref().unwrap_or("").contains(&format!("ARRAY[{}])", connector.pid)), "{c:?}");
     assert_eq!(connectors_metric(&mut su), 0, "a waiter was counted as a running connector");
 
     let result = connector.migrate();
@@ -274,7 +280,7 @@ fn the_exporter_query_runs_no_code_of_a_schema_named_after_the_exporter() {
 
     let mut scrape = cluster.connect_user(&db, exporter, "postgres_exporter");
     let path: String = scrape.query_one("SHOW search_path", &[]).unwrap().get(0);
-    assert_eq!(path, "\"$user\", public");
+    assert!(path.starts_with("\"$user\""), "{path}");
     let rows = scrape.query(query.as_str(), &[]).unwrap_or_else(|e| panic!("the exporter query failed: {e:?}"));
     assert_eq!(rows.len(), 1);
     assert_eq!(ran(&mut su), 0, "the planted code ran as the exporter through the shipped query: {query}");
