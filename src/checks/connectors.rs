@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.starts_with("1 Promscale Connector session is connected: pid 53 "), "{}", c.detail);
         assert!(c.detail.contains("Seen, but not counted as connectors: pid 51 is named"), "{}", c.detail);
-        assert!(c.hint.unwrap().contains("ARRAY[53];"));
+        assert!(c.hint.unwrap().contains("ARRAY[53])"));
     }
 
     /// application_name is session input: escaped and cut where printed.

@@ -191,7 +191,7 @@ mod tests {
             "{}",
             r.message.detail
         );
-        assert!(r.message.hint.contains("ARRAY[41, 42];"), "{}", r.message.hint);
+        assert!(r.message.hint.contains("ARRAY[41, 42])"), "{}", r.message.hint);
         assert!(r.message.hint.contains("promscale_upgrade_guard.fail_fast = off"), "{}", r.message.hint);
         let off = Facts { fail_fast: false, ..facts };
         assert_eq!(allowed(decide(&update(Some("0.8.0")), &off)).by, AllowedBy::ConnectorLock);
