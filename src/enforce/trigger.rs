@@ -94,16 +94,14 @@ fn estimate_without_waiting(
     kind: UpgradeKind,
     ext: &PromscaleCommandFacts,
 ) -> Result<Option<(LockFit, Option<f64>)>, String> {
-    PgTryBuilder::new(|| {
-        Ok(without_keeping_locks(|| upgrade_log::as_log_owner(|| lock_fit_for(command, kind, ext))))
-    })
-    .catch_when(PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE, |e| match e {
-        pgrx::pg_sys::panic::CaughtError::PostgresError(r) | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
-            Err(format!("{}: {}", r.message(), r.detail().unwrap_or("another session holds the lock")))
-        }
-        other => other.rethrow(),
-    })
-    .execute()
+    PgTryBuilder::new(|| Ok(without_keeping_locks(|| upgrade_log::as_log_owner(|| lock_fit_for(command, kind, ext)))))
+        .catch_when(PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE, |e| match e {
+            pgrx::pg_sys::panic::CaughtError::PostgresError(r) | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
+                Err(format!("{}: {}", r.message(), r.detail().unwrap_or("another session holds the lock")))
+            }
+            other => other.rethrow(),
+        })
+        .execute()
 }
 
 /// With fail-fast on, every allowed command gets an estimate, once per

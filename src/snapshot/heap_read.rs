@@ -39,14 +39,7 @@ pub(super) fn for_each_value(relid: pg_sys::Oid, attnum: i16, mut f: impl FnMut(
                 pg_sys::GetTransactionSnapshot()
             };
             let snapshot = pg_sys::RegisterSnapshot(base);
-            let scan = pg_sys::systable_beginscan(
-                rel,
-                pg_sys::InvalidOid,
-                false,
-                snapshot,
-                0,
-                std::ptr::null_mut(),
-            );
+            let scan = pg_sys::systable_beginscan(rel, pg_sys::InvalidOid, false, snapshot, 0, std::ptr::null_mut());
             let mut values = vec![pg_sys::Datum::from(0); natts];
             let mut nulls = vec![false; natts];
             loop {
@@ -93,7 +86,8 @@ pub(super) fn texts(relid: pg_sys::Oid, attnum: i16) -> Vec<String> {
         if let Some(datum) = value {
             // SAFETY: a datum of the text column (its type checked by the
             // caller), detoasted and copied by the conversion.
-            if let Some(t) = unsafe { crate::pg_glue::LossyText::from_polymorphic_datum(datum, false, pg_sys::TEXTOID) } {
+            if let Some(t) = unsafe { crate::pg_glue::LossyText::from_polymorphic_datum(datum, false, pg_sys::TEXTOID) }
+            {
                 texts.push(t.0);
             }
         }

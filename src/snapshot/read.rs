@@ -24,8 +24,8 @@ use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
 use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
 use super::{
-    Activity, ConnectorSession, DependentObject, LoggedUpgrade, LoggedVersion, MaxLocksSetting, PromscaleCommandFacts, Rehearsal,
-    Snapshot, TracingData, UpdatePath, UpgradeActivity,
+    Activity, ConnectorSession, DependentObject, LoggedUpgrade, LoggedVersion, MaxLocksSetting, PromscaleCommandFacts,
+    Rehearsal, Snapshot, TracingData, UpdatePath, UpgradeActivity,
 };
 use crate::catalog::classes::ObjectClass;
 use crate::catalog::lock_table::LockTableSize;
@@ -897,10 +897,7 @@ fn readable_one(spec: &ReadSpec) -> Readable {
         // anyone else only when they can be loaded without waiting.
         if !pg_sys::superuser_arg(user)
             && user != owner
-            && !pg_sys::ConditionalLockRelationOid(
-                AUTH_MEMBERS_RELATION,
-                pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-            )
+            && !pg_sys::ConditionalLockRelationOid(AUTH_MEMBERS_RELATION, pg_sys::AccessShareLock as pg_sys::LOCKMODE)
         {
             return Readable::Busy(format!(
                 "{} (busy: checking the caller's role memberships waits behind a lock on pg_catalog.pg_auth_members: {})",

@@ -178,7 +178,11 @@ mod tests {
         };
         let r = refusal(decide(&create(Some("0.8.0")), &unread));
         assert_eq!(r.reason, RefusalReason::NotTheConnector);
-        assert!(r.message.detail.contains("could not be read") && r.message.detail.contains("pid 7"), "{}", r.message.detail);
+        assert!(
+            r.message.detail.contains("could not be read") && r.message.detail.contains("pid 7"),
+            "{}",
+            r.message.detail
+        );
         // The same version too: the log might say another one.
         assert_eq!(refusal(decide(&create(None), &unread)).reason, RefusalReason::NotTheConnector);
         let lease = Facts { connector_lock: ConnectorLock::Session, ..unread };
