@@ -238,7 +238,10 @@ fn a_lock_queued_on_the_upgrade_log_does_not_hold_the_connector_at_commit() {
     assert_eq!(e.code().code(), "55P03", "{e:?}");
     assert!(e.message().contains("promscale_upgrade_guard.upgrade_log"), "{}", e.message());
     let detail = e.detail().unwrap_or_default();
-    assert!(detail.contains(&format!("pid {holder} holds")) && detail.contains(&format!("pid {queued} waits")), "{detail}");
+    assert!(
+        detail.contains(&format!("pid {holder} holds")) && detail.contains(&format!("pid {queued} waits")),
+        "{detail}"
+    );
     assert!(took < Duration::from_secs(5), "refused after {took:?}");
     assert_eq!(installed(&mut cluster.connect(&db)).as_deref(), Some("0.7.0"), "nothing changed");
 
@@ -264,7 +267,10 @@ fn promscale_by(cluster: &Cluster, db: &str, role: &str, guard_first: bool) -> S
         db.to_string()
     };
     cluster.connect(&db).batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {role}")).unwrap();
-    cluster.connect_user(&db, role, "sec3-install").batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
+    cluster
+        .connect_user(&db, role, "sec3-install")
+        .batch_execute("CREATE EXTENSION promscale VERSION '0.7.0'")
+        .unwrap();
     if !guard_first {
         cluster.connect(&db).batch_execute("CREATE EXTENSION promscale_upgrade_guard").unwrap();
     }
