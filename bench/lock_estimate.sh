@@ -38,9 +38,9 @@ results=()
 # The fresh install: nothing exists, everything the estimate has comes from
 # the script files and the catalogs.
 psql -d postgres -c "DROP DATABASE IF EXISTS bench_fresh" -c "CREATE DATABASE bench_fresh"
-psql -d bench_fresh -c "CREATE EXTENSION promscale_upgrade_guard" -c "CREATE EXTENSION timescaledb"
+psql -d bench_fresh -c "CREATE EXTENSION promscale_upgrade_guard SCHEMA public" -c "CREATE EXTENSION timescaledb"
 read -r estimate published < <(psql -At -F ' ' -d bench_fresh -c \
-    "SELECT e.locks_needed, e.published_formula_locks FROM promscale_upgrade_lock_estimate('0.17.0') e")
+    "SELECT e.locks_needed, e.published_formula_locks FROM public.promscale_upgrade_lock_estimate('0.17.0') e")
 measured=$(psql -At -d bench_fresh <<SQL | tail -n 1
 SELECT pg_advisory_lock(5585198506344173278) \g /dev/null
 BEGIN;
@@ -57,14 +57,14 @@ psql -d postgres -c "DROP DATABASE bench_fresh"
 for n in "${sizes[@]}"; do
     db="bench_$n"
     pg_test/fixtures/generate.sh --db "$db" --version legacy --metrics "$n" --chunks "$CHUNKS" --spans 1000 --replace --quiet
-    psql -d "$db" -c "CREATE EXTENSION promscale_upgrade_guard" -c "ANALYZE"
+    psql -d "$db" -c "CREATE EXTENSION promscale_upgrade_guard SCHEMA public" -c "ANALYZE"
     for step in "takeover:0.13.0:0.5.4" "update:0.14.0:0.6.0" "update:0.16.0:0.7.0" "update:0.17.0:0.8.0"; do
         IFS=: read -r kind release version <<<"$step"
         read -r estimate published relations < <(psql -At -F ' ' -d "$db" -c \
             "SELECT e.locks_needed, e.published_formula_locks,
                     (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
                      WHERE s.nspname NOT IN ('pg_catalog', 'information_schema') AND s.nspname NOT LIKE 'pg\_toast%')
-             FROM promscale_upgrade_lock_estimate('$release') e")
+             FROM public.promscale_upgrade_lock_estimate('$release') e")
         if [ "$kind" = takeover ]; then
             from=legacy
             statements="DROP EXTENSION IF EXISTS promscale; CREATE EXTENSION promscale SCHEMA public VERSION '0.0.0'; ALTER EXTENSION promscale UPDATE TO '$version';"

@@ -81,11 +81,11 @@ floor_sql="SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.reln
     'prom_data_series', 'prom_info', 'prom_data_exemplar', 'prom_metric', 'prom_series', 'ps_tag', 'ps_trace',
     '_timescaledb_internal')"
 declare -A functions=(
-    [checks]="SELECT count(*) FROM promscale_upgrade_checks()"
-    [lock_estimate]="SELECT count(*) FROM promscale_upgrade_lock_estimate()"
-    [state]="SELECT count(*) FROM promscale_upgrade_state()"
-    [report]="SELECT promscale_upgrade_report() IS NOT NULL"
-    [metrics_view]="SELECT count(*) FROM promscale_upgrade_metrics"
+    [checks]="SELECT count(*) FROM public.promscale_upgrade_checks()"
+    [lock_estimate]="SELECT count(*) FROM public.promscale_upgrade_lock_estimate()"
+    [state]="SELECT count(*) FROM public.promscale_upgrade_state()"
+    [report]="SELECT public.promscale_upgrade_report() IS NOT NULL"
+    [metrics_view]="SELECT count(*) FROM public.promscale_upgrade_metrics"
 )
 order=(checks lock_estimate state report metrics_view)
 
@@ -104,7 +104,7 @@ echo "|---:|---:|---:|---|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
     db="perf_$n"
     pg_test/fixtures/generate.sh --db "$db" --version 0.7.0 --metrics "$n" --chunks "$CHUNKS" --spans 1000 --replace --quiet
-    psql -d "$db" -c "CREATE EXTENSION promscale_upgrade_guard" -c "VACUUM ANALYZE"
+    psql -d "$db" -c "CREATE EXTENSION promscale_upgrade_guard SCHEMA public" -c "VACUUM ANALYZE"
     relations=$(psql -At -d "$db" -c "$floor_sql")
     latency "$db" "$floor_sql" 3 >/dev/null   # warm the caches
     declare -A runs=()
@@ -146,7 +146,7 @@ cat "$tmp.growth" >> "$tmp"; rm -f "$tmp.growth"
 # The event trigger's cost for DDL it does not guard.
 psql -d postgres -c "CREATE DATABASE ddl_plain" -c "CREATE DATABASE ddl_guard"
 for db in ddl_plain ddl_guard; do psql -d "$db" -c "CREATE EXTENSION hstore"; done
-psql -d ddl_guard -c "CREATE EXTENSION promscale_upgrade_guard"
+psql -d ddl_guard -c "CREATE EXTENSION promscale_upgrade_guard SCHEMA public"
 # Server-side loops (EXECUTE in a DO block): the trigger's cost without the
 # client round trip, which would drown a few microseconds in noise.
 loop_us() {

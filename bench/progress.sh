@@ -23,7 +23,7 @@ eval "$(cluster_env "$NAME" "$PORT")"
 psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 DB=bench_progress
 psql -d postgres -c "CREATE DATABASE $DB"
-psql -d "$DB" -c "CREATE EXTENSION promscale_upgrade_guard; CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'"
+psql -d "$DB" -c "CREATE EXTENSION promscale_upgrade_guard SCHEMA public; CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'"
 
 # The two sessions that fill the lock table, kept open in the background.
 PGAPPNAME=promscale@0.17.0 psql -d "$DB" <<SQL >/dev/null 2>&1 &
@@ -37,7 +37,7 @@ SELECT count(pg_advisory_lock(i)) FROM generate_series(1, $LOCKS) i;
 SELECT pg_sleep(600);
 SQL
 for _ in $(seq 1 600); do
-    ready=$(psql -At -d "$DB" -c "SELECT (SELECT count(*) FROM promscale_upgrade_progress()) = 1
+    ready=$(psql -At -d "$DB" -c "SELECT (SELECT count(*) FROM public.promscale_upgrade_progress()) = 1
                                      AND (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') >= $LOCKS")
     [ "$ready" = t ] && break
     sleep 0.1
@@ -51,17 +51,17 @@ latency() {
     rm -f "$file"
 }
 entries=$(psql -At -d "$DB" -c "SELECT count(*) FROM pg_locks")
-row=$(psql -At -F ' | ' -d "$DB" -c "SELECT locks_held, locks_estimated, progress_percent, lock_table_used, lock_table_capacity, projected_peak, will_fit FROM promscale_upgrade_progress()")
+row=$(psql -At -F ' | ' -d "$DB" -c "SELECT locks_held, locks_estimated, progress_percent, lock_table_used, lock_table_capacity, projected_peak, will_fit FROM public.promscale_upgrade_progress()")
 floor=$(latency "SELECT count(*) FROM pg_catalog.pg_locks")
-progress=$(latency "SELECT * FROM promscale_upgrade_progress()")
-state=$(latency "SELECT * FROM promscale_upgrade_state()")
+progress=$(latency "SELECT * FROM public.promscale_upgrade_progress()")
+state=$(latency "SELECT * FROM public.promscale_upgrade_state()")
 ratio=$(awk -v a="$progress" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
 state_ratio=$(awk -v a="$state" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
 psql -d "$DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN ('promscale@0.17.0', 'hoarder')" >/dev/null
 
 out=bench/results/progress.md
 {
-    echo "# promscale_upgrade_progress() with a full lock table"
+    echo "# public.promscale_upgrade_progress() with a full lock table"
     echo
     echo "bench/progress.sh, $(date -u +%Y-%m-%d), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(nproc) cores."
     echo "A connector's update (0.7.0 -> 0.8.0) holds its transaction open; another session holds $LOCKS advisory"
@@ -70,8 +70,8 @@ out=bench/results/progress.md
     echo "| query | ms | x the bare pg_locks scan |"
     echo "|---|---:|---:|"
     echo "| SELECT count(*) FROM pg_locks (the floor) | $floor | 1.00 |"
-    echo "| SELECT * FROM promscale_upgrade_progress() | $progress | $ratio |"
-    echo "| SELECT * FROM promscale_upgrade_state() (reads the progress while an upgrade runs) | $state | $state_ratio |"
+    echo "| SELECT * FROM public.promscale_upgrade_progress() | $progress | $ratio |"
+    echo "| SELECT * FROM public.promscale_upgrade_state() (reads the progress while an upgrade runs) | $state | $state_ratio |"
     echo
     echo "The progress row then: locks_held | locks_estimated | progress_percent | lock_table_used | lock_table_capacity | projected_peak | will_fit = $row"
 } > "$out"

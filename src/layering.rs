@@ -26,7 +26,17 @@ const LAYERS: &[Layer] = &[
     Layer {
         holds: "knowledge and plain data: versions, release rules, settings, quoting, the C API glue, the catalog's \
                 and the scripts' data types (and the source lints)",
-        modules: &["version", "quote", "rules", "settings", "pg_glue", "catalog", "sql_lint", "layering"],
+        modules: &[
+            "version",
+            "quote",
+            "rules",
+            "settings",
+            "pg_glue",
+            "catalog",
+            "sql_lint",
+            "shipped_queries",
+            "layering",
+        ],
     },
     Layer { holds: "the facts read from the catalog", modules: &["snapshot"] },
     Layer { holds: "which upgrade is asked about", modules: &["plan"] },

@@ -24,6 +24,8 @@ mod rehearsal;
 pub mod rehearsal_history;
 pub mod rules;
 mod settings;
+#[cfg(test)]
+mod shipped_queries;
 pub mod snapshot;
 #[cfg(test)]
 mod sql_lint;

@@ -11,7 +11,10 @@ mod rehearsed;
 mod server;
 mod timescaledb;
 
-pub(crate) use connectors::{describe as describe_connector_session, end_them as end_connector_sessions};
+pub(crate) use connectors::{
+    describe as describe_connector_session, end_them as end_connector_sessions, split as split_connector_sessions,
+    unlocked_list as unlocked_connector_sessions, UNLOCKED_HINT as UNLOCKED_CONNECTOR_SESSIONS_HINT,
+};
 
 use std::fmt;
 

@@ -142,7 +142,7 @@ mod tests {
                 to: None,
                 locks_estimated: None,
                 locks_counted: None,
-                warning: None,
+                warnings: Vec::new(),
             },
             started_at: at,
             locks_before: (subxact == 1).then(|| vec![format!("held before {statement}")]),

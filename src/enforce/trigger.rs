@@ -224,7 +224,7 @@ fn judge(command: &Command) {
             upgrade_mark::take(allowed.locks_estimated, expected_seconds);
             let locks_before =
                 if upgrade_log::has_locks_before() { None } else { Some(without_keeping_locks(read::held_lock_tags)) };
-            if let Some(w) = &allowed.warning {
+            for w in &allowed.warnings {
                 report(
                     PgLogLevel::WARNING,
                     PgSqlErrorCode::ERRCODE_WARNING,

@@ -41,19 +41,71 @@ pub struct UpdatePath {
     pub path: String,
 }
 
-/// A session that looks like a running Promscale Connector.
+/// A session that holds, waits for, or is named like the Promscale
+/// Connector's advisory lock. Only what it holds counts (`standing`): any
+/// login role can set `application_name` or queue for the key.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ConnectorSession {
     pub pid: i32,
+    /// Session input: printed only through `quote::for_message`.
     pub application_name: String,
     pub client_addr: Option<String>,
     pub usename: Option<String>,
-    /// The mode of its lock on the connector's advisory key, if any.
-    pub lock_mode: Option<String>,
+    /// Its entries on the connector's advisory key (none: only the name).
+    #[serde(default)]
+    pub locks: Vec<KeyLock>,
     /// The gid of a prepared transaction holding the key (then `pid` is 0:
     /// it holds the lock, across restarts, until COMMIT/ROLLBACK PREPARED).
     #[serde(default)]
     pub prepared_transaction: Option<String>,
+}
+
+/// One `pg_locks` entry of a session on the connector's key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KeyLock {
+    /// `ShareLock` or `ExclusiveLock` (advisory locks have no other modes).
+    pub mode: String,
+    pub granted: bool,
+}
+
+/// What a connector-looking session is, by what it holds on the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Holds the key exclusively (granted): a connector migrating, or
+    /// whoever has the lease.
+    Migrating,
+    /// Holds the key in share mode (granted): a running connector.
+    Running,
+    /// Only waits for the key: any role can queue behind the lease.
+    Waiting,
+    /// Only carries a `promscale@...` name: any role can.
+    NameOnly,
+}
+
+impl ConnectorSession {
+    pub fn standing(&self) -> Standing {
+        let held = |mode: &str| self.locks.iter().any(|l| l.granted && l.mode == mode);
+        if held("ExclusiveLock") {
+            Standing::Migrating
+        } else if self.locks.iter().any(|l| l.granted) {
+            Standing::Running
+        } else if !self.locks.is_empty() {
+            Standing::Waiting
+        } else {
+            Standing::NameOnly
+        }
+    }
+
+    /// Whether it counts as a connector: it holds the key, granted.
+    pub fn holds_the_key(&self) -> bool {
+        matches!(self.standing(), Standing::Migrating | Standing::Running)
+    }
+
+    /// The modes it holds (`granted`) or waits for, joined: "ShareLock".
+    pub fn modes(&self, granted: bool) -> Option<String> {
+        let modes: Vec<&str> = self.locks.iter().filter(|l| l.granted == granted).map(|l| l.mode.as_str()).collect();
+        (!modes.is_empty()).then(|| modes.join(", "))
+    }
 }
 
 /// A backend holding lock-table entries, as fail-fast's warning names it.
@@ -154,7 +206,8 @@ pub struct Snapshot {
     pub promscale_update_paths: Vec<UpdatePath>,
     /// Schema holding `prom_schema_migrations`: a pre-0.11 connector schema.
     pub legacy_schema: Option<String>,
-    /// Other sessions holding the connector's advisory lock or named `promscale@...`.
+    /// Other sessions holding or waiting for the connector's advisory lock,
+    /// or named `promscale@...` (only holders count: `ConnectorSession::standing`).
     pub connector_sessions: Vec<ConnectorSession>,
     /// Who upgrades or runs a connector now (for the state's activity).
     pub upgrade_activity: UpgradeActivity,
@@ -266,9 +319,9 @@ impl Snapshot {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Activity {
     pub running_upgrade: Option<RunningUpgradeRow>,
-    /// Sessions holding the connector's shared lock.
+    /// Sessions holding the connector's shared lock (granted).
     pub connectors_running: i64,
-    /// Versions from `promscale@<version>` application names.
+    /// Versions from the `promscale@<version>` application names of those sessions.
     pub connector_versions: Vec<String>,
     /// When the oldest running connector session started (epoch seconds).
     pub connector_since: Option<f64>,
@@ -293,9 +346,10 @@ pub struct Activity {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct UpgradeActivity {
     pub running_upgrade: Option<RunningUpgradeRow>,
-    /// Sessions holding the connector's lock in share mode.
+    /// Sessions holding the connector's lock in share mode (granted).
     pub connectors_running: i64,
-    /// Versions from `promscale@<version>` application names.
+    /// Versions from the `promscale@<version>` application names of those
+    /// sessions (a name alone is no connector).
     #[serde(default)]
     pub connector_versions: Option<Vec<String>>,
     /// When the oldest running connector session started (epoch seconds).
@@ -373,5 +427,58 @@ pub enum LoggedVersion {
 impl Default for LoggedVersion {
     fn default() -> Self {
         LoggedVersion::Read(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ConnectorSession, KeyLock, Standing};
+
+    fn with(locks: &[(&str, bool)]) -> ConnectorSession {
+        ConnectorSession {
+            pid: 7,
+            application_name: "promscale@0.17.0".into(),
+            client_addr: None,
+            usename: None,
+            locks: locks.iter().map(|(m, g)| KeyLock { mode: m.to_string(), granted: *g }).collect(),
+            prepared_transaction: None,
+        }
+    }
+
+    /// Only a granted entry on the key makes a connector; the name, or a
+    /// place in the key's queue, does not (any role has both).
+    #[test]
+    fn standing_comes_from_what_is_granted() {
+        assert_eq!(with(&[("ExclusiveLock", true)]).standing(), Standing::Migrating);
+        assert_eq!(with(&[("ShareLock", true), ("ExclusiveLock", true)]).standing(), Standing::Migrating);
+        assert_eq!(with(&[("ShareLock", true)]).standing(), Standing::Running);
+        assert_eq!(with(&[("ShareLock", true), ("ExclusiveLock", false)]).standing(), Standing::Running);
+        assert_eq!(with(&[("ShareLock", false)]).standing(), Standing::Waiting);
+        assert_eq!(with(&[("ExclusiveLock", false)]).standing(), Standing::Waiting);
+        assert_eq!(with(&[]).standing(), Standing::NameOnly);
+        assert!(with(&[("ShareLock", true)]).holds_the_key());
+        assert!(!with(&[("ShareLock", false)]).holds_the_key());
+        assert!(!with(&[]).holds_the_key());
+        let mixed = with(&[("ShareLock", true), ("ExclusiveLock", false)]);
+        assert_eq!(
+            (mixed.modes(true).as_deref(), mixed.modes(false).as_deref()),
+            (Some("ShareLock"), Some("ExclusiveLock"))
+        );
+    }
+
+    /// The row live.sql writes: `locks` as (mode, granted) entries.
+    #[test]
+    fn a_live_row_reads_into_its_standing() {
+        let rows: Vec<ConnectorSession> = serde_json::from_str(
+            r#"[{"pid": 1, "application_name": "promscale@0.17.0", "client_addr": null, "usename": "x",
+                 "locks": [], "prepared_transaction": null},
+                {"pid": 2, "application_name": "", "client_addr": null, "usename": "y",
+                 "locks": [{"mode": "ShareLock", "granted": false}], "prepared_transaction": null}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rows.iter().map(ConnectorSession::standing).collect::<Vec<_>>(),
+            [Standing::NameOnly, Standing::Waiting]
+        );
     }
 }

@@ -15,6 +15,7 @@ mod no_wait;
 mod progress;
 mod rehearsal_carry;
 mod security;
+mod security_connector;
 mod security_third_pass;
 mod server_state;
 mod workflow;

@@ -198,11 +198,10 @@ impl LockQueue {
 /// Runs `sql` on `client` in a thread and gives its outcome and how long
 /// it took, or None when it is still running after `limit` (the thread is
 /// then left to finish once the queue is released).
-fn timed(
-    mut client: Client,
-    sql: &str,
-    limit: Duration,
-) -> (std::sync::mpsc::Receiver<(Result<(), postgres::Error>, Duration, Client)>, Duration) {
+/// What `timed`'s thread sends: the outcome, how long it took, the client.
+type TimedOutcome = (Result<(), postgres::Error>, Duration, Client);
+
+fn timed(mut client: Client, sql: &str, limit: Duration) -> (std::sync::mpsc::Receiver<TimedOutcome>, Duration) {
     let (tx, rx) = std::sync::mpsc::channel();
     let sql = sql.to_string();
     std::thread::spawn(move || {

@@ -3,7 +3,9 @@
 //! other ways, and of another session that holds the lease now.
 
 use super::Facts;
+use crate::quote::for_message as escape;
 use crate::settings::CONNECTOR_ROLES;
+use crate::snapshot::Standing;
 
 /// How this backend holds the connector's advisory lock key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,16 +45,13 @@ pub(super) fn lock_clause(facts: &Facts) -> String {
 
 /// "Session N holds that lock now ..." when another session has the lease.
 pub(super) fn holder_note(facts: &Facts) -> String {
-    let holder = facts
-        .other_connector_sessions
-        .iter()
-        .find(|s| s.lock_mode.as_deref().is_some_and(|m| m.split(", ").any(|m| m == "ExclusiveLock")));
+    let holder = facts.other_connector_sessions.iter().find(|s| s.standing() == Standing::Migrating);
     match holder {
         Some(h) => {
             let name = if h.application_name.is_empty() {
                 "no application_name".to_string()
             } else {
-                format!("application_name {}", h.application_name)
+                format!("application_name {}", escape(&h.application_name))
             };
             format!("Session {} ({name}) holds that lock now: if it is a connector, let it finish. ", h.pid)
         }
@@ -80,7 +79,7 @@ mod tests {
     #[test]
     fn lease_held_by_another_session_is_named() {
         let facts = Facts {
-            other_connector_sessions: vec![session(77, "promscale@0.17.0", Some("ExclusiveLock"))],
+            other_connector_sessions: vec![session(77, "promscale@0.17.0", &[("ExclusiveLock", true)])],
             ..installed("0.7.0")
         };
         let r = refusal(decide(&update(Some("0.8.0")), &facts));

@@ -42,14 +42,16 @@ impl LockFit {
 }
 
 /// The connector's own update: refuse at once what would fail or do harm
-/// later. None when it may go ahead.
+/// later. None when it may go ahead. Only sessions that hold the
+/// connector's key count as connectors: a name or a place in the key's
+/// queue is open to any role (`unlocked_warning` names those).
 pub(super) fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
     let off = format!(
         "To skip this check, a superuser can set {FAIL_FAST} = off for the connector's role or database (ALTER ROLE ... SET or ALTER DATABASE ... SET)."
     );
-    let sessions = &facts.other_connector_sessions;
-    if !sessions.is_empty() {
-        let described: Vec<String> = sessions.iter().map(crate::checks::describe_connector_session).collect();
+    let (holding, _) = crate::checks::split_connector_sessions(&facts.other_connector_sessions);
+    if !holding.is_empty() {
+        let described: Vec<String> = holding.iter().map(|c| crate::checks::describe_connector_session(c)).collect();
         return Some(Refusal {
             reason: RefusalReason::ConnectorsConnected,
             message: Message {
@@ -59,12 +61,12 @@ pub(super) fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
                 ),
                 detail: format!(
                     "{} connected: {}. They would keep running against an extension version they do not support.",
-                    plural(sessions.len(), "other connector session is", "other connector sessions are"),
+                    plural(holding.len(), "other connector session is", "other connector sessions are"),
                     list_some(&described, 10)
                 ),
                 hint: format!(
                     "Stop every other Promscale Connector instance, then start this connector again.{} {off}",
-                    crate::checks::end_connector_sessions(sessions)
+                    crate::checks::end_connector_sessions(&holding)
                 ),
             },
         });
@@ -94,6 +96,28 @@ pub(super) fn fail_fast(kind: UpgradeKind, facts: &Facts) -> Option<Refusal> {
     None
 }
 
+/// Sessions that look like connectors but hold nothing on the key (they
+/// wait for it, or only carry the name): a WARNING naming them, and the
+/// update goes on. Any role can be such a session, so it never refuses.
+pub(super) fn unlocked_warning(kind: UpgradeKind, facts: &Facts) -> Option<Message> {
+    let (_, unlocked) = crate::checks::split_connector_sessions(&facts.other_connector_sessions);
+    if unlocked.is_empty() {
+        return None;
+    }
+    Some(Message {
+        message: format!(
+            "other sessions look like Promscale Connectors but hold no connector lock; the promscale {} goes on",
+            noun(kind)
+        ),
+        detail: format!(
+            "Seen, but not counted as connectors: {}. Only a session holding the connector's advisory lock (key {}) is a running connector.",
+            crate::checks::unlocked_connector_sessions(&unlocked),
+            facts.connector_lock_key
+        ),
+        hint: crate::checks::UNLOCKED_CONNECTOR_SESSIONS_HINT.to_string(),
+    })
+}
+
 /// The update fits an empty lock table but not what other sessions leave
 /// of it: a WARNING naming who holds the entries, and the update goes on
 /// (the table borrows spare shared memory, and those sessions may end).
@@ -108,8 +132,12 @@ pub(super) fn crowded_warning(kind: UpgradeKind, fit: &LockFit) -> Option<Messag
             format!(
                 "pid {} (role {}, application_name {}) holds {}",
                 h.pid,
-                h.role.as_deref().unwrap_or("unknown"),
-                if h.application_name.is_empty() { "empty" } else { &h.application_name },
+                h.role.as_deref().map_or_else(|| "unknown".to_string(), crate::quote::for_message),
+                if h.application_name.is_empty() {
+                    "empty".to_string()
+                } else {
+                    crate::quote::for_message(&h.application_name)
+                },
                 h.locks
             )
         })
@@ -135,13 +163,18 @@ pub(super) fn crowded_warning(kind: UpgradeKind, fit: &LockFit) -> Option<Messag
 mod tests {
     use super::super::testing::*;
 
+    /// Sessions holding the key (in share mode: running connectors; a
+    /// prepared transaction) make fail-fast refuse the lease holder. They
+    /// cannot hold it beside a granted lease in one database, so this is the
+    /// rule's defence in depth, not a case the server shows.
     #[test]
     fn fail_fast_refuses_the_lease_holder_while_connectors_run() {
         let facts = Facts {
             connector_lock: ConnectorLock::Session,
             other_connector_sessions: vec![
-                session(41, "promscale@0.16.0", None),
-                session(42, "", Some("ShareLock (waiting)")),
+                session(41, "promscale@0.16.0", &[("ShareLock", true)]),
+                session(42, "", &[("ShareLock", true)]),
+                session(43, "promscale@0.16.0", &[]),
             ],
             ..installed("0.7.0")
         };
@@ -158,10 +191,50 @@ mod tests {
             "{}",
             r.message.detail
         );
-        assert!(r.message.hint.contains("ARRAY[41, 42]"), "{}", r.message.hint);
+        assert!(r.message.hint.contains("ARRAY[41, 42])"), "{}", r.message.hint);
         assert!(r.message.hint.contains("promscale_upgrade_guard.fail_fast = off"), "{}", r.message.hint);
         let off = Facts { fail_fast: false, ..facts };
         assert_eq!(allowed(decide(&update(Some("0.8.0")), &off)).by, AllowedBy::ConnectorLock);
+    }
+
+    /// Issue 26, finding 4: a session named promscale@..., or waiting for
+    /// the key behind the lease, is open to any login role. The lease
+    /// holder's update goes on, with a WARNING that names them.
+    #[test]
+    fn names_and_waiters_never_refuse_the_lease_holder() {
+        let facts = Facts {
+            connector_lock: ConnectorLock::Session,
+            other_connector_sessions: vec![
+                session(51, "promscale@0.17.0", &[]),
+                session(52, "psql", &[("ShareLock", false)]),
+            ],
+            ..installed("0.7.0")
+        };
+        let a = allowed(decide(&update(Some("0.8.0")), &facts));
+        assert_eq!(a.by, AllowedBy::ConnectorLock);
+        assert_eq!(a.warnings.len(), 1, "{:?}", a.warnings);
+        let w = &a.warnings[0];
+        assert_eq!(
+            w.message,
+            "other sessions look like Promscale Connectors but hold no connector lock; the promscale update goes on"
+        );
+        assert!(w.detail.contains("pid 51 is named promscale@0.17.0 but holds no connector lock"), "{}", w.detail);
+        assert!(w.detail.contains("pid 52 waits for the connector lock (ShareLock"), "{}", w.detail);
+        assert!(w.detail.ends_with('.') && w.hint.ends_with('.'), "{w:?}");
+        // Beside a crowded lock table: both warnings.
+        let crowded = LockFit {
+            locks_needed: 2_000,
+            locks_counted: 1_800,
+            lock_capacity: 7_808,
+            locks_in_use: 7_700,
+            recommended_max_locks_per_transaction: 192,
+            holders: Vec::new(),
+        };
+        let both = Facts { lock_fit: Some(crowded), ..facts.clone() };
+        assert_eq!(allowed(decide(&update(Some("0.8.0")), &both)).warnings.len(), 2);
+        // Fail-fast off: no check, no warning.
+        let off = Facts { fail_fast: false, ..facts };
+        assert!(allowed(decide(&update(Some("0.8.0")), &off)).warnings.is_empty());
     }
 
     #[test]
@@ -194,7 +267,7 @@ mod tests {
         let fits = LockFit { locks_needed: 5_000, ..estimate };
         let facts = Facts { lock_fit: Some(fits), ..facts };
         let a = allowed(decide(&create(Some("0.0.0")), &facts));
-        assert_eq!((a.locks_estimated, a.warning), (Some(5_000), None));
+        assert_eq!((a.locks_estimated, a.warnings.is_empty()), (Some(5_000), true));
     }
 
     /// Other sessions' locks (a plain role can take thousands of advisory
@@ -218,7 +291,7 @@ mod tests {
         let facts = Facts { connector_lock: ConnectorLock::Session, lock_fit: Some(crowded), ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::ConnectorLock);
-        let w = a.warning.expect("a warning naming the holders");
+        let w = a.warnings.into_iter().next().expect("a warning naming the holders");
         assert!(w.message.starts_with("the promscale update may not fit"), "{}", w.message);
         assert!(w.detail.contains("pid 4242 (role mallory, application_name psql) holds 7650"), "{}", w.detail);
         assert!(w.hint.contains("max_locks_per_transaction to 192"), "{}", w.hint);

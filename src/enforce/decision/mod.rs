@@ -71,7 +71,8 @@ pub struct Facts {
     /// `promscale_upgrade_guard.fail_fast`.
     pub fail_fast: bool,
     /// Other sessions of this database that hold or wait for the connector
-    /// lock in any mode, or are named `promscale@...`.
+    /// lock in any mode, or are named `promscale@...`; only holders count
+    /// as connectors (`ConnectorSession::standing`).
     pub other_connector_sessions: Vec<ConnectorSession>,
     /// The lock estimate for this update, when one was made (the trigger
     /// makes it only for commands that will be allowed, once per transaction).
@@ -163,8 +164,9 @@ pub struct Allowed {
     /// The part of that estimate counted in the catalog, which a later
     /// estimate scales by (`locks::estimate::calibration`).
     pub locks_counted: Option<i64>,
-    /// A WARNING to raise (break-glass).
-    pub warning: Option<Message>,
+    /// WARNINGs to raise: break-glass; sessions that only look like
+    /// connectors; a crowded lock table.
+    pub warnings: Vec<Message>,
 }
 
 /// Why a command is refused; the glue maps it to a SQLSTATE.
@@ -223,7 +225,7 @@ pub fn decide(command: &Command, facts: &Facts) -> Verdict {
         to,
         locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
         locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
-        warning: None,
+        warnings: Vec::new(),
     })
 }
 
@@ -241,7 +243,7 @@ pub struct Who {
 #[cfg(test)]
 mod testing {
     pub use super::*;
-    pub use crate::snapshot::LockHolder;
+    pub use crate::snapshot::{KeyLock, LockHolder};
 
     pub const KEY: i64 = 5585198506344173278;
 
@@ -265,13 +267,14 @@ mod testing {
         }
     }
 
-    pub fn session(pid: i32, name: &str, mode: Option<&str>) -> ConnectorSession {
+    /// A session with its entries on the key: (mode, granted).
+    pub fn session(pid: i32, name: &str, locks: &[(&str, bool)]) -> ConnectorSession {
         ConnectorSession {
             pid,
             application_name: name.into(),
             client_addr: None,
             usename: Some("promscale".into()),
-            lock_mode: mode.map(str::to_string),
+            locks: locks.iter().map(|(m, g)| KeyLock { mode: m.to_string(), granted: *g }).collect(),
             prepared_transaction: None,
         }
     }
@@ -307,7 +310,7 @@ mod tests {
     fn rehearsal_is_allowed_without_fail_fast() {
         let facts = Facts {
             rehearsal: true,
-            other_connector_sessions: vec![session(9, "promscale@0.16.0", Some("ShareLock"))],
+            other_connector_sessions: vec![session(9, "promscale@0.16.0", &[("ShareLock", true)])],
             ..installed("0.7.0")
         };
         assert_eq!(allowed(decide(&update(Some("0.8.0")), &facts)).by, AllowedBy::Rehearsal);

@@ -4,7 +4,7 @@
 //! what they asked, why not, and what to do instead.
 
 use super::connector_lock::{holder_note, lock_clause, ConnectorLock};
-use super::fail_fast::{crowded_warning, fail_fast};
+use super::fail_fast::{crowded_warning, fail_fast, unlocked_warning};
 use super::kind::version_change;
 use super::{Allowed, AllowedBy, Facts, Message, Refusal, RefusalReason, Verdict};
 use crate::checks::list_some;
@@ -22,7 +22,7 @@ pub(super) fn guarded(
     from: Option<String>,
     to: Option<String>,
 ) -> Verdict {
-    let allowed = |by, warning| {
+    let allowed = |by, warnings| {
         Verdict::Allow(Allowed {
             by,
             kind,
@@ -30,22 +30,25 @@ pub(super) fn guarded(
             to: to.clone(),
             locks_estimated: facts.lock_fit.as_ref().map(|e| e.locks_needed),
             locks_counted: facts.lock_fit.as_ref().map(|e| e.locks_counted),
-            warning,
+            warnings,
         })
     };
     if facts.connector_lock == ConnectorLock::Session && facts.in_connector_roles {
+        let mut warnings = Vec::new();
         if facts.fail_fast {
             if let Some(refusal) = fail_fast(kind, facts) {
                 return Verdict::Refuse(refusal);
             }
+            warnings.extend(unlocked_warning(kind, facts));
         }
-        return allowed(AllowedBy::ConnectorLock, facts.lock_fit.as_ref().and_then(|f| crowded_warning(kind, f)));
+        warnings.extend(facts.lock_fit.as_ref().and_then(|f| crowded_warning(kind, f)));
+        return allowed(AllowedBy::ConnectorLock, warnings);
     }
     if facts.rehearsal {
-        return allowed(AllowedBy::Rehearsal, None);
+        return allowed(AllowedBy::Rehearsal, Vec::new());
     }
     if facts.allow_manual_update {
-        return allowed(AllowedBy::BreakGlass, Some(break_glass_warning(command, kind, facts, &from, &to)));
+        return allowed(AllowedBy::BreakGlass, vec![break_glass_warning(command, kind, facts, &from, &to)]);
     }
     Verdict::Refuse(Refusal {
         reason: RefusalReason::NotTheConnector,
@@ -172,7 +175,7 @@ mod tests {
         assert_eq!(a.by, AllowedBy::ConnectorLock);
         assert_eq!(a.kind, UpgradeKind::Update);
         assert_eq!((a.from.as_deref(), a.to.as_deref()), (Some("0.7.0"), Some("0.8.0")));
-        assert!(a.warning.is_none());
+        assert!(a.warnings.is_empty());
         assert_eq!(a.locks_estimated, None);
     }
 
@@ -237,7 +240,7 @@ mod tests {
         let facts = Facts { allow_manual_update: true, ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::BreakGlass);
-        let w = a.warning.unwrap();
+        let w = a.warnings.into_iter().next().unwrap();
         assert_eq!(w.message, "extension \"promscale\" is being updated by hand");
         assert!(w.detail.contains("promscale_upgrade_guard.allow_manual_update is on"), "{}", w.detail);
         assert!(w.detail.contains("from version 0.7.0 to 0.8.0"), "{}", w.detail);
@@ -246,6 +249,6 @@ mod tests {
         let facts = Facts { connector_lock: ConnectorLock::Session, allow_manual_update: true, ..installed("0.7.0") };
         let a = allowed(decide(&update(Some("0.8.0")), &facts));
         assert_eq!(a.by, AllowedBy::ConnectorLock);
-        assert!(a.warning.is_none());
+        assert!(a.warnings.is_empty());
     }
 }

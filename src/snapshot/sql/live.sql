@@ -10,15 +10,18 @@
 --   for) the connector's advisory lock in any mode, or are named like a
 --   connector, and prepared transactions holding it (no pid: they keep it,
 --   across restarts, until COMMIT/ROLLBACK PREPARED; pid 0 here, named by
---   their gid). The calling session is left out: it is the one asking;
+--   their gid), each with its entries on the key (mode, granted): only a
+--   granted entry makes a connector (snapshot::Standing), since any role
+--   can wait for the key or take the name. The calling session is left
+--   out: it is the one asking;
 -- - the backend running a promscale upgrade now: one holding the mark the
 --   guard's trigger takes when it allows a promscale CREATE or UPDATE
 --   (enforce/upgrade_mark.rs: an object lock on the guard's extension with
 --   sub-id $4, which no SQL statement can take), for the whole of that
 --   transaction, whatever statement it runs meanwhile. Never query text:
 --   any role can fake it in a comment, and other spellings hide it;
--- - the running connectors (holding the connector's lock in share mode)
---   and their versions.
+-- - the running connectors (holding the connector's lock in share mode,
+--   granted) and their versions, from those sessions' names only.
 -- $1/$2: the connector lock key's classid/objid as pg_locks shows them;
 -- $3: the connector application_name prefix; $4: the mark's objsubid.
 -- Catalog and lock views only.
@@ -39,20 +42,20 @@ WITH here AS (
       AND l.objsubid OPERATOR(pg_catalog.=) 1
 ), connector_locks AS MATERIALIZED (
     SELECT r.pid, r.virtualtransaction,
-           pg_catalog.string_agg(r.mode OPERATOR(pg_catalog.||) CASE WHEN r.granted THEN '' ELSE ' (waiting)' END,
-                                 ', ' ORDER BY r.mode) AS lock_mode
+           pg_catalog.json_agg(pg_catalog.json_build_object('mode', r.mode, 'granted', r.granted)
+                               ORDER BY r.granted DESC, r.mode) AS locks
     FROM connector_lock_rows r
     GROUP BY r.pid, r.virtualtransaction
 ), found AS (
     SELECT a.pid, COALESCE(a.application_name, '') AS application_name, pg_catalog.host(a.client_addr) AS client_addr,
-           a.usename::pg_catalog.text AS usename, cl.lock_mode, NULL::pg_catalog.text AS prepared_transaction
+           a.usename::pg_catalog.text AS usename, cl.locks, NULL::pg_catalog.text AS prepared_transaction
     FROM activity a
     LEFT JOIN connector_locks cl ON cl.pid OPERATOR(pg_catalog.=) a.pid
     WHERE a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
       AND a.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
       AND (cl.pid IS NOT NULL OR a.application_name OPERATOR(pg_catalog.~~) ($3 OPERATOR(pg_catalog.||) '%'))
     UNION ALL
-    SELECT 0, '', NULL, p.owner::pg_catalog.text, cl.lock_mode, p.gid
+    SELECT 0, '', NULL, p.owner::pg_catalog.text, cl.locks, p.gid
     FROM connector_locks cl
     -- A prepared transaction keeps its virtual transaction id; its xid is
     -- the transactionid lock it holds under the same one.
@@ -79,13 +82,14 @@ WITH here AS (
       AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
     ORDER BY seconds DESC NULLS LAST LIMIT 1
 ), connectors AS (
+    -- Running connectors: the key held in share mode, granted. A session
+    -- that only waits for it, or only carries the name, is not one.
     SELECT a.pid, a.application_name, a.backend_start
     FROM activity a
     WHERE a.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
       AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
-      AND (a.pid OPERATOR(pg_catalog.=) ANY (SELECT r.pid FROM connector_lock_rows r
-                                             WHERE r.mode OPERATOR(pg_catalog.=) 'ShareLock' AND r.granted)
-           OR a.application_name OPERATOR(pg_catalog.~~) ($3 OPERATOR(pg_catalog.||) '%'))
+      AND a.pid OPERATOR(pg_catalog.=) ANY (SELECT r.pid FROM connector_lock_rows r
+                                            WHERE r.mode OPERATOR(pg_catalog.=) 'ShareLock' AND r.granted)
 )
 SELECT pg_catalog.json_build_object(
     'locks_in_use', (
@@ -108,18 +112,14 @@ SELECT pg_catalog.json_build_object(
                'application_name', f.application_name,
                'client_addr', f.client_addr,
                'usename', f.usename,
-               'lock_mode', f.lock_mode,
+               'locks', COALESCE(f.locks, '[]'::pg_catalog.json),
                'prepared_transaction', f.prepared_transaction)
            ORDER BY f.pid, f.prepared_transaction), '[]') FROM found f),
     'running_upgrade', (SELECT pg_catalog.row_to_json(r) FROM running r),
-    'connectors_running', (SELECT pg_catalog.count(*) FROM connectors c
-                           WHERE c.pid OPERATOR(pg_catalog.=) ANY (SELECT r.pid FROM connector_lock_rows r
-                                                                   WHERE r.mode OPERATOR(pg_catalog.=) 'ShareLock')),
+    'connectors_running', (SELECT pg_catalog.count(*) FROM connectors c),
     'connector_versions', coalesce((
         SELECT pg_catalog.json_agg(DISTINCT pg_catalog.substr(c.application_name,
                                                               pg_catalog.length($3) OPERATOR(pg_catalog.+) 1))
         FROM connectors c WHERE c.application_name OPERATOR(pg_catalog.~~) ($3 OPERATOR(pg_catalog.||) '%')), '[]'),
-    'connector_since', (SELECT extract(epoch FROM pg_catalog.min(c.backend_start))::pg_catalog.float8 FROM connectors c
-                        WHERE c.pid OPERATOR(pg_catalog.=) ANY (SELECT r.pid FROM connector_lock_rows r
-                                                                WHERE r.mode OPERATOR(pg_catalog.=) 'ShareLock'))
+    'connector_since', (SELECT extract(epoch FROM pg_catalog.min(c.backend_start))::pg_catalog.float8 FROM connectors c)
 )::pg_catalog.text
