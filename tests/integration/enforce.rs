@@ -122,8 +122,10 @@ fn log_rows(c: &mut Client) -> Vec<LogRow> {
     .collect()
 }
 
+/// The rows of installs, takeovers and updates: not the baseline a guard
+/// installed beside an existing promscale records (that one measured nothing).
 fn updates_logged(c: &mut Client) -> Vec<LogRow> {
-    log_rows(c).into_iter().filter(|r| r.kind != "install").collect()
+    log_rows(c).into_iter().filter(|r| r.kind != "install" && r.kind != "baseline").collect()
 }
 
 /// A client as `user` that keeps every NOTICE/WARNING it receives.
@@ -193,6 +195,10 @@ fn connector_takeover_in_autocommit_0_14_drops_the_old_extension() {
     let db = legacy(cluster, "enf_takeover_014", "0.3.2");
     let mut me = cluster.connect(&db);
     assert_eq!(installed(&mut me).as_deref(), Some("0.3.2"));
+    // The guard, installed after the old extension, recorded it.
+    let baseline: Vec<(String, Option<String>)> =
+        log_rows(&mut me).into_iter().map(|r| (r.kind, r.to_version)).collect();
+    assert_eq!(baseline, vec![("baseline".to_string(), Some("0.3.2".to_string()))]);
     let mut connector = Connector::start(cluster, &db, R0_14);
     assert_eq!(connector.migrate().unwrap(), "0.6.0");
     connector.finish();

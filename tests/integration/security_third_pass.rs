@@ -451,7 +451,10 @@ fn a_lock_queued_on_pg_depend_only_skips_the_estimate() {
 fn no_rust_backtrace_in_any_message() {
     let cluster = Cluster::start_with_env("sec3_backtrace", port(27), &[], "RUST_BACKTRACE=1");
     let db = cluster.fresh_db("sec3_backtrace");
-    cluster.connect(&db).batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'").unwrap();
+    cluster
+        .connect(&db)
+        .batch_execute("CREATE EXTENSION timescaledb; CREATE EXTENSION promscale VERSION '0.7.0'")
+        .unwrap();
     let mut c = cluster.connect(&db);
     let mut timeouts = 0;
     for ms in 1..=25 {
@@ -470,7 +473,8 @@ fn no_rust_backtrace_in_any_message() {
                 if e.code().code() == "57014" {
                     timeouts += 1;
                 }
-                let said = format!("{} {} {}", e.message(), e.detail().unwrap_or_default(), e.hint().unwrap_or_default());
+                let said =
+                    format!("{} {} {}", e.message(), e.detail().unwrap_or_default(), e.hint().unwrap_or_default());
                 assert!(
                     !said.contains("backtrace") && !said.contains("::") && !said.contains(".rs:"),
                     "{sql} at {ms} ms: {said}"
@@ -506,9 +510,10 @@ fn outputs(c: &mut Client) -> (Vec<String>, Vec<String>, serde_json::Value, Stri
         r.get::<_, Option<String>>(2).unwrap_or_default(),
         format!("{:.6}", r.get::<_, f64>(3)),
     ];
-    let export: serde_json::Value =
-        serde_json::from_str(&c.query_one("SELECT promscale_upgrade_rehearsal_export('0.17.0')::text", &[]).unwrap().get::<_, String>(0))
-            .unwrap();
+    let export: serde_json::Value = serde_json::from_str(
+        &c.query_one("SELECT promscale_upgrade_rehearsal_export('0.17.0')::text", &[]).unwrap().get::<_, String>(0),
+    )
+    .unwrap();
     let e = c
         .query_one(
             "SELECT locks_needed::text || ' ' || recommended_max_locks_per_transaction || ' ' || fit || ' '
@@ -519,7 +524,8 @@ fn outputs(c: &mut Client) -> (Vec<String>, Vec<String>, serde_json::Value, Stri
         .unwrap()
         .get::<_, Option<String>>(0)
         .unwrap_or_default();
-    let since: f64 = c.query_one("SELECT seconds_since_last_upgrade FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
+    let since: f64 =
+        c.query_one("SELECT seconds_since_last_upgrade FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
     (checks, state, export, e, since)
 }
 
@@ -546,9 +552,11 @@ fn output_settings_of_the_database_owner_change_nothing_the_guard_says() {
     .unwrap();
     // A logged update (a last upgrade with its time) and a rehearsal of the
     // next one (a duration), measured here.
-    su.batch_execute("SELECT pg_advisory_lock(5585198506344173278); ALTER EXTENSION promscale UPDATE TO '0.7.0';
-                      SELECT pg_advisory_unlock(5585198506344173278)")
-        .unwrap();
+    su.batch_execute(
+        "SELECT pg_advisory_lock(5585198506344173278); ALTER EXTENSION promscale UPDATE TO '0.7.0';
+                      SELECT pg_advisory_unlock(5585198506344173278)",
+    )
+    .unwrap();
     su.batch_execute("SELECT * FROM promscale_upgrade_rehearse('0.17.0')").unwrap();
     let before = outputs(&mut su);
 
@@ -570,5 +578,10 @@ fn output_settings_of_the_database_owner_change_nothing_the_guard_says() {
     assert_eq!(after.1, before.1, "promscale_upgrade_state()");
     assert_eq!(after.2, before.2, "promscale_upgrade_rehearsal_export()");
     assert_eq!(after.3, before.3, "promscale_upgrade_lock_estimate()");
-    assert!(after.4 >= before.4 && after.4 < before.4 + 60.0, "seconds_since_last_upgrade {} then {}", before.4, after.4);
+    assert!(
+        after.4 >= before.4 && after.4 < before.4 + 60.0,
+        "seconds_since_last_upgrade {} then {}",
+        before.4,
+        after.4
+    );
 }
