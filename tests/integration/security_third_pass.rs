@@ -449,7 +449,7 @@ fn a_lock_queued_on_pg_depend_only_skips_the_estimate() {
 /// must carry PostgreSQL's message only.
 #[test]
 fn no_rust_backtrace_in_any_message() {
-    let cluster = Cluster::start_with_env("sec3_backtrace", port(27), &[], "RUST_BACKTRACE=1");
+    let cluster = Cluster::start_with_env("sec3_backtrace", port(28), &[], "RUST_BACKTRACE=1");
     let db = cluster.fresh_db("sec3_backtrace");
     cluster
         .connect(&db)
