@@ -15,5 +15,6 @@ mod no_wait;
 mod progress;
 mod rehearsal_carry;
 mod security;
+mod security_temp;
 mod server_state;
 mod workflow;
