@@ -23,9 +23,11 @@ use crate::catalog::script_scan::{scan_script, ScriptScan};
 /// (package upgrades leave the old files' entries behind).
 const MAX_KEPT: usize = 512;
 
+/// Each scan kept, by the file's device and inode, with its stamp.
+type KeptScans = HashMap<(u64, u64), (Stamp, Arc<ScriptScan>)>;
+
 thread_local! {
-    /// Each scan kept, by the file's device and inode, with its stamp.
-    static SCANS: RefCell<HashMap<(u64, u64), (Stamp, Arc<ScriptScan>)>> = RefCell::new(HashMap::new());
+    static SCANS: RefCell<KeptScans> = RefCell::new(HashMap::new());
 }
 
 /// Scans of the named files of `dir`; a file that cannot be read is left out
