@@ -661,8 +661,9 @@ pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
         // such change would need the membership rows of each object on
         // prom_info.metric besides the rows that reference it; the query
         // itself reads no more (a few index lookups on pg_depend, pg_rewrite
-        // and pg_class, whatever the number of metrics), and it runs only
-        // for upgrades that install 0.8.0 (bench/results/performance.md).
+        // and pg_class, whatever the number of metrics: about 0.05 ms with
+        // its kept plan at 1,000 metrics), and it runs only for upgrades
+        // that install 0.8.0.
         let row = json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]);
         snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
         snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
