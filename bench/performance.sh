@@ -30,7 +30,8 @@ ROUNDS=${ROUNDS:-5}
 DDL_REPS=${DDL_REPS:-2000}
 
 "$PROJECT_ROOT/pg_test/install-standins.sh" >/dev/null
-NAME=bench-perf PORT=55360
+# BENCH_PORT: another port, for two checkouts benchmarking at once.
+NAME=bench-perf PORT=${BENCH_PORT:-55360}
 cluster_destroy "$NAME"
 cluster_start "$NAME" "$PORT" "autovacuum = off" "max_locks_per_transaction = 256"
 trap 'cluster_destroy "$NAME"' EXIT

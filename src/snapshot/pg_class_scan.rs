@@ -179,7 +179,9 @@ pub fn scan_relations() -> RelationScan {
                 last = (c.relnamespace, schemas.get(&c.relnamespace).copied().unwrap_or_default());
             }
             let relkind = c.relkind as u8;
-            tally.add(last.1, relkind, c.reltoastrelid != pg_sys::InvalidOid, || name_bytes(&c.relname));
+            tally.add(last.1, relkind, c.relpersistence as u8, c.reltoastrelid != pg_sys::InvalidOid, || {
+                name_bytes(&c.relname)
+            });
             if last.1.role == Some(SchemaRole::Metric) && matches!(relkind, b'r' | b'p') {
                 metric_tables.push(c.oid.to_u32());
             } else if last.1.role == Some(SchemaRole::Fixed) && !matches!(relkind, b'i' | b'I') {
@@ -268,12 +270,14 @@ mod tests {
 
     use super::*;
 
-    /// The same classes counted by plain SQL over the whole catalog.
+    /// The same classes counted by plain SQL over the whole catalog, but
+    /// for temporary relations (relation_tally.rs).
     const REFERENCE: &str = "
         WITH c AS (
             SELECT c.oid, c.relkind IN ('i', 'I') AS is_index, c.reltoastrelid <> 0 AS has_toast, n.nspname,
                    n.nspname IN ('pg_catalog', 'information_schema') OR n.nspname LIKE 'pg\\_toast%' AS system
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relpersistence <> 't')
         SELECT pg_catalog.json_build_object(
             'metric_tables', count(*) FILTER (WHERE nspname = 'prom_data' AND NOT is_index),
             'metric_indexes', count(*) FILTER (WHERE nspname = 'prom_data' AND is_index),
@@ -318,7 +322,8 @@ mod tests {
              CREATE TABLE _timescaledb_internal._hyper_1_2_chunk () INHERITS (prom_data.cpu);
              CREATE INDEX ON _timescaledb_internal._hyper_1_2_chunk (t);
              CREATE TABLE _prom_catalog.metric (id bigserial PRIMARY KEY, name text DEFAULT 'x' CHECK (name <> ''));
-             CREATE VIEW prom_metric.cpu AS SELECT * FROM prom_data.cpu",
+             CREATE VIEW prom_metric.cpu AS SELECT * FROM prom_data.cpu;
+             CREATE TEMP TABLE temp_probe (x text PRIMARY KEY); CREATE TEMP VIEW temp_probe_v AS SELECT 1 AS one",
         )
         .unwrap();
         let before = tally_matches_sql();

@@ -13,14 +13,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::thread::LocalKey;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::extension_files::{available_versions, ControlFile, ControlFlags};
-use super::kept::{kept_or_read, stamps, with_latest_snapshot, Slot, Stamps};
+use super::kept::{all_settled, kept_or_read, now_ns, reading_fresh, stamps, with_latest_snapshot, Slot, Stamps};
 use super::pg_class_scan::{dependents_signature, newest_chunk_rows_inserted, scan_relations, RelationScan};
 use super::script_files::{scan_files, step_files};
 use super::{
@@ -31,7 +30,6 @@ use crate::catalog::classes::ObjectClass;
 use crate::catalog::lock_table::LockTableSize;
 use crate::catalog::measurement::LockMeasurement;
 use crate::catalog::model::Model;
-use crate::catalog::script_scan::ScriptScan;
 use crate::pg_glue::{raise, LossyText};
 use crate::rules::Rules;
 
@@ -495,19 +493,17 @@ thread_local! {
     static DISK: Slot<Stamps, DiskFacts> = const { RefCell::new(None) };
     static DISK_EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static UPDATE_PATHS_KEPT: Slot<(u64, String), Vec<UpdatePath>> = const { RefCell::new(None) };
-    static SCRIPTS_KEPT: Slot<(u64, Vec<String>), BTreeMap<String, Arc<ScriptScan>>> = const { RefCell::new(None) };
     static OBJECT_COUNTS_KEPT: Slot<CatalogKey, ObjectCountsRow> = const { RefCell::new(None) };
     static MAX_LOCKS_PENDING_KEPT: Slot<i64, bool> = const { RefCell::new(None) };
-    static DEPENDENTS_KEPT: Slot<CatalogKey, DependentsRow> = const { RefCell::new(None) };
-    /// The catalog key of the snapshot this call read last: `read_hazards`
-    /// keeps what it reads under it.
-    static LAST_CATALOG_KEY: RefCell<Option<CatalogKey>> = const { RefCell::new(None) };
 }
 
 /// The files of promscale and timescaledb, read again only when the
-/// extension directory, a control file or a named script directory changed.
+/// extension directory, a control file or a named script directory changed
+/// (their stamps, `kept::Stamp`), and kept only when none of them changed
+/// within `kept::SETTLE_NS` of the read.
 fn disk_facts(share: &Path) -> DiskFacts {
     let extension_dir = share.join("extension");
+    let read_at = now_ns();
     let key = stamps([
         extension_dir.as_path(),
         &extension_dir.join("promscale.control"),
@@ -524,26 +520,28 @@ fn disk_facts(share: &Path) -> DiskFacts {
     let mut listings = HashMap::new();
     let promscale = extension_on_disk(share, "promscale", &mut listings);
     let timescaledb = extension_on_disk(share, "timescaledb", &mut listings);
-    let script_dirs = stamps(
-        [&promscale.script_dir, &timescaledb.script_dir]
-            .into_iter()
-            .filter(|d| **d != extension_dir)
-            .map(PathBuf::as_path),
-    );
+    // Each stamped before it was listed, so never newer than its listing.
+    let script_dirs: Stamps =
+        listings.into_iter().filter(|(dir, _)| *dir != extension_dir).map(|(dir, (stamp, _))| (dir, stamp)).collect();
     let epoch = DISK_EPOCH.with(|e| {
         e.set(e.get() + 1);
         e.get()
     });
+    let settled = all_settled(&key, read_at) && all_settled(&script_dirs, read_at);
     let facts = DiskFacts { promscale, timescaledb, epoch, script_dirs };
-    DISK.with(|d| *d.borrow_mut() = Some((key, facts.clone())));
+    DISK.with(|d| *d.borrow_mut() = if settled { Some((key, facts.clone())) } else { None });
     facts
 }
 
 /// The versions of `extname` installable from its files, its control
 /// file's default version and its script directory; nothing when it has no
 /// control file. Directory listings are shared between extensions through
-/// `listings`.
-fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf, Vec<String>>) -> OnDisk {
+/// `listings`, each with the directory's stamp taken before it was listed.
+fn extension_on_disk(
+    share: &Path,
+    extname: &str,
+    listings: &mut HashMap<PathBuf, (Option<super::kept::Stamp>, Vec<String>)>,
+) -> OnDisk {
     let extension_dir = share.join("extension");
     let Ok(text) = std::fs::read_to_string(extension_dir.join(format!("{extname}.control"))) else {
         return OnDisk { available: Vec::new(), default_version: None, script_dir: extension_dir };
@@ -551,14 +549,17 @@ fn extension_on_disk(share: &Path, extname: &str, listings: &mut HashMap<PathBuf
     let control = ControlFile::parse(&text);
     // As PostgreSQL resolves `directory`: absolute, or under the share directory.
     let script_dir = control.directory.as_ref().map_or(extension_dir, |d| share.join(d));
-    let names = listings.entry(script_dir.clone()).or_insert_with(|| match std::fs::read_dir(&script_dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
-        Err(e) => raise(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
-            format!("could not open directory \"{}\": {e}", script_dir.display()),
-            Some(format!("The control file of extension \"{extname}\" names it as the directory of its scripts.")),
-            Some("Check the extension's installation: its scripts must be readable by the server.".into()),
-        ),
+    let (_, names) = listings.entry(script_dir.clone()).or_insert_with(|| {
+        let stamp = super::kept::stamp(&script_dir);
+        match std::fs::read_dir(&script_dir) {
+            Ok(entries) => (stamp, entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect()),
+            Err(e) => raise(
+                PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+                format!("could not open directory \"{}\": {e}", script_dir.display()),
+                Some(format!("The control file of extension \"{extname}\" names it as the directory of its scripts.")),
+                Some("Check the extension's installation: its scripts must be readable by the server.".into()),
+            ),
+        }
     });
     OnDisk {
         available: available_versions(extname, names.iter().map(String::as_str)),
@@ -591,7 +592,6 @@ fn object_counts(promscale: Option<&PromscaleRow>, relations: &RelationScan) -> 
         members: promscale.map_or((0, 0), |p| dependents_signature(pg_sys::Oid::from(p.oid))),
         fixed: (relations.fixed_schemas.clone(), relations.fixed_relations.clone()),
     };
-    LAST_CATALOG_KEY.with(|k| *k.borrow_mut() = Some(key.clone()));
     kept_or_read(&OBJECT_COUNTS_KEPT, key, || {
         // Counted under a snapshot that sees every change whose
         // invalidation this backend processed before `generation` was read.
@@ -717,23 +717,29 @@ pub fn read_hazards(snapshot: &mut Snapshot, tracing: bool, dependents: bool) {
         snapshot.tracing = json_row::<TracingRow>(&TRACING, &[]).tracing;
     }
     if dependents {
-        // Catalog facts, kept like the object counts: a view, rule or
-        // routine made on prom_info.metric sends an invalidation, and an
-        // ALTER EXTENSION ... ADD of one changes promscale's members.
-        let read = || with_latest_snapshot(|| json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]));
-        let row = match LAST_CATALOG_KEY.with(|k| k.borrow().clone()) {
-            Some(key) => kept_or_read(&DEPENDENTS_KEPT, key, read),
-            None => read(),
-        };
+        // Read on every call, in the call's own snapshot, never kept (issue
+        // 26): what makes a dependent count is also whether it is a member
+        // of any extension, and `ALTER EXTENSION <any> ADD/DROP` changes
+        // only pg_depend, which sends no invalidation. A key that saw every
+        // such change would need the membership rows of each object on
+        // prom_info.metric besides the rows that reference it; the query
+        // itself reads no more (a few index lookups on pg_depend, pg_rewrite
+        // and pg_class, whatever the number of metrics: about 0.05 ms with
+        // its kept plan at 1,000 metrics), and it runs only for upgrades
+        // that install 0.8.0.
+        let row = json_row::<DependentsRow>(&PROM_INFO_METRIC_DEPENDENTS, &[]);
         snapshot.prom_info_metric_dependents = row.prom_info_metric_dependents;
         snapshot.other_sessions_temp_dependents = row.other_sessions_temp_dependents;
     }
 }
 
 /// The snapshot the trigger estimates an update's locks from: with who
-/// holds the lock table's entries, which fail-fast names.
+/// holds the lock table's entries, which fail-fast names. Nothing kept is
+/// used (`kept::reading_fresh`): the catalog facts are read again, the file
+/// facts checked against each file's stamp, so the trigger refuses or
+/// allows on facts as new as the command's own snapshot.
 pub fn read_for_estimate(rules: &Rules) -> Snapshot {
-    let mut snapshot = read(rules);
+    let mut snapshot = reading_fresh(|| read(rules));
     snapshot.lock_holders = json_row::<LockHoldersRow>(&LOCK_HOLDERS, &[]).lock_holders;
     snapshot
 }
@@ -752,10 +758,10 @@ fn read_lock_history(snapshot: &mut Snapshot, disk: &DiskFacts) {
             Some(v) => files.push(format!("promscale--{v}.sql")),
             None => files.extend(snapshot.promscale.available.iter().map(|v| format!("promscale--{v}.sql"))),
         }
-        // Kept with the files: scan_files would look at each file's stamp.
-        snapshot.promscale_scripts = kept_or_read(&SCRIPTS_KEPT, (disk.epoch, files.clone()), || {
-            scan_files(&disk.promscale.script_dir, files.iter().map(String::as_str))
-        });
+        // Each file's own stamp is looked at on every call (issue 26): a
+        // script copied over in place changes neither the directory's nor
+        // a control file's stamp.
+        snapshot.promscale_scripts = scan_files(&disk.promscale.script_dir, files.iter().map(String::as_str));
     }
     // _ps_catalog.migration only when promscale is installed: otherwise it
     // is not Promscale's, and not locked.

@@ -7,6 +7,16 @@
 //! index or a toast table, and the name checksum that tells whether every
 //! table in `prom_data` has its view in `prom_metric`. Unit-tested without a
 //! server.
+//!
+//! Temporary relations never count (issue 26): they belong to the session
+//! that made them, not to the database's catalog; the upgrade never locks
+//! them, and they go when their session ends. Any role with TEMP (PUBLIC
+//! has it by default) could otherwise grow the catalog size that
+//! rehearsals are compared and scaled by: 6,000 temporary tables turned an
+//! expected 4 s into 1 min 48 s and a comparable rehearsal into one "from a
+//! smaller catalog". The calling session's own temporary relations are
+//! left out too: they are no more the database's, and a report must not
+//! depend on who asks.
 
 use std::collections::BTreeMap;
 
@@ -102,6 +112,9 @@ pub struct SchemaInfo {
     pub role: Option<SchemaRole>,
     /// `pg_catalog`, `information_schema` and the toast schemas.
     pub system: bool,
+    /// A session's temporary schema (`pg_temp_N`, `pg_toast_temp_N`):
+    /// nothing in it counts.
+    pub temporary: bool,
     pub name_side: Option<NameSide>,
 }
 
@@ -110,6 +123,7 @@ impl SchemaInfo {
         SchemaInfo {
             role: SchemaRole::of(nspname),
             system: matches!(nspname, "pg_catalog" | "information_schema") || nspname.starts_with("pg_toast"),
+            temporary: is_temporary_schema(nspname),
             name_side: match nspname {
                 "prom_data" => Some(NameSide::Data),
                 "prom_metric" => Some(NameSide::Metric),
@@ -118,6 +132,17 @@ impl SchemaInfo {
         }
     }
 }
+
+/// `pg_temp_N` or `pg_toast_temp_N`, the names PostgreSQL gives the
+/// temporary schemas of backend N (no other schema may take them: the
+/// `pg_` prefix is reserved).
+fn is_temporary_schema(nspname: &str) -> bool {
+    let digits = nspname.strip_prefix("pg_temp_").or_else(|| nspname.strip_prefix("pg_toast_temp_"));
+    digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `pg_class.relpersistence` of a temporary relation.
+pub const RELPERSISTENCE_TEMP: u8 = b't';
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct RoleCounts {
@@ -165,10 +190,21 @@ impl RelationTally {
         self.schemas += i64::from(schema.role.is_some_and(|r| r != SchemaRole::Chunk));
     }
 
-    /// One `pg_class` row: its schema, `relkind`, whether it has a toast
-    /// table, and its name (read only for the two compared schemas).
+    /// One `pg_class` row: its schema, `relkind`, `relpersistence`,
+    /// whether it has a toast table, and its name (read only for the two
+    /// compared schemas). A temporary relation is not counted at all.
     #[inline]
-    pub fn add<N: AsRef<[u8]>>(&mut self, schema: SchemaInfo, relkind: u8, has_toast: bool, name: impl FnOnce() -> N) {
+    pub fn add<N: AsRef<[u8]>>(
+        &mut self,
+        schema: SchemaInfo,
+        relkind: u8,
+        relpersistence: u8,
+        has_toast: bool,
+        name: impl FnOnce() -> N,
+    ) {
+        if relpersistence == RELPERSISTENCE_TEMP || schema.temporary {
+            return;
+        }
         if !schema.system {
             self.outside_system_schemas += 1;
         }
@@ -248,7 +284,31 @@ mod tests {
 
     fn add(t: &mut RelationTally, nsp: &str, relkind: u8, toast: bool, name: &str) {
         let n = name.as_bytes().to_vec();
-        t.add(info(nsp), relkind, toast, || n);
+        t.add(info(nsp), relkind, b'p', toast, || n);
+    }
+
+    /// Issue 26, finding 8: any role's temporary relations (tables,
+    /// indexes, sequences, views, their toast tables) change no count.
+    #[test]
+    fn temporary_relations_never_count() {
+        let mut t = RelationTally::default();
+        add(&mut t, "public", b'r', false, "mine");
+        add(&mut t, "prom_data", b'r', false, "cpu");
+        let before = t.clone();
+        for (nsp, relkind) in [("pg_temp_3", b'r'), ("pg_temp_3", b'i'), ("pg_temp_3", b'S'), ("pg_temp_17", b'v')] {
+            t.add(info(nsp), relkind, RELPERSISTENCE_TEMP, true, || -> &[u8] { panic!("name read") });
+        }
+        t.add(info("pg_toast_temp_3"), b't', RELPERSISTENCE_TEMP, false, || -> &[u8] { panic!("name read") });
+        // A temporary schema's rows are left out whatever their persistence
+        // says, and a permanent row never is.
+        t.add(info("pg_temp_3"), b'r', b'p', false, || -> &[u8] { panic!("name read") });
+        assert_eq!(t, before);
+        assert!(info("pg_temp_3").temporary && info("pg_toast_temp_12").temporary);
+        for not_temp in ["pg_temp", "pg_temp_", "pg_temp_3x", "public", "pg_toast", "my_pg_temp_3"] {
+            assert!(!info(not_temp).temporary, "{not_temp}");
+        }
+        add(&mut t, "public", b'r', false, "another");
+        assert_eq!(t.outside_system_schemas(), 3);
     }
 
     #[test]
@@ -317,8 +377,8 @@ mod tests {
     #[test]
     fn names_are_read_only_in_the_compared_schemas() {
         let mut t = RelationTally::default();
-        t.add(info("_timescaledb_internal"), b'r', false, || -> &[u8] { panic!("name read for a chunk") });
-        t.add(info("prom_data"), b'i', false, || -> &[u8] { panic!("name read for an index") });
+        t.add(info("_timescaledb_internal"), b'r', b'p', false, || -> &[u8] { panic!("name read for a chunk") });
+        t.add(info("prom_data"), b'i', b'p', false, || -> &[u8] { panic!("name read for an index") });
         assert_eq!(t.objects()[&ObjectClass::Chunks], 1);
     }
 
