@@ -15,5 +15,6 @@ mod no_wait;
 mod progress;
 mod rehearsal_carry;
 mod security;
+mod security_import;
 mod server_state;
 mod workflow;
