@@ -130,7 +130,8 @@ fn import(rehearsal: Option<JsonbArg>, target: Option<LossyText>) -> Imported {
             Some("Import as a superuser.".into()),
         );
     }
-    let export_hint = "Pass the jsonb that SELECT promscale_upgrade_rehearsal_export(); returned on the restored copy, unchanged. A value out of these bounds was not measured by a PostgreSQL server (for a time, check the copy's clock).";
+    let export_hint =
+        "Pass the jsonb that SELECT promscale_upgrade_rehearsal_export(); returned on the restored copy, unchanged.";
     let Some(argument) = rehearsal else { invalid("The record is null.".into(), export_hint) };
     let stored_bytes = argument.stored_bytes();
     if stored_bytes > MAX_RECORD_BYTES {
