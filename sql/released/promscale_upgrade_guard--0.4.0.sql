@@ -597,7 +597,7 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_rehearsal_export_wrapper';
 
 /* <begin connected objects> */
 CREATE  FUNCTION "promscale_upgrade_rehearsal_import"(
-	"rehearsal" jsonb, /* Option < pgrx :: JsonB > */
+	"rehearsal" jsonb, /* Option < JsonbArg > */
 	"target" TEXT DEFAULT NULL /* Option < LossyText > */
 ) RETURNS TABLE (
 	"stored" bool,  /* bool */
