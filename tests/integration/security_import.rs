@@ -376,3 +376,49 @@ fn malformed_json_is_refused_cleanly() {
         .map(|r| r.get(0));
     refused_22023(result, "The record is not valid UTF-8");
 }
+
+/// A `pg_monitor` member queues an ACCESS EXCLUSIVE request on the
+/// rehearsal log (it holds ACCESS SHARE in one session, which its SELECT
+/// allows, and asks for a rule in another, which PostgreSQL queues before
+/// it checks ownership), so the import's INSERT waits and runs into the
+/// superuser's `lock_timeout`. The error is PostgreSQL's own (55P03), with
+/// no Rust backtrace in its detail (issue 26, finding 10, for the import),
+/// and nothing is stored.
+#[test]
+fn an_import_that_times_out_on_a_queued_lock_carries_no_backtrace() {
+    let cluster = Cluster::shared();
+    let db = at_0_7_0(cluster, "sec_imp_timeout");
+    let monitor = monitor_role(cluster);
+    let mut holder = cluster.connect_user(&db, monitor, "sec-imp-holder");
+    holder.batch_execute("BEGIN; LOCK TABLE promscale_upgrade_guard.rehearsal_log IN ACCESS SHARE MODE").unwrap();
+    let mut queuer = cluster.connect_user(&db, monitor, "sec-imp-queuer");
+    let queuer_pid: i32 = queuer.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let queued = std::thread::spawn(move || {
+        queuer.batch_execute(
+            "CREATE RULE sec_imp_rule AS ON INSERT TO promscale_upgrade_guard.rehearsal_log DO INSTEAD NOTHING",
+        )
+    });
+    let mut su = cluster.connect(&db);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while su
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", &[&queuer_pid])
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "the rule's lock request never queued");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    su.batch_execute("SET lock_timeout = '300ms'").unwrap();
+    let record = update_record(&server_time(&mut su, "-1 hour"));
+    let db_error = refusal(import(&mut su, &record));
+    assert_eq!(db_error.code().code(), "55P03", "{db_error:?}");
+    assert!(db_error.detail().is_none_or(|d| !d.contains('\n')), "{db_error:?}");
+
+    holder.batch_execute("ROLLBACK").unwrap();
+    let rule = queued.join().unwrap();
+    assert_eq!(rule.unwrap_err().code().map(|c| c.code()), Some("42501"), "the monitoring role made no rule");
+    su.batch_execute("RESET lock_timeout").unwrap();
+    assert_eq!(log_rows(&mut su), 0);
+}
