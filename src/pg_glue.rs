@@ -207,8 +207,8 @@ pub struct JsonbArg {
 }
 
 impl JsonbArg {
-    /// The bytes the value takes as stored (compressed or not), as
-    /// `pg_column_size` counts them, without detoasting it.
+    /// The bytes the value takes uncompressed (`toast_raw_datum_size`),
+    /// read from its header or toast pointer without detoasting it.
     pub fn stored_bytes(&self) -> usize {
         // SAFETY: a non-null jsonb varlena of this call (FromDatum below);
         // only its header (or its toast pointer) is read.

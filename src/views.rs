@@ -254,6 +254,13 @@ mod tests {
     use crate::rules::Rules;
 
     #[test]
+    fn int_columns_saturate_instead_of_wrapping() {
+        assert_eq!(int(15_804_590_164), i32::MAX, "a recommendation too big for int is not -1375279020");
+        assert_eq!(int(i64::MIN), i32::MIN);
+        assert_eq!(int(64), 64);
+    }
+
+    #[test]
     fn the_lock_view_serializes_every_field() {
         let s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
         let p = crate::plan::plan(&s, None, Rules::get()).unwrap();
