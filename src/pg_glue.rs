@@ -228,3 +228,94 @@ unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for LossyText {
 }
 
 pgrx::impl_sql_translatable!(LossyText, "TEXT");
+
+/// A `jsonb` argument, read only when asked and only as far as asked: its
+/// stored size first (without detoasting), then the text PostgreSQL prints
+/// for it, as bytes. pgrx's `JsonB` instead parses that text with
+/// serde_json and panics (an internal error whose DETAIL carries a Rust
+/// backtrace) on what jsonb accepts and serde_json does not: `1e1000`,
+/// nesting past 128 levels, invalid UTF-8 in an `SQL_ASCII` database. The
+/// caller bounds and parses the text itself. The datum belongs to the
+/// function call: a value of this type never outlives it (it is not
+/// `Clone`, and the SQL functions take it by value and drop it).
+#[derive(Debug)]
+pub struct JsonbArg {
+    datum: pg_sys::Datum,
+}
+
+impl JsonbArg {
+    /// The bytes the value takes uncompressed (`toast_raw_datum_size`),
+    /// read from its header or toast pointer without detoasting it.
+    pub fn stored_bytes(&self) -> usize {
+        // SAFETY: a non-null jsonb varlena of this call (FromDatum below);
+        // only its header (or its toast pointer) is read.
+        unsafe { pg_sys::toast_raw_datum_size(self.datum) }
+    }
+
+    /// The text `jsonb_out` prints for the value, as bytes (not assumed to
+    /// be UTF-8).
+    pub fn text(&self) -> Vec<u8> {
+        // SAFETY: jsonb_out takes one non-null jsonb datum (detoasting it
+        // itself) and returns a palloc'd NUL-terminated string, copied here
+        // and freed.
+        unsafe {
+            let out = pgrx::direct_function_call_as_datum(pg_sys::jsonb_out, &[Some(self.datum)]);
+            let ptr = out.map_or(std::ptr::null_mut(), |d| d.cast_mut_ptr::<c_char>());
+            if ptr.is_null() {
+                return Vec::new();
+            }
+            let bytes = CStr::from_ptr(ptr).to_bytes().to_vec();
+            pg_sys::pfree(ptr.cast());
+            bytes
+        }
+    }
+}
+
+impl pgrx::FromDatum for JsonbArg {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _typoid: pg_sys::Oid) -> Option<Self> {
+        (!is_null).then_some(JsonbArg { datum })
+    }
+}
+
+// SAFETY: unboxes a jsonb argument through FromDatum, as LossyText does for text.
+unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for JsonbArg {
+    unsafe fn unbox_arg_unchecked(arg: pgrx::callconv::Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        // SAFETY: the argument is a non-null jsonb datum (pgrx's promise to this method).
+        unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+
+    unsafe fn unbox_nullable_arg(arg: pgrx::callconv::Arg<'_, 'fcx>) -> pgrx::nullable::Nullable<Self> {
+        // SAFETY: the argument is a jsonb datum or null.
+        unsafe { arg.unbox_arg_using_from_datum() }.into()
+    }
+}
+
+pgrx::impl_sql_translatable!(JsonbArg, "jsonb");
+
+/// Runs `f`, and raises any error it ends with again with only its SQLSTATE,
+/// message, detail and hint. pgrx appends a Rust backtrace to the DETAIL of
+/// an error PostgreSQL raised inside a Rust call (a statement timeout in
+/// SPI, a failed cast) and of a Rust panic whenever the server runs with
+/// `RUST_BACKTRACE` set; a person reading the error needs none of it. An
+/// error the guard raised itself (`raise`) carries none and goes on as it is.
+pub fn without_backtrace<R>(f: impl FnOnce() -> R) -> R {
+    use pgrx::pg_sys::panic::CaughtError;
+    PgTryBuilder::new(AssertUnwindSafe(f))
+        .catch_others(|error| match error {
+            CaughtError::PostgresError(e) | CaughtError::RustPanic { ereport: e, .. } => {
+                let mut report =
+                    ErrorReport::new(e.sql_error_code(), e.message().to_string(), "promscale_upgrade_guard");
+                if let Some(detail) = e.detail() {
+                    report = report.set_detail(detail.to_string());
+                }
+                if let Some(hint) = e.hint() {
+                    report = report.set_hint(hint.to_string());
+                }
+                report.report(e.level());
+                unreachable!("an ERROR does not return")
+            }
+            error @ CaughtError::ErrorReport(_) => error.rethrow(),
+        })
+        .execute()
+}

@@ -41,9 +41,28 @@ const MAX_CHARS: usize = 64;
 /// the log: control characters, `"` and `\` escaped, and at
 /// most `MAX_CHARS` characters of it, then "...".
 pub fn for_message(text: &str) -> String {
+    escaped(text, MAX_CHARS, true)
+}
+
+/// A longer text from outside (the error of a rehearsal run on a copy
+/// someone else controlled) as a message shows it: like `for_message`, but
+/// `"` kept (an error text quotes names) and cut at `max_chars`.
+pub fn text_for_message(text: &str, max_chars: usize) -> String {
+    escaped(text, max_chars, false)
+}
+
+/// Characters that are not control characters to Rust, but that a log
+/// viewer or a terminal takes as a line break or uses to reorder what a
+/// line shows (Unicode line and paragraph separators, bidirectional
+/// marks, embeddings, overrides and isolates, the byte order mark).
+fn is_deceptive(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+fn escaped(text: &str, max_chars: usize, quotes: bool) -> String {
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
-        if i == MAX_CHARS {
+        if i == max_chars {
             out.push_str("...");
             break;
         }
@@ -51,9 +70,10 @@ pub fn for_message(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '"' => out.push_str("\\\""),
+            '"' if quotes => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_deceptive(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -76,7 +96,7 @@ pub fn duration_text(seconds: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{for_message, quote_literal, MAX_CHARS};
+    use super::{for_message, quote_literal, text_for_message, MAX_CHARS};
 
     #[test]
     fn quotes_and_backslashes_stay_inside_the_literal() {
@@ -96,5 +116,15 @@ mod tests {
         assert_eq!(for_message(&long), format!("{}...", "x".repeat(MAX_CHARS)));
         assert_eq!(for_message("é ok"), "é ok");
         assert_eq!(for_message("a\nb\"c"), r#"a\nb\"c"#);
+    }
+
+    #[test]
+    fn outside_text_cannot_break_a_line_nor_steer_a_terminal() {
+        let forged = "2BP01: x\nLOG:  forged\r\u{1b}[31mred\u{7f}\u{85}\u{2028}\u{202e}\\ \"v\"";
+        let shown = text_for_message(forged, 1000);
+        assert_eq!(shown, r#"2BP01: x\nLOG:  forged\r\x1b[31mred\x7f\x85\u2028\u202e\\ "v""#);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
+        assert_eq!(text_for_message(&"é".repeat(10), 4), "éééé...");
+        assert_eq!(for_message("\u{2029}"), r"\u2029");
     }
 }

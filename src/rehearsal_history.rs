@@ -26,14 +26,23 @@ pub fn of_path<'a>(rehearsals: &'a [Rehearsal], path: &LockPath) -> impl Iterato
     })
 }
 
+/// The rehearsal this database stored last: "newest" is by when a row was
+/// stored here (`Rehearsal::stored_order`), never by the time an imported
+/// record claims, so a record dated in the future cannot mask a failure
+/// imported after it. Of rows stored at the same moment, the later one in
+/// the log's order.
+fn stored_last<'a>(rehearsals: impl Iterator<Item = &'a Rehearsal>) -> Option<&'a Rehearsal> {
+    rehearsals.max_by(|a, b| a.stored_order().cmp(b.stored_order()))
+}
+
 /// The newest rehearsal of `path`, failed or not: the one that decides.
 pub fn newest<'a>(rehearsals: &'a [Rehearsal], path: &LockPath) -> Option<&'a Rehearsal> {
-    of_path(rehearsals, path).max_by(|a, b| a.measured_at.cmp(&b.measured_at))
+    stored_last(of_path(rehearsals, path))
 }
 
 /// The newest successful rehearsal of `path`.
 pub fn newest_success<'a>(rehearsals: &'a [Rehearsal], path: &LockPath) -> Option<&'a Rehearsal> {
-    of_path(rehearsals, path).filter(|r| r.succeeded).max_by(|a, b| a.measured_at.cmp(&b.measured_at))
+    stored_last(of_path(rehearsals, path).filter(|r| r.succeeded))
 }
 
 /// The size of a catalog, as rehearsals are compared by it.
@@ -71,24 +80,31 @@ pub fn on_much_smaller_catalog(r: &Rehearsal, now: CatalogSize) -> bool {
     CatalogSize::of(r).is_some_and(|then| then.much_smaller_than(now))
 }
 
+/// The longest expected duration given, 30 days: a rehearsal on a tiny
+/// copy scaled to a huge catalog says only "very long" beyond it, and an
+/// interval and the trigger's published milliseconds (a 32-bit lock
+/// field, 49 days) hold it.
+pub const MAX_EXPECTED_SECONDS: f64 = 30.0 * 86_400.0;
+
 /// How long the upgrade should take here, in seconds: the rehearsal's
 /// duration scaled by the relations now against the relations then (the
-/// scripts' work is per relation: chunks, views, grants). Unscaled when the
-/// rehearsal did not record them; None without a duration.
+/// scripts' work is per relation: chunks, views, grants), at most
+/// `MAX_EXPECTED_SECONDS`. Unscaled when the rehearsal did not record them;
+/// None without a duration.
 pub fn expected_seconds(r: &Rehearsal, relations_now: i64) -> Option<f64> {
     let duration = r.duration_seconds.filter(|d| d.is_finite() && *d >= 0.0)?;
-    Some(match r.relations {
+    let scaled = match r.relations {
+        // Counts are below 2^53, so they convert to f64 exactly.
         Some(then) if then > 0 && relations_now > 0 => duration * relations_now as f64 / then as f64,
         _ => duration,
-    })
+    };
+    Some(scaled.min(MAX_EXPECTED_SECONDS))
 }
 
 /// The successful rehearsal of `path` that says most about this catalog:
 /// the newest on a comparable catalog, else the newest at all.
 pub fn best_success<'a>(rehearsals: &'a [Rehearsal], path: &LockPath, now: CatalogSize) -> Option<&'a Rehearsal> {
-    let comparable = of_path(rehearsals, path)
-        .filter(|r| r.succeeded && !on_much_smaller_catalog(r, now))
-        .max_by(|a, b| a.measured_at.cmp(&b.measured_at));
+    let comparable = stored_last(of_path(rehearsals, path).filter(|r| r.succeeded && !on_much_smaller_catalog(r, now)));
     comparable.or_else(|| newest_success(rehearsals, path))
 }
 
@@ -167,6 +183,38 @@ mod tests {
         log[0].duration_seconds = Some(60.0);
         let now = CatalogSize { relations: 4_000, metrics: 100 };
         assert_eq!(expected_seconds_for(&log, &path, now), Some(120.0), "twice the relations, twice the time");
+    }
+
+    /// An imported record that claims a later time than a failure imported
+    /// after it does not mask the failure: what was stored last decides.
+    #[test]
+    fn the_rehearsal_stored_last_decides_not_the_time_it_claims() {
+        let mut forged = rehearsal("update", Some("0.7.0"), "0.8.0", "9999-12-31 23:59:59.000000", true);
+        forged.stored_at = Some("2026-12-07 10:00:00.000000".into());
+        forged.duration_seconds = Some(0.0);
+        let mut failed = rehearsal("update", Some("0.7.0"), "0.8.0", "2026-12-06 10:00:00.000000", false);
+        failed.stored_at = Some("2026-12-07 11:00:00.000000".into());
+        let mut genuine = rehearsal("update", Some("0.7.0"), "0.8.0", "2026-12-05 10:00:00.000000", true);
+        genuine.stored_at = Some("2026-12-07 12:00:00.000000".into());
+        let path = update("0.7.0", "0.8.0");
+        let log = vec![forged.clone(), failed.clone()];
+        assert!(!newest(&log, &path).unwrap().succeeded, "the failure stored after the forged record decides");
+        let log = vec![forged, failed, genuine];
+        assert_eq!(newest_success(&log, &path).unwrap().measured_at, "2026-12-05 10:00:00.000000");
+        let now = CatalogSize { relations: 2_000, metrics: 100 };
+        assert_eq!(expected_seconds_for(&log, &path, now), Some(10.0), "not the forged record's 0 s");
+        // A local row has no stored_at of its own: its measured_at is when it was stored.
+        let local = rehearsal("update", Some("0.7.0"), "0.8.0", "2026-12-07 13:00:00.000000", false);
+        assert_eq!(local.stored_order(), "2026-12-07 13:00:00.000000");
+    }
+
+    #[test]
+    fn the_expected_duration_is_bounded() {
+        let mut r = rehearsal("update", Some("0.7.0"), "0.8.0", "2026-12-01 10:00:00.000000", true);
+        (r.relations, r.duration_seconds) = (Some(1), Some(604_800.0));
+        assert_eq!(expected_seconds(&r, i64::MAX), Some(MAX_EXPECTED_SECONDS));
+        r.duration_seconds = Some(f64::INFINITY);
+        assert_eq!(expected_seconds(&r, 1), None);
     }
 
     #[test]

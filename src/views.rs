@@ -69,9 +69,9 @@ impl LockEstimateView {
             locks_available: c.available(),
             fits: a.fits(),
             fit: a.fit.as_str().to_string(),
-            margin_percent: c.margin_percent as i32,
-            recommended_max_locks_per_transaction: a.recommended_max_locks as i32,
-            current_max_locks_per_transaction: c.size.max_locks_per_transaction as i32,
+            margin_percent: int(c.margin_percent),
+            recommended_max_locks_per_transaction: int(a.recommended_max_locks),
+            current_max_locks_per_transaction: int(c.size.max_locks_per_transaction),
             alter_system: a.change_needed().then(|| a.alter_system()),
             restart_note: if a.change_needed() {
                 "max_locks_per_transaction takes effect only after a restart of PostgreSQL; set it on the standbys first. It can be set back after the upgrade.".to_string()
@@ -81,9 +81,9 @@ impl LockEstimateView {
             },
             capacity_formula: c.size.explain(),
             breakdown: breakdown_json(a),
-            published_formula_max_locks_per_transaction: a.published_max_locks as i32,
+            published_formula_max_locks_per_transaction: int(a.published_max_locks),
             published_formula_locks: a.published_locks,
-            streaming_standbys: snapshot.streaming_standbys as i32,
+            streaming_standbys: int(snapshot.streaming_standbys),
             expected_duration: crate::rehearsal_history::expected_seconds_for(
                 &snapshot.rehearsals,
                 &a.estimate.path,
@@ -91,6 +91,12 @@ impl LockEstimateView {
             ),
         }
     }
+}
+
+/// An `int` column's value: saturated, never wrapped (a recommendation
+/// cast with `as` once disagreed with its own `ALTER SYSTEM` text).
+fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX })
 }
 
 /// The row of `promscale_upgrade_state()`; the report's `state` holds the
@@ -246,6 +252,13 @@ mod tests {
     use super::*;
     use crate::plan::tests::snapshot_with;
     use crate::rules::Rules;
+
+    #[test]
+    fn int_columns_saturate_instead_of_wrapping() {
+        assert_eq!(int(15_804_590_164), i32::MAX, "a recommendation too big for int is not -1375279020");
+        assert_eq!(int(i64::MIN), i32::MIN);
+        assert_eq!(int(64), 64);
+    }
 
     #[test]
     fn the_lock_view_serializes_every_field() {

@@ -31,8 +31,8 @@ FROM promscale_upgrade_rehearsal_import(:'record');
 -- A rehearsal of a much smaller copy is stored, flagged, with a WARNING.
 \set VERBOSITY terse
 SELECT stored, from_smaller_catalog
-FROM promscale_upgrade_rehearsal_import(jsonb_set(jsonb_set(:'record', '{relations}', '1'), '{measured_at}',
-                                                  '"2026-01-01T00:00:00Z"'));
+FROM promscale_upgrade_rehearsal_import(jsonb_set(jsonb_set(jsonb_set(:'record', '{relations}', '1'), '{metrics}', '1'),
+                                                  '{measured_at}', '"2026-01-01T00:00:00Z"'));
 \set VERBOSITY default
 SELECT origin, from_smaller_catalog, imported_by = current_user AS imported_by_me, database_name = current_database()
        AS database_named, duration IS NOT NULL AS has_duration
@@ -42,11 +42,13 @@ FROM promscale_upgrade_guard.rehearsal_log ORDER BY measured_at;
 SELECT status, detail LIKE '%was rehearsed successfully on %in this database%' AS says_when_and_where
 FROM promscale_upgrade_checks() WHERE check_name = 'rehearsed';
 SELECT expected_duration IS NOT NULL AS expected_duration FROM promscale_upgrade_lock_estimate();
--- A newer failed rehearsal of the path fails the check, with its error.
+-- A failed rehearsal of the path, stored after the others, fails the check
+-- with its error, though it claims to have run before them: what this
+-- database stored last decides, not the time a record claims.
 SELECT stored FROM promscale_upgrade_rehearsal_import(
     jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(:'record', '{succeeded}', 'false'), '{locks_held}', 'null'),
                                   '{error}', '"2BP01: cannot drop view prom_info.metric because other objects depend on it"'),
-                        '{measured_at}', '"2099-01-01T00:00:00Z"'),
+                        '{measured_at}', '"2025-06-01T00:00:00Z"'),
               '{duration_seconds}', '12.5'));
 SELECT status, detail LIKE '%failed in its newest rehearsal%2BP01: cannot drop view prom_info.metric%' AS with_error
 FROM promscale_upgrade_checks() WHERE check_name = 'rehearsed';

@@ -99,7 +99,7 @@ impl Model {
     }
 
     pub fn slack(&self, locks: i64) -> i64 {
-        (locks * self.slack_percent.max(0) + 99) / 100
+        locks.max(0).saturating_mul(self.slack_percent.max(0)).saturating_add(99) / 100
     }
 }
 

@@ -116,20 +116,22 @@ pub struct Creations {
 impl Creations {
     pub fn add(&mut self, kind: ObjectKind, n: i64) {
         if n != 0 {
-            *self.counts.entry(kind).or_insert(0) += n;
+            let count = self.counts.entry(kind).or_insert(0);
+            *count = count.saturating_add(n);
         }
     }
 
     pub fn merge(&mut self, other: &Creations) {
         for (maps, theirs) in [(&mut self.counts, &other.counts), (&mut self.dropped, &other.dropped)] {
             for (k, n) in theirs {
-                *maps.entry(*k).or_insert(0) += n;
+                let count = maps.entry(*k).or_insert(0);
+                *count = count.saturating_add(*n);
             }
         }
     }
 
     pub fn total(&self) -> i64 {
-        self.counts.values().sum()
+        self.counts.values().fold(0, |a, n| a.saturating_add(*n))
     }
 }
 
@@ -390,12 +392,20 @@ struct TableShape {
 
 impl TableShape {
     fn add_to(&self, creations: &mut Creations, times: i64) {
-        creations.add(ObjectKind::Index, self.indexes * times);
-        creations.add(ObjectKind::Constraint, (self.indexes + self.checks + self.foreign_keys) * times);
-        creations
-            .add(ObjectKind::Trigger, (PARTITION_FOREIGN_KEY_TRIGGERS * self.foreign_keys + self.triggers) * times);
+        creations.add(ObjectKind::Index, self.indexes.saturating_mul(times));
+        creations.add(
+            ObjectKind::Constraint,
+            self.indexes.saturating_add(self.checks).saturating_add(self.foreign_keys).saturating_mul(times),
+        );
+        creations.add(
+            ObjectKind::Trigger,
+            PARTITION_FOREIGN_KEY_TRIGGERS
+                .saturating_mul(self.foreign_keys)
+                .saturating_add(self.triggers)
+                .saturating_mul(times),
+        );
         if self.toastable {
-            creations.add(ObjectKind::Toast, 2 * times);
+            creations.add(ObjectKind::Toast, times.saturating_mul(2));
         }
     }
 }
@@ -448,7 +458,7 @@ impl Scanner<'_> {
                 }
                 Token::Word(w) if w == "FOR" || w == "WHILE" => {
                     if let Some((count, body, end)) = literal_loop(tokens, i) {
-                        self.code(body, times * count, depth + 1);
+                        self.code(body, times.saturating_mul(count), depth + 1);
                         i = end;
                         continue;
                     }
@@ -567,7 +577,7 @@ impl Scanner<'_> {
             _ => return,
         };
         let mut depth = 0;
-        let mut names = 1;
+        let mut names: i64 = 1;
         for t in &statement(after)[width..] {
             match t {
                 Token::Punct('(') => depth += 1,
@@ -578,7 +588,8 @@ impl Scanner<'_> {
                 _ => {}
             }
         }
-        *self.creations.dropped.entry(kind).or_insert(0) += names * times;
+        let dropped = self.creations.dropped.entry(kind).or_insert(0);
+        *dropped = dropped.saturating_add(names.saturating_mul(times));
     }
 
     /// The implicit objects of `CREATE TABLE name (columns...)`: indexes of
@@ -635,7 +646,7 @@ impl Scanner<'_> {
                         }
                         "REFERENCES" => {
                             self.creations.add(ObjectKind::Constraint, times);
-                            self.creations.add(ObjectKind::Trigger, FOREIGN_KEY_TRIGGERS * times);
+                            self.creations.add(ObjectKind::Trigger, FOREIGN_KEY_TRIGGERS.saturating_mul(times));
                             shape.foreign_keys += 1;
                         }
                         "DEFAULT" => self.creations.add(ObjectKind::ColumnDefault, times),

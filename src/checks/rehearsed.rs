@@ -6,11 +6,15 @@
 use super::{Check, CheckName};
 use crate::locks::estimate::LockPath;
 use crate::plan::Plan;
-use crate::quote::{duration_text, quote_literal};
+use crate::quote::{duration_text, quote_literal, text_for_message};
 use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::snapshot::{Rehearsal, Snapshot};
 
 const NAME: CheckName = CheckName::Rehearsed;
+
+/// At most this many characters of a rehearsal's error in the detail: what
+/// an imported record may carry (2 kB).
+const ERROR_SHOWN_CHARS: usize = 2048;
 
 /// The steps that carry a rehearsal from a copy to this database.
 fn how_to_rehearse(plan: &Plan) -> String {
@@ -66,7 +70,12 @@ pub fn rehearsed(snapshot: &Snapshot, plan: &Plan, path: &LockPath) -> Check {
         );
     }
     if let Some(r) = newest.filter(|r| !r.succeeded) {
-        let error = r.error.as_deref().unwrap_or("its error was not recorded (a rehearsal of before guard 0.4.0)");
+        // The error may come from a copy someone else controlled: escaped,
+        // so that it cannot break the NOTICE or log line that shows it.
+        let error = r.error.as_deref().map_or_else(
+            || "its error was not recorded (a rehearsal of before guard 0.4.0)".to_string(),
+            |e| text_for_message(e, ERROR_SHOWN_CHARS),
+        );
         return Check::fail(
             NAME,
             format!("{upgrade} failed in its newest rehearsal, {}: {}.", summary(r), error.trim_end_matches('.')),
@@ -175,6 +184,16 @@ mod tests {
         let mut failed = rehearsal(false, 1_000);
         failed.measured_at = "2026-12-02 10:00:00.000000".into();
         assert_eq!(run_named(&snapshot(vec![failed, later]), None, "rehearsed").status, Status::Ok);
+    }
+
+    #[test]
+    fn an_imported_error_is_shown_escaped() {
+        let mut failed = rehearsal(false, 1_000);
+        failed.error = Some("2BP01: x\nLOG:  forged line\u{1b}[2J\u{2028}".into());
+        let c = run_named(&snapshot(vec![failed]), None, "rehearsed");
+        assert_eq!(c.status, Status::Fail, "{c:?}");
+        assert!(c.detail.contains(r"2BP01: x\nLOG:  forged line\x1b[2J\u2028"), "{}", c.detail);
+        assert!(!c.detail.chars().any(|ch| ch.is_control() || ch == '\u{2028}'), "{:?}", c.detail);
     }
 
     #[test]

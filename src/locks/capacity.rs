@@ -52,12 +52,12 @@ impl Capacity {
 
     /// Entries left for the upgrade's transaction.
     pub fn available(&self) -> i64 {
-        (self.size.nominal_entries() - self.in_use).max(0)
+        self.size.nominal_entries().saturating_sub(self.in_use).max(0)
     }
 
     /// `needed` plus the safety margin, rounded up.
     pub fn with_margin(&self, needed: i64) -> i64 {
-        needed + div_ceil(needed * self.margin_percent.max(0), 100)
+        needed.saturating_add(div_ceil(needed.saturating_mul(self.margin_percent.max(0)), 100))
     }
 
     pub fn fit(&self, needed: i64) -> Fit {
@@ -73,16 +73,24 @@ impl Capacity {
     /// The smallest `max_locks_per_transaction` whose table holds the
     /// upgrade's locks plus the margin plus what others hold now; never
     /// below the current setting (the recommendation is for the upgrade, it
-    /// must not shrink what the workload already uses).
+    /// must not shrink what the workload already uses), and never above
+    /// `MAX_LOCKS_PER_TRANSACTION`, the most `ALTER SYSTEM` accepts, so that
+    /// the number shown as an int and in the statement are the same.
     pub fn recommended_max_locks(&self, needed: i64) -> i64 {
         let slots = self.size.slots().max(1);
-        let required = div_ceil(self.with_margin(needed) + self.in_use, slots);
-        required.max(self.size.max_locks_per_transaction)
+        let required = div_ceil(self.with_margin(needed).saturating_add(self.in_use), slots);
+        required.max(self.size.max_locks_per_transaction).clamp(0, MAX_LOCKS_PER_TRANSACTION)
     }
 }
 
+/// The largest `max_locks_per_transaction` PostgreSQL accepts (its GUC's
+/// maximum, INT_MAX).
+pub const MAX_LOCKS_PER_TRANSACTION: i64 = i32::MAX as i64;
+
+/// `a / b` rounded up, for `b > 0`; saturates instead of wrapping.
 fn div_ceil(a: i64, b: i64) -> i64 {
-    (a + b - 1).div_euclid(b)
+    let b = b.max(1);
+    a.div_euclid(b).saturating_add(i64::from(a.rem_euclid(b) != 0))
 }
 
 /// The only formula Timescale published (troubleshooting page
@@ -90,13 +98,13 @@ fn div_ceil(a: i64, b: i64) -> i64 {
 /// and information_schema) / (max_connections + max_prepared_transactions)`,
 /// rounded up. Shown beside the guard's number, for comparison.
 pub fn published_formula(relations: i64, max_connections: i64, max_prepared_transactions: i64) -> i64 {
-    div_ceil(400 + relations, (max_connections + max_prepared_transactions).max(1))
+    div_ceil(published_formula_locks(relations), max_connections.saturating_add(max_prepared_transactions).max(1))
 }
 
 /// The number of lock-table entries the published formula's setting gives:
 /// the formula's implicit estimate of what the upgrade needs.
 pub fn published_formula_locks(relations: i64) -> i64 {
-    400 + relations
+    relations.saturating_add(400)
 }
 
 #[cfg(test)]
@@ -138,6 +146,22 @@ mod tests {
         let c = Capacity { size: pg15_defaults(), in_use: 0, margin_percent: 0 };
         assert_eq!(c.fit(7808), Fit::Comfortable);
         assert_eq!(c.fit(7809), Fit::DoesNotFit);
+    }
+
+    /// A need no lock table can hold (a forged measurement once made one)
+    /// gives a recommendation that is a valid setting, the same number as
+    /// an int and in the ALTER SYSTEM text; nothing wraps.
+    #[test]
+    fn an_absurd_need_saturates_at_the_largest_setting() {
+        let c = Capacity { size: pg15_defaults(), in_use: i64::MAX, margin_percent: i64::MAX };
+        assert_eq!(c.recommended_max_locks(i64::MAX), MAX_LOCKS_PER_TRANSACTION);
+        assert_eq!(c.with_margin(i64::MAX), i64::MAX);
+        assert_eq!(c.available(), 0);
+        assert_eq!(c.fit(i64::MAX), Fit::DoesNotFit);
+        assert_eq!(i32::try_from(c.recommended_max_locks(i64::MAX)), Ok(i32::MAX));
+        assert_eq!(div_ceil(-7, 2), -3);
+        assert_eq!(div_ceil(i64::MAX, 1), i64::MAX);
+        assert_eq!(published_formula(i64::MAX, i64::MAX, i64::MAX), 1);
     }
 
     #[test]

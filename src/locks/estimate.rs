@@ -8,7 +8,12 @@
 //! - CATALOGS: the system catalogs the path opens, with their indexes and
 //!   toast tables as the running server has them;
 //! - SLACK on top; and LEARNED: never below what a rehearsal or a logged
-//!   upgrade of the same path held, scaled to today's catalog counts.
+//!   upgrade of the same path held, scaled to today's catalog counts; an
+//!   imported record may raise it, never lower it below what this database
+//!   measured, and nothing raises it above what `pg_locks` can ever show
+//!   (`MAX_LOCK_ENTRIES`).
+//!
+//! The arithmetic saturates: no count, however absurd, wraps around.
 //!
 //! All of an upgrade's locks are held until its single transaction commits,
 //! one entry per distinct object, so the sum is the requirement.
@@ -17,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::catalog::classes::ObjectClass;
+use crate::catalog::lock_table::MAX_LOCK_ENTRIES;
 use crate::catalog::measurement::LockMeasurement;
 use crate::catalog::model::{Model, PathModel};
 use crate::catalog::script_scan::{Creations, ObjectKind, ScriptScan};
@@ -194,17 +200,17 @@ pub fn estimate(
                 label: class.label().to_string(),
                 source: "counted",
                 objects: count,
-                locks: count * factor,
+                locks: count.saturating_mul(factor),
             })
         })
         .collect();
-    let counted: i64 = by_class.iter().map(|c| c.locks).sum();
+    let counted = sum(by_class.iter().map(|c| c.locks));
 
     let created = new_objects(scripts, path_model, counts.objects);
     let mut scripted = 0;
     for (kind, n) in &created.counts {
-        let locks = n * model.created_locks(*kind).unwrap_or(1);
-        scripted += locks;
+        let locks = n.saturating_mul(model.created_locks(*kind).unwrap_or(1));
+        scripted = locks.saturating_add(scripted);
         by_class.push(ClassLocks {
             class: format!("created_{}", kind.plural()),
             label: format!("{} the scripts create that do not exist yet", kind.plural().replace('_', " ")),
@@ -214,7 +220,7 @@ pub fn estimate(
         });
     }
 
-    let catalogs: i64 = path_model.catalogs.iter().map(|c| counts.catalog_relations.get(c).copied().unwrap_or(1)).sum();
+    let catalogs = sum(path_model.catalogs.iter().map(|c| counts.catalog_relations.get(c).copied().unwrap_or(1)));
     by_class.push(ClassLocks {
         class: "system_catalogs".into(),
         label: format!(
@@ -222,17 +228,24 @@ pub fn estimate(
             path_model.catalogs.len()
         ),
         source: "catalogs",
-        objects: path_model.catalogs.len() as i64,
+        objects: i64::try_from(path_model.catalogs.len()).unwrap_or(i64::MAX),
         locks: catalogs,
     });
     by_class.retain(|c| c.locks > 0);
     by_class.sort_by(|a, b| b.locks.cmp(&a.locks).then(a.class.cmp(&b.class)));
 
-    let model_locks = counted + scripted + catalogs;
+    let model_locks = sum([counted, scripted, catalogs]);
     let calibrated_from = calibration(measurements, path, counted, model_locks);
-    let learned = calibrated_from.as_ref().map_or(0, |c| c.scaled_locks - model_locks);
-    let base = model_locks + learned;
-    let slack = model.slack(base);
+    let learned = calibrated_from.as_ref().map_or(0, |c| c.scaled_locks.saturating_sub(model_locks));
+    let base = model_locks.saturating_add(learned);
+    let mut locks_needed = base.saturating_add(model.slack(base));
+    if learned > 0 {
+        // What was learned raises the estimate at most to what pg_locks can
+        // show (slack included), unless the model alone says more.
+        let model_needed = model_locks.saturating_add(model.slack(model_locks));
+        locks_needed = locks_needed.min(MAX_LOCK_ENTRIES.max(model_needed));
+    }
+    let slack = locks_needed.saturating_sub(base);
     LockEstimate {
         path: path.clone(),
         by_class,
@@ -241,11 +254,19 @@ pub fn estimate(
         catalogs,
         learned,
         calibrated_from,
-        unscanned_statements: scripts.scans.iter().map(|s| s.unbounded_loops + s.dynamic_statements_unscanned).sum(),
+        unscanned_statements: sum(scripts
+            .scans
+            .iter()
+            .map(|s| s.unbounded_loops.saturating_add(s.dynamic_statements_unscanned))),
         script_files: scripts.files.clone(),
         slack,
-        locks_needed: base + slack,
+        locks_needed,
     }
+}
+
+/// A sum that saturates instead of wrapping.
+fn sum(values: impl IntoIterator<Item = i64>) -> i64 {
+    values.into_iter().fold(0, i64::saturating_add)
 }
 
 /// Objects the path's scripts create that do not exist yet, by kind:
@@ -279,24 +300,46 @@ pub fn new_objects(scripts: &PathScripts, path_model: &PathModel, objects: &BTre
         }
     }
     for (class, kinds) in by_class {
-        let dropped: i64 = kinds.iter().map(|k| migrations.dropped.get(k).copied().unwrap_or(0)).sum();
-        let mut existing = (objects.get(&class).copied().unwrap_or(0) - dropped).max(0);
+        let dropped = sum(kinds.iter().map(|k| migrations.dropped.get(k).copied().unwrap_or(0)));
+        let mut existing = objects.get(&class).copied().unwrap_or(0).saturating_sub(dropped).max(0);
         for kind in kinds {
             let made = always.counts[&kind];
             let replaced = made.min(existing);
-            existing -= replaced;
-            new.add(kind, made - replaced);
+            existing = existing.saturating_sub(replaced);
+            new.add(kind, made.saturating_sub(replaced));
         }
     }
     new.counts.retain(|_, n| *n > 0);
     new
 }
 
-/// The newest measurement of the same path and target that held more than
-/// the model said, scaled to today's counts, when it is above what the model
-/// says today. Scaled two ways, and the larger kept: by the ratio of the
-/// counted objects (a class the model under-counts grows with them) and by
-/// their difference (a fixed block the model misses stays).
+/// A measurement scaled to today's counts, two ways, the larger kept: by
+/// the ratio of the counted objects (a class the model under-counts grows
+/// with them) and by their difference (a fixed block the model misses
+/// stays); never above `MAX_LOCK_ENTRIES`. Checked arithmetic: the counts
+/// may come from a record someone else wrote.
+pub fn scaled_locks(m: &LockMeasurement, counted_now: i64) -> i64 {
+    let held = m.locks_held.clamp(0, MAX_LOCK_ENTRIES);
+    let counted_now = counted_now.max(0);
+    let scaled = match m.locks_counted {
+        Some(then) if then > 0 => {
+            let (held_wide, now_wide, then_wide) = (i128::from(held), i128::from(counted_now), i128::from(then));
+            let by_ratio = (held_wide * now_wide + then_wide - 1) / then_wide;
+            let by_ratio = i64::try_from(by_ratio).unwrap_or(i64::MAX);
+            by_ratio.max(held.saturating_add(counted_now).saturating_sub(then))
+        }
+        _ => held,
+    };
+    scaled.clamp(0, MAX_LOCK_ENTRIES)
+}
+
+/// What a measurement of the same path and target that held more than
+/// the model said teaches, scaled to today's counts (`scaled_locks`), when
+/// it is above what the model says today. Of this database's own
+/// measurements (local rehearsals, logged upgrades) the newest stored
+/// decides, and so of the imported ones; then the larger of the two: an
+/// imported record may raise the estimate, never lower it below what this
+/// database measured.
 pub fn calibration(
     measurements: &[LockMeasurement],
     path: &LockPath,
@@ -306,22 +349,21 @@ pub fn calibration(
     let key = path.key()?;
     let target = path.target().map(|t| t.text.as_str());
     let from = path.from().map(|f| f.text.as_str());
-    measurements
-        .iter()
-        .filter(|m| m.path == key && m.to_version.as_deref() == target)
-        .filter(|m| from.is_none() || m.from_version.as_deref() == from)
-        .filter(|m| m.locks_estimated.is_none_or(|e| m.locks_held > e))
-        .max_by(|a, b| a.measured_at.cmp(&b.measured_at))
-        .map(|m| {
-            let scaled = match m.locks_counted {
-                Some(then) if then > 0 => {
-                    let by_ratio = (m.locks_held as i128 * counted_now as i128 + then as i128 - 1) / then as i128;
-                    (by_ratio as i64).max(m.locks_held + counted_now - then)
-                }
-                _ => m.locks_held,
-            };
-            Calibration { measurement: m.clone(), scaled_locks: scaled.max(0), model_locks }
-        })
+    let newest = |imported: bool| {
+        measurements
+            .iter()
+            .filter(|m| m.path == key && m.to_version.as_deref() == target)
+            .filter(|m| from.is_none() || m.from_version.as_deref() == from)
+            .filter(|m| m.is_imported() == imported)
+            .filter(|m| m.locks_estimated.is_none_or(|e| m.locks_held > e))
+            .max_by(|a, b| a.stored_order().cmp(b.stored_order()))
+    };
+    // On a tie the local one is kept (max_by keeps the last of equals).
+    [newest(true), newest(false)]
+        .into_iter()
+        .flatten()
+        .map(|m| Calibration { measurement: m.clone(), scaled_locks: scaled_locks(m, counted_now), model_locks })
+        .max_by_key(|c| c.scaled_locks)
         .filter(|c| c.scaled_locks > model_locks)
 }
 
@@ -492,6 +534,8 @@ $outer_migration_block$;
             from_version: Some("0.7.0".into()),
             to_version: Some("0.8.0".into()),
             measured_at: "2026-11-28 10:00:00+00".into(),
+            stored_at: None,
+            origin: "local".into(),
             locks_held: held,
             locks_estimated: Some(estimated),
             locks_counted: Some(counted),
@@ -537,6 +581,50 @@ $outer_migration_block$;
         new.measured_at = "2026-11-28 11:00:00+00".into();
         let e = est(&members, &PathScripts::default(), &[old, new.clone()], &update);
         assert_eq!(e.calibrated_from.unwrap().measurement, new);
+    }
+
+    /// A record brought from a copy, stored after this database's own
+    /// measurement, claiming less: the estimate stays at what this
+    /// database measured. One claiming more raises it.
+    #[test]
+    fn an_imported_measurement_never_lowers_the_estimate_below_a_local_one() {
+        let members = counts(&[("extension_routines", 300)]);
+        let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
+        let local = measurement(500, 309, 300);
+        let mut imported = measurement(320, 309, 300);
+        imported.origin = "imported".into();
+        imported.measured_at = "9999-12-31 23:59:59+00".into();
+        imported.stored_at = Some("2026-12-07 10:00:00.000000".into());
+        let e = est(&members, &PathScripts::default(), &[local.clone(), imported.clone()], &update);
+        assert_eq!(e.calibrated_from.as_ref().unwrap().measurement, local);
+        assert_eq!(e.locks_needed, 500 + Model::get().slack(500));
+        imported.locks_held = 800;
+        let e = est(&members, &PathScripts::default(), &[local, imported.clone()], &update);
+        assert_eq!(e.calibrated_from.as_ref().unwrap().measurement, imported, "a bigger import raises it");
+        assert_eq!(e.locks_needed, 800 + Model::get().slack(800));
+    }
+
+    /// Absurd counts (a record, a corrupted log row) saturate at what
+    /// pg_locks can show; nothing wraps.
+    #[test]
+    fn absurd_measurements_are_capped_and_never_wrap() {
+        let members = counts(&[("extension_routines", 300)]);
+        let update = LockPath::Update { from: v("0.7.0"), target: Some(v("0.8.0")) };
+        for (held, estimated, counted) in
+            [(i64::MAX, 309, 300), (1_000_000_000_000, 0, 1), (400, 0, 1), (i64::MAX, 0, i64::MAX)]
+        {
+            let e = est(&members, &PathScripts::default(), &[measurement(held, estimated, counted)], &update);
+            assert!(e.locks_needed <= MAX_LOCK_ENTRIES && e.locks_needed >= 300, "{held}/{counted}: {e:?}");
+            let sum: i64 = e.by_class.iter().map(|c| c.locks).sum();
+            assert_eq!(sum + e.learned + e.slack, e.locks_needed);
+        }
+        let m = measurement(i64::MAX, 0, 1);
+        assert_eq!(scaled_locks(&m, i64::MAX), MAX_LOCK_ENTRIES);
+        assert_eq!(scaled_locks(&measurement(-5, 0, 0), 10), 0);
+        // Objects counted in absurd numbers saturate too.
+        let huge = counts(&[("extension_routines", i64::MAX), ("extension_relations", i64::MAX)]);
+        let e = est(&huge, &PathScripts::default(), &[], &update);
+        assert_eq!(e.locks_needed, i64::MAX);
     }
 
     #[test]

@@ -8,9 +8,9 @@
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 
-use super::record::Record;
+use super::record::{Record, MAX_RECORD_BYTES};
 use crate::locks::estimate::LockPath;
-use crate::pg_glue::{raise, report, LossyText};
+use crate::pg_glue::{raise, report, without_backtrace, JsonbArg, LossyText};
 use crate::plan::plan_or_error;
 use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::rules::Rules;
@@ -47,6 +47,10 @@ fn upgrade_path(snapshot: &Snapshot, target: Option<&str>, action: &str) -> Lock
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_rehearsal_export(target: default!(Option<LossyText>, "NULL")) -> pgrx::JsonB {
+    without_backtrace(|| export(target))
+}
+
+fn export(target: Option<LossyText>) -> pgrx::JsonB {
     let snapshot = read(Rules::get());
     let path = upgrade_path(&snapshot, target.as_ref().map(LossyText::as_str), "export a rehearsal of");
     let Some(newest) = history::newest(&snapshot.rehearsals, &path) else {
@@ -77,14 +81,29 @@ fn invalid(detail: String, hint: &str) -> ! {
     )
 }
 
+/// The columns `promscale_upgrade_rehearsal_import()` returns.
+type Imported = (bool, String, Option<String>, String, TimestampWithTimeZone, bool, String);
+
+/// This server's clock, Unix seconds: how far in the future a record's
+/// time may be.
+fn unix_now() -> i64 {
+    /// 2000-01-01, PostgreSQL's epoch, in Unix seconds.
+    const POSTGRES_EPOCH: i64 = 946_684_800;
+    // SAFETY: reads the system clock; no state.
+    let micros = unsafe { pg_sys::GetCurrentTimestamp() };
+    micros.div_euclid(1_000_000).saturating_add(POSTGRES_EPOCH)
+}
+
 /// Stores a record of `promscale_upgrade_rehearsal_export()` (run on a
-/// restored copy) in `rehearsal_log`, with origin `imported`. Superuser only.
+/// restored copy) in `rehearsal_log`, with origin `imported`. Superuser
+/// only. The record is untrusted input (`record.rs`): anything out of
+/// bounds is refused (22023), and nothing is stored.
 // pgrx needs each result column spelled out (name!) in the signature.
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_rehearsal_import(
-    rehearsal: Option<pgrx::JsonB>,
+    rehearsal: Option<JsonbArg>,
     target: default!(Option<LossyText>, "NULL"),
 ) -> TableIterator<
     'static,
@@ -98,6 +117,10 @@ fn promscale_upgrade_rehearsal_import(
         name!(note, String),
     ),
 > {
+    TableIterator::once(without_backtrace(|| import(rehearsal, target)))
+}
+
+fn import(rehearsal: Option<JsonbArg>, target: Option<LossyText>) -> Imported {
     // SAFETY: reads the current role's superuser flag from the catalog cache.
     if !unsafe { pg_sys::superuser() } {
         raise(
@@ -109,8 +132,15 @@ fn promscale_upgrade_rehearsal_import(
     }
     let export_hint =
         "Pass the jsonb that SELECT promscale_upgrade_rehearsal_export(); returned on the restored copy, unchanged.";
-    let Some(pgrx::JsonB(value)) = rehearsal else { invalid("The record is null.".into(), export_hint) };
-    let record = Record::parse(&value).unwrap_or_else(|detail| invalid(detail, export_hint));
+    let Some(argument) = rehearsal else { invalid("The record is null.".into(), export_hint) };
+    let stored_bytes = argument.stored_bytes();
+    if stored_bytes > MAX_RECORD_BYTES {
+        invalid(
+            format!("The record takes {stored_bytes} bytes; a record is at most {MAX_RECORD_BYTES} bytes."),
+            export_hint,
+        );
+    }
+    let record = Record::read(&argument.text(), unix_now()).unwrap_or_else(|detail| invalid(detail, export_hint));
     let snapshot = read(Rules::get());
     let path = upgrade_path(&snapshot, target.as_ref().map(LossyText::as_str), "import a rehearsal of");
     if let Err(detail) = record.matches(&path) {
@@ -130,7 +160,14 @@ fn promscale_upgrade_rehearsal_import(
                 raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not store the rehearsal: {e}"), None, None)
             },
         );
-    let measured_at = measured_at.expect("measured_at is validated");
+    let Some(measured_at) = measured_at else {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            "could not store the rehearsal",
+            Some("The rehearsal log gave no time for the record.".into()),
+            None,
+        )
+    };
     let stored = inserted == Some(1);
     let note = match (stored, smaller) {
         (false, _) => "Not stored again: the rehearsal log already holds this rehearsal.".to_string(),
@@ -155,13 +192,5 @@ fn promscale_upgrade_rehearsal_import(
             Some("Rehearse on a full, recent copy of this database, and import that rehearsal.".into()),
         );
     }
-    TableIterator::once((
-        stored,
-        record.path.clone(),
-        record.from_version.clone(),
-        record.to_version.clone(),
-        measured_at,
-        smaller,
-        note,
-    ))
+    (stored, record.path.clone(), record.from_version.clone(), record.to_version.clone(), measured_at, smaller, note)
 }

@@ -273,8 +273,13 @@ pub struct Rehearsal {
     pub path: String,
     pub from_version: Option<String>,
     pub to_version: Option<String>,
-    /// UTC, `YYYY-MM-DD HH:MM:SS.ffffff`: sorts as it reads.
+    /// UTC, `YYYY-MM-DD HH:MM:SS.ffffff`: sorts as it reads. For an
+    /// imported row, what the record claims.
     pub measured_at: String,
+    /// When this database stored the row (UTC, as `measured_at`): an
+    /// import's `imported_at`, a local rehearsal's `measured_at`.
+    #[serde(default)]
+    pub stored_at: Option<String>,
     pub succeeded: bool,
     pub locks_estimated: Option<i64>,
     pub locks_counted: Option<i64>,
@@ -300,6 +305,18 @@ pub struct Rehearsal {
 
 fn local() -> String {
     "local".into()
+}
+
+impl Rehearsal {
+    /// The key "newest" is ordered by: when this database stored the row,
+    /// never the time an imported record claims.
+    pub fn stored_order(&self) -> &str {
+        self.stored_at.as_deref().unwrap_or(&self.measured_at)
+    }
+
+    pub fn is_imported(&self) -> bool {
+        self.origin == "imported"
+    }
 }
 
 impl Snapshot {

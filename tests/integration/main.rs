@@ -16,6 +16,7 @@ mod progress;
 mod rehearsal_carry;
 mod security;
 mod security_connector;
+mod security_import;
 mod security_temp;
 mod security_third_pass;
 mod server_state;

@@ -2,8 +2,11 @@
 -- rehearsal/record.rs) in the guard's log, flagged ($2) when its catalog was
 -- much smaller than this one, unless the log already holds it: the same
 -- path, versions and time (a record imported twice, or this database's own
--- rehearsal exported and imported back). Returns the record's time and the
--- rows stored (0 or 1). Superuser only, under a pinned search_path.
+-- rehearsal exported and imported back). imported_at is the clock at the
+-- INSERT, not the transaction's start: it orders what decides
+-- (rehearsals.sql), so two imports in one transaction keep their order.
+-- Returns the record's time and the rows stored (0 or 1). Superuser only,
+-- under a pinned search_path.
 WITH f AS (
     SELECT (r.j OPERATOR(pg_catalog.->>) 'measured_at')::pg_catalog.timestamptz AS measured_at,
            r.j OPERATOR(pg_catalog.->>) 'path' AS path,
@@ -29,7 +32,7 @@ ins AS (
            (f.j OPERATOR(pg_catalog.->>) 'metrics')::pg_catalog.int8,
            f.j OPERATOR(pg_catalog.->>) 'guard_version',
            (f.j OPERATOR(pg_catalog.->>) 'database')::pg_catalog.name,
-           'imported', pg_catalog.now(), CURRENT_USER, $2::pg_catalog.bool
+           'imported', pg_catalog.clock_timestamp(), CURRENT_USER, $2::pg_catalog.bool
     FROM f
     WHERE NOT EXISTS (
         SELECT FROM promscale_upgrade_guard.rehearsal_log l
