@@ -451,7 +451,7 @@ CREATE TABLE promscale_upgrade_guard.rehearsal_log (
     from_smaller_catalog pg_catalog.bool
 );
 COMMENT ON TABLE promscale_upgrade_guard.rehearsal_log IS
-'One row per promscale_upgrade_rehearse() call that ran the upgrade (origin local), or per rehearsal of a restored copy stored by promscale_upgrade_rehearsal_import() (origin imported): what it held, how long it took, whether it failed and why. The lock estimate of the same path and target never falls below the newest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part); its expected_duration and the rehearsed readiness check come from here. Not kept by pg_dump: a copy carries its rehearsals back with promscale_upgrade_rehearsal_export().';
+'One row per promscale_upgrade_rehearse() call that ran the upgrade (origin local), or per rehearsal of a restored copy stored by promscale_upgrade_rehearsal_import() (origin imported): what it held, how long it took, whether it failed and why. The rehearsal stored last decides (an imported row counts from imported_at, never from the time its record claims). The lock estimate of the same path and target never falls below the latest measurement that exceeded its estimate, scaled to today''s catalog counts (see the breakdown''s learned part); an imported measurement may raise it, never lower it below this database''s own. Its expected_duration and the rehearsed readiness check come from here. Not kept by pg_dump: a copy carries its rehearsals back with promscale_upgrade_rehearsal_export().';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.measured_at IS 'When the rehearsal measured.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.path IS 'takeover, update or fresh: which statements ran.';
 COMMENT ON COLUMN promscale_upgrade_guard.rehearsal_log.from_version IS 'The promscale extension version installed; NULL for a takeover or a fresh install.';
@@ -608,7 +608,7 @@ AS 'MODULE_PATHNAME', 'promscale_upgrade_rehearsal_export_wrapper';
 
 /* <begin connected objects> */
 CREATE  FUNCTION "promscale_upgrade_rehearsal_import"(
-	"rehearsal" jsonb, /* Option < pgrx :: JsonB > */
+	"rehearsal" jsonb, /* Option < JsonbArg > */
 	"target" TEXT DEFAULT NULL /* Option < LossyText > */
 ) RETURNS TABLE (
 	"stored" bool,  /* bool */
@@ -747,7 +747,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_requirements() TO pg_mon
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_rehearsal_export(pg_catalog.text) IS
 'On a restored copy, after promscale_upgrade_rehearse(): the newest rehearsal of the upgrade to the given release (NULL: the implied release) as a jsonb record (format "promscale_upgrade_guard rehearsal", version 1) to store on production with promscale_upgrade_rehearsal_import(): path and versions, PostgreSQL version, relation and metric counts, locks held and estimated, duration, whether it succeeded and its error, when, where and by which guard version.';
 COMMENT ON FUNCTION @extschema@.promscale_upgrade_rehearsal_import(pg_catalog.jsonb, pg_catalog.text) IS
-'Superuser only: checks a record of promscale_upgrade_rehearsal_export() (run on a restored copy) and stores it in promscale_upgrade_guard.rehearsal_log with origin imported, where the lock estimate, its expected_duration and the rehearsed check use it. A malformed record, or one of another path or target than this database''s upgrade, is refused (SQLSTATE 22023) and nothing is stored; one from a much smaller catalog is stored but flagged, with a WARNING; one already stored is not stored again.';
+'Superuser only: checks a record of promscale_upgrade_rehearsal_export() (run on a restored copy) and stores it in promscale_upgrade_guard.rehearsal_log with origin imported, where the lock estimate, its expected_duration and the rehearsed check use it. The record is untrusted input: at most 16 kB, flat, every field bounded (measured_at from 2020 to a minute ahead of this server''s clock, durations up to 7 days, lock counts up to what pg_locks can show, an error text up to 2 kB); a record out of bounds, malformed, or of another path or target than this database''s upgrade is refused (SQLSTATE 22023) and nothing is stored; one from a much smaller catalog is stored but flagged, with a WARNING; one already stored is not stored again.';
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_rehearsal_export(pg_catalog.text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.promscale_upgrade_rehearsal_export(pg_catalog.text) TO pg_monitor;
 REVOKE ALL ON FUNCTION @extschema@.promscale_upgrade_rehearsal_import(pg_catalog.jsonb, pg_catalog.text) FROM PUBLIC;
