@@ -14,7 +14,7 @@ use crate::harness::{check, Cluster};
 
 /// A copy of `source` made with CREATE DATABASE ... TEMPLATE: it waits
 /// until the backends of the sessions just closed on `source` are gone.
-fn copy_of(cluster: &Cluster, source: &str, copy: &str) -> String {
+pub(crate) fn copy_of(cluster: &Cluster, source: &str, copy: &str) -> String {
     let mut admin = cluster.connect("postgres");
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

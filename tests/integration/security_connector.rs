@@ -16,17 +16,7 @@ use postgres::Client;
 
 use crate::connector_emulator::{Connector, R0_17};
 use crate::harness::{backend_pid, check, project_root, Cluster, CONNECTOR_KEY};
-
-/// A login role with no privileges beyond PUBLIC's.
-fn create_role(cluster: &Cluster, role: &str) {
-    cluster
-        .connect("postgres")
-        .batch_execute(&format!(
-            "DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-             ALTER ROLE {role} NOSUPERUSER NOCREATEDB NOCREATEROLE"
-        ))
-        .unwrap();
-}
+use crate::security::create_role;
 
 /// The guard, TimescaleDB and promscale 0.7.0, installed by the superuser.
 fn promscale_at_0_7(cluster: &Cluster, db: &str) -> String {

@@ -10,6 +10,7 @@
 use postgres::Client;
 
 use crate::harness::{check, Cluster};
+use crate::rehearsal_carry::copy_of;
 
 /// What the catalog's size feeds, as a session sees it: the published
 /// formula's lock count (400 plus the relations), the expected duration
@@ -37,23 +38,6 @@ fn create_temp_tables(c: &mut Client, prefix: &str, tables: u32) {
              END LOOP; END $$"
         ))
         .unwrap();
-    }
-}
-
-/// A copy of `source` made with CREATE DATABASE ... TEMPLATE, once the
-/// backends of the sessions just closed on `source` are gone.
-fn copy_of(cluster: &Cluster, source: &str, copy: &str) -> String {
-    let mut admin = cluster.connect("postgres");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)")).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        match admin.batch_execute(&format!("CREATE DATABASE {copy} TEMPLATE {source}")) {
-            Ok(()) => return copy.to_string(),
-            Err(e) if std::time::Instant::now() < deadline && e.code().map(|c| c.code()) == Some("55006") => {
-                std::thread::sleep(std::time::Duration::from_millis(100))
-            }
-            Err(e) => panic!("CREATE DATABASE {copy} TEMPLATE {source}: {e}"),
-        }
     }
 }
 

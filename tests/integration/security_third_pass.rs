@@ -514,16 +514,23 @@ fn outputs(c: &mut Client) -> (Vec<String>, Vec<String>, serde_json::Value, Stri
         &c.query_one("SELECT promscale_upgrade_rehearsal_export('0.17.0')::text", &[]).unwrap().get::<_, String>(0),
     )
     .unwrap();
-    let e = c
+    // Binary values, formatted here: the session's own float output would
+    // follow its extra_float_digits (extract() gives float8 on 13).
+    let r = c
         .query_one(
-            "SELECT locks_needed::text || ' ' || recommended_max_locks_per_transaction || ' ' || fit || ' '
-                    || extract(epoch FROM expected_duration)::text
+            "SELECT locks_needed, recommended_max_locks_per_transaction, fit,
+                    extract(epoch FROM expected_duration)::float8
              FROM promscale_upgrade_lock_estimate('0.17.0')",
             &[],
         )
-        .unwrap()
-        .get::<_, Option<String>>(0)
-        .unwrap_or_default();
+        .unwrap();
+    let e = format!(
+        "{} {} {} {:?}",
+        r.get::<_, i64>(0),
+        r.get::<_, i32>(1),
+        r.get::<_, String>(2),
+        r.get::<_, Option<f64>>(3)
+    );
     let since: f64 =
         c.query_one("SELECT seconds_since_last_upgrade FROM promscale_upgrade_metrics", &[]).unwrap().get(0);
     (checks, state, export, e, since)
