@@ -12,7 +12,6 @@ use postgres::Client;
 use crate::harness::{backend_pid, lock_estimate, port, Cluster};
 use crate::security::{
     connector_as, count, create_role, db_error, guarded_db, installed, is_superuser, legacy, promscale_at, server,
-    wait_until_blocked,
 };
 
 /// `public.payload(what)` records who ran it and tries to make `role` a
@@ -185,7 +184,22 @@ impl LockQueue {
         let handle = std::thread::spawn(move || {
             let _ = queued.batch_execute(&rule);
         });
-        wait_until_blocked(&mut cluster.connect(db), queued_pid);
+        // Through the function behind pg_stat_activity: the queue may be on
+        // the view itself.
+        let mut watcher = cluster.connect(db);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while watcher
+            .query_one(
+                "SELECT count(*) FROM pg_catalog.pg_stat_get_activity($1) WHERE wait_event_type = 'Lock'",
+                &[&queued_pid],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            == 0
+        {
+            assert!(Instant::now() < deadline, "the CREATE RULE of pid {queued_pid} never queued");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         LockQueue { pids: (backend_pid(&mut holder), queued_pid), holder, queued: Some(handle) }
     }
 
@@ -591,4 +605,55 @@ fn output_settings_of_the_database_owner_change_nothing_the_guard_says() {
         before.4,
         after.4
     );
+}
+
+/// Runs the connector's update (superuser, holding the lease) in a database
+/// of its own while a plain role keeps a lock queued on the view
+/// `relation`: formed before the ALTER, or between the ALTER and the COMMIT
+/// (then the commit-time log write must not wait for it). How long the
+/// ALTER and the COMMIT took, together.
+fn update_beside_a_queue_on(relation: &str, before_commit: bool) -> Duration {
+    let cluster = server();
+    let attacker = "sec3_view_queuer";
+    create_role(cluster, attacker);
+    let db =
+        promscale_at(cluster, &format!("sec3_view_{}_{}", relation.replace("pg_catalog.", ""), before_commit), "0.7.0");
+    let mut lease = cluster.connect_as(&db, "promscale@0.17.0");
+    lease.batch_execute("SELECT pg_advisory_lock(5585198506344173278)").unwrap();
+    let (queue, statements) = if before_commit {
+        lease.batch_execute("BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'").unwrap();
+        (LockQueue::on(cluster, &db, attacker, relation), "COMMIT")
+    } else {
+        (LockQueue::on(cluster, &db, attacker, relation), "BEGIN; ALTER EXTENSION promscale UPDATE TO '0.8.0'; COMMIT")
+    };
+    let (rx, limit) = timed(lease, statements, Duration::from_secs(10));
+    let outcome = rx.recv_timeout(limit);
+    queue.release();
+    let (result, took, _) =
+        outcome.unwrap_or_else(|_| panic!("the connector's update waited behind a lock queued on {relation}"));
+    result.unwrap_or_else(|e| panic!("the update failed beside a queue on {relation}: {e:?}"));
+    assert_eq!(installed(&mut cluster.connect(&db)).as_deref(), Some("0.8.0"));
+    took
+}
+
+/// Found by the fresh attack pass: any login role may lock the views the
+/// guard reads (pg_locks, pg_stat_activity, pg_prepared_xacts, pg_settings:
+/// SELECT on them is PUBLIC's) and queue an ACCESS EXCLUSIVE request behind
+/// that with CREATE RULE. The guard read them in the trigger and at commit,
+/// waiting behind the queue: the connector's update stalled in the trigger,
+/// or at COMMIT holding every lock of the upgrade. The guard now reads the
+/// functions behind the views, which take no lock: the update goes through
+/// at once, as it does without the guard.
+#[test]
+fn locks_queued_on_the_system_views_do_not_stall_the_connector() {
+    for relation in
+        ["pg_catalog.pg_locks", "pg_catalog.pg_stat_activity", "pg_catalog.pg_prepared_xacts", "pg_catalog.pg_settings"]
+    {
+        let took = update_beside_a_queue_on(relation, false);
+        assert!(took < Duration::from_secs(5), "{relation}: the update took {took:?}");
+    }
+    for relation in ["pg_catalog.pg_locks", "pg_catalog.pg_stat_activity"] {
+        let took = update_beside_a_queue_on(relation, true);
+        assert!(took < Duration::from_secs(5), "{relation}: the commit took {took:?}");
+    }
 }

@@ -16,7 +16,7 @@ SELECT (SELECT e.extversion FROM pg_catalog.pg_extension e
        pg_catalog.count(DISTINCT k.tag) FILTER (WHERE k.fastpath) AS fast_path
 FROM (SELECT ROW(x.locktype, x.database, x.relation, x.page, x.tuple, x.classid, x.objid, x.objsubid)::pg_catalog.text AS tag,
              x.fastpath
-      FROM pg_catalog.pg_locks x
+      FROM pg_catalog.pg_lock_status() x
       WHERE x.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND x.granted
         AND x.locktype OPERATOR(pg_catalog.<>) ALL (ARRAY['virtualxid', 'transactionid']::pg_catalog.text[])) k
 WHERE NOT (k.tag OPERATOR(pg_catalog.=) ANY (COALESCE($1::pg_catalog.text[], '{}')))

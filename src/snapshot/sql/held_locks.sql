@@ -5,6 +5,6 @@
 SELECT pg_catalog.to_json(COALESCE(pg_catalog.array_agg(DISTINCT ROW(x.locktype, x.database, x.relation, x.page,
                                                                      x.tuple, x.classid, x.objid, x.objsubid)::pg_catalog.text),
                                    '{}'::pg_catalog.text[]))::pg_catalog.text
-FROM pg_catalog.pg_locks x
+FROM pg_catalog.pg_lock_status() x
 WHERE x.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND x.granted
   AND x.locktype OPERATOR(pg_catalog.<>) ALL (ARRAY['virtualxid', 'transactionid']::pg_catalog.text[])

@@ -22,6 +22,13 @@
 --   any role can fake it in a comment, and other spellings hide it;
 -- - the running connectors (holding the connector's lock in share mode,
 --   granted) and their versions, from those sessions' names only.
+-- pg_locks, pg_stat_activity and pg_prepared_xacts are read through the
+-- functions behind those views (pg_lock_status(), pg_stat_get_activity(),
+-- pg_prepared_xact()): a view is a relation, and any role can queue a lock
+-- on it (LOCK TABLE, then CREATE RULE, which waits for its lock before it
+-- checks ownership) that every later reader waits behind, the connector's
+-- update in the trigger among them; a function takes no lock. The other
+-- queries that run in the trigger or at commit do the same.
 -- $1/$2: the connector lock key's classid/objid as pg_locks shows them;
 -- $3: the connector application_name prefix; $4: the mark's objsubid.
 -- Catalog and lock views only.
@@ -30,11 +37,12 @@ WITH here AS (
 ), locks AS MATERIALIZED (
     SELECT l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid, l.classid, l.objid,
            l.objsubid, l.virtualtransaction, l.pid, l.mode, l.granted, l.fastpath
-    FROM pg_catalog.pg_locks l
+    FROM pg_catalog.pg_lock_status() l
 ), activity AS MATERIALIZED (
-    SELECT a.pid, a.datname, a.usename, a.application_name, a.client_addr, a.backend_start, a.xact_start,
-           a.query_start, a.wait_event_type, a.wait_event
-    FROM pg_catalog.pg_stat_activity a
+    SELECT a.pid, d.datname, pg_catalog.pg_get_userbyid(a.usesysid) AS usename, a.application_name, a.client_addr,
+           a.backend_start, a.xact_start, a.query_start, a.wait_event_type, a.wait_event
+    FROM pg_catalog.pg_stat_get_activity(NULL::pg_catalog.int4) a
+    LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) a.datid
 ), connector_lock_rows AS MATERIALIZED (
     SELECT l.pid, l.virtualtransaction, l.mode, l.granted FROM locks l, here
     WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.database OPERATOR(pg_catalog.=) here.oid
@@ -55,14 +63,14 @@ WITH here AS (
       AND a.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
       AND (cl.pid IS NOT NULL OR a.application_name OPERATOR(pg_catalog.~~) ($3 OPERATOR(pg_catalog.||) '%'))
     UNION ALL
-    SELECT 0, '', NULL, p.owner::pg_catalog.text, cl.locks, p.gid
+    SELECT 0, '', NULL, pg_catalog.pg_get_userbyid(p.ownerid)::pg_catalog.text, cl.locks, p.gid
     FROM connector_locks cl
     -- A prepared transaction keeps its virtual transaction id; its xid is
     -- the transactionid lock it holds under the same one.
     JOIN locks x
       ON x.virtualtransaction OPERATOR(pg_catalog.=) cl.virtualtransaction
      AND x.locktype OPERATOR(pg_catalog.=) 'transactionid' AND x.pid IS NULL
-    JOIN pg_catalog.pg_prepared_xacts p ON p.transaction OPERATOR(pg_catalog.=) x.transactionid
+    JOIN pg_catalog.pg_prepared_xact() p ON p.transaction OPERATOR(pg_catalog.=) x.transactionid
     WHERE cl.pid IS NULL
 ), marked AS (
     SELECT l.pid FROM locks l, here

@@ -8,7 +8,7 @@ FROM (
     SELECT l.pid, l.granted,
            pg_catalog.format('pid %s %s %s', l.pid, CASE WHEN l.granted THEN 'holds' ELSE 'waits for' END, l.mode)
                AS said
-    FROM pg_catalog.pg_locks l
+    FROM pg_catalog.pg_lock_status() l
     WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'
       AND l.relation OPERATOR(pg_catalog.=) $1::pg_catalog.oid
       AND l.database OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT d.oid FROM pg_catalog.pg_database d

@@ -9,8 +9,12 @@ SELECT pg_catalog.json_build_object(
                                 WHERE e.extname OPERATOR(pg_catalog.=) 'promscale'), false),
     'create_on_database', pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
     'in_connector_roles', pg_catalog.cardinality($1::pg_catalog.text[]) OPERATOR(pg_catalog.=) 0
-                          OR EXISTS (SELECT FROM pg_catalog.pg_roles r
-                                     WHERE r.rolname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
-                                       AND pg_catalog.pg_has_role(r.oid, 'MEMBER')),
+                          -- Each name looked up in the catalog cache (to_regrole of
+                          -- the quoted name: exactly that name, NULL when there is
+                          -- none), not through the pg_roles view, which any role
+                          -- could have a lock queued on.
+                          OR EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) n
+                                     WHERE pg_catalog.pg_has_role(pg_catalog.to_regrole(pg_catalog.quote_ident(n))::pg_catalog.oid,
+                                                                  'MEMBER')),
     'client_addr', pg_catalog.host(pg_catalog.inet_client_addr())
 )::pg_catalog.text

@@ -13,7 +13,7 @@ WITH here AS (
 ), locks AS MATERIALIZED (
     SELECT l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid, l.classid, l.objid,
            l.objsubid, l.pid, l.mode, l.granted, l.fastpath
-    FROM pg_catalog.pg_locks l
+    FROM pg_catalog.pg_lock_status() l
 ), marked AS (
     SELECT l.pid FROM locks l, here
     WHERE l.locktype OPERATOR(pg_catalog.=) 'object' AND l.database OPERATOR(pg_catalog.=) here.oid
@@ -24,7 +24,7 @@ WITH here AS (
       AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
     ORDER BY l.pid LIMIT 1
 ), upgrade AS (
-    SELECT a.pid, a.usename::pg_catalog.text AS role_name, COALESCE(a.application_name, '') AS application_name,
+    SELECT a.pid, pg_catalog.pg_get_userbyid(a.usesysid)::pg_catalog.text AS role_name, COALESCE(a.application_name, '') AS application_name,
            pg_catalog.host(a.client_addr) AS client_addr, pg_catalog."left"(a.query, 200) AS command,
            EXTRACT(epoch FROM a.xact_start)::pg_catalog.float8 AS started_at,
            COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) a.xact_start)::pg_catalog.float8, 0)
@@ -32,7 +32,7 @@ WITH here AS (
            COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) a.query_start)::pg_catalog.float8, 0)
                AS statement_seconds,
            pg_catalog.pg_blocking_pids(a.pid) AS blocked_by
-    FROM pg_catalog.pg_stat_activity a JOIN marked m ON m.pid OPERATOR(pg_catalog.=) a.pid
+    FROM pg_catalog.pg_stat_get_activity(NULL::pg_catalog.int4) a JOIN marked m ON m.pid OPERATOR(pg_catalog.=) a.pid
 ), held AS (
     SELECT pg_catalog.count(DISTINCT ROW(l.locktype, l.database, l.relation, l.page, l.tuple, l.classid, l.objid,
                                          l.objsubid)::pg_catalog.text) AS locks_held,
@@ -61,7 +61,7 @@ WITH here AS (
     FROM waited w
 ), blockers AS (
     SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
-               'pid', b.pid, 'role', b.usename, 'application_name', b.application_name, 'state', b.state,
+               'pid', b.pid, 'role', pg_catalog.pg_get_userbyid(b.usesysid), 'application_name', b.application_name, 'state', b.state,
                'transaction_seconds',
                EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) b.xact_start)::pg_catalog.float8,
                'lock', (SELECT pg_catalog.string_agg(h.mode, ', ' ORDER BY h.mode) FROM locks h, waited w
@@ -73,7 +73,7 @@ WITH here AS (
                               ROW(w.locktype, w.database, w.relation, w.page, w.tuple, w.transactionid, w.classid,
                                   w.objid, w.objsubid)::pg_catalog.text),
                'query', pg_catalog."left"(b.query, 200)) ORDER BY b.pid), '[]') AS blockers
-    FROM pg_catalog.pg_stat_activity b, upgrade u
+    FROM pg_catalog.pg_stat_get_activity(NULL::pg_catalog.int4) b, upgrade u
     WHERE b.pid OPERATOR(pg_catalog.=) ANY (u.blocked_by)
 ), table_use AS (
     SELECT pg_catalog.count(*) AS lock_table_used FROM (
