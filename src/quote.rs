@@ -36,6 +36,26 @@ pub fn quote_literal(text: &str) -> String {
 /// line.
 const MAX_CHARS: usize = 64;
 
+thread_local! {
+    /// The schema of the guard's SQL functions, as an identifier; the glue
+    /// sets it from the catalog where a call begins (`set_guard_schema`).
+    static GUARD_SCHEMA: std::cell::RefCell<String> = std::cell::RefCell::new("public".to_string());
+}
+
+/// Sets the schema `guard_call` names (already quoted as an identifier).
+pub fn set_guard_schema(quoted: String) {
+    GUARD_SCHEMA.with(|s| *s.borrow_mut() = quoted);
+}
+
+/// `schema.name` of one of the guard's SQL functions (or its view), for SQL
+/// a message asks a person to run. Qualified: with PostgreSQL's default
+/// search_path (`"$user", public`), a role with CREATE on the database could
+/// put a function of the same name in a schema named after that person's
+/// role, and a superuser pasting the hint would run it.
+pub fn guard_call(name: &str) -> String {
+    GUARD_SCHEMA.with(|s| format!("{}.{name}", s.borrow()))
+}
+
 /// A user's string (a target release, a role name, a version) as a message
 /// or log line shows it, so that it cannot start a line of its own nor flood
 /// the log: control characters, `"` and `\` escaped, and at

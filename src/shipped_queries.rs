@@ -106,9 +106,57 @@ fn findings(root: &Path) -> Vec<String> {
     out
 }
 
+/// The SQL the guard's own messages ask a person to run (hints, details)
+/// must call the guard qualified too: a superuser pastes them. Messages
+/// build those calls with `quote::guard_call`; this finds a call of a guard
+/// function spelled out in a string of the code under `src/` (test modules
+/// at the end of a file are left out: they run under a pinned search_path).
+fn unqualified_in_messages(root: &Path) -> Vec<String> {
+    let (functions, _) = guard_objects(root);
+    let mut out = Vec::new();
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("shipped_queries.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let code = code.split("#[cfg(any(test").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for f in &functions {
+                    if [format!("FROM {f}("), format!("SELECT {f}(")].iter().any(|p| line.contains(p.as_str())) {
+                        out.push(format!("{}:{}: {f}", path.strip_prefix(root).unwrap().display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_ask_for_qualified_calls() {
+        let found = unqualified_in_messages(Path::new(env!("CARGO_MANIFEST_DIR")));
+        assert!(
+            found.is_empty(),
+            "unqualified calls of the guard in messages (build them with quote::guard_call):\n{}",
+            found.join("\n")
+        );
+    }
 
     #[test]
     fn shipped_queries_call_the_guard_schema_qualified() {

@@ -141,7 +141,7 @@ pub fn update_path(s: &Snapshot, plan: &Plan) -> Check {
         (kind, installed, Some(t)) => Check::warning(
             NAME,
             format!("The update path to {t} could not be classified ({kind:?}, {installed:?})."),
-            "Report this to the promscale_upgrade_guard maintainers with the output of promscale_upgrade_checks().",
+            format!("Report this to the promscale_upgrade_guard maintainers with the output of {}().", crate::quote::guard_call("promscale_upgrade_checks")),
         ),
     }
 }

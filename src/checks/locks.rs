@@ -10,8 +10,9 @@ use crate::snapshot::Snapshot;
 
 fn restart_hint(a: &LockAssessment) -> String {
     format!(
-        "Run {} and restart PostgreSQL before the upgrade (the setting takes effect only at server start); afterwards it can be set back. SELECT * FROM promscale_upgrade_lock_estimate() shows the breakdown.",
-        a.alter_system()
+        "Run {} and restart PostgreSQL before the upgrade (the setting takes effect only at server start); afterwards it can be set back. SELECT * FROM {}() shows the breakdown.",
+        a.alter_system(),
+        crate::quote::guard_call("promscale_upgrade_lock_estimate")
     )
 }
 

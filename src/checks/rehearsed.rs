@@ -6,7 +6,7 @@
 use super::{Check, CheckName};
 use crate::locks::estimate::LockPath;
 use crate::plan::Plan;
-use crate::quote::{duration_text, quote_literal, text_for_message};
+use crate::quote::{duration_text, guard_call, quote_literal, text_for_message};
 use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::snapshot::{Rehearsal, Snapshot};
 
@@ -20,7 +20,10 @@ const ERROR_SHOWN_CHARS: usize = 2048;
 fn how_to_rehearse(plan: &Plan) -> String {
     let target = if plan.target_given { quote_literal(&plan.target_release.version.text) } else { String::new() };
     format!(
-        "Restore a copy of this database (pg_restore of a dump, or CREATE DATABASE ... TEMPLATE while nothing is connected to it), install the new extension versions there, run SELECT * FROM promscale_upgrade_rehearse({target}); on the copy as a superuser, then SELECT promscale_upgrade_rehearsal_export({target}); there, and store the result here with SELECT * FROM promscale_upgrade_rehearsal_import('<the exported record>'{}); as a superuser.",
+        "Restore a copy of this database (pg_restore of a dump, or CREATE DATABASE ... TEMPLATE while nothing is connected to it), install the new extension versions there, run SELECT * FROM {}({target}); on the copy as a superuser, then SELECT {}({target}); there, and store the result here with SELECT * FROM {}('<the exported record>'{}); as a superuser.",
+        guard_call("promscale_upgrade_rehearse"),
+        guard_call("promscale_upgrade_rehearsal_export"),
+        guard_call("promscale_upgrade_rehearsal_import"),
         if target.is_empty() { String::new() } else { format!(", {target}") }
     )
 }

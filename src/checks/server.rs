@@ -38,7 +38,7 @@ pub fn postgresql_version(s: &Snapshot, plan: &Plan) -> Check {
                 "PostgreSQL {major} is not supported by Promscale {}, which supports PostgreSQL {} to {}.",
                 release.version, range.min_major, range.max_major
             ),
-            "Choose a Promscale release that supports this PostgreSQL version (SELECT * FROM promscale_upgrade_requirements()), or move to a supported PostgreSQL major version first.",
+            format!("Choose a Promscale release that supports this PostgreSQL version (SELECT * FROM {}()), or move to a supported PostgreSQL major version first.", crate::quote::guard_call("promscale_upgrade_requirements")),
         )
     }
 }

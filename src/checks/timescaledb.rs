@@ -63,7 +63,10 @@ pub fn timescaledb_version(s: &Snapshot, plan: &Plan) -> Check {
         return Check::fail(
             NAME,
             format!("TimescaleDB {version} is newer than Promscale {} supports ({}).", release.version, rule.range),
-            "Choose a Promscale release that supports this TimescaleDB version (SELECT * FROM promscale_upgrade_requirements()).",
+            format!(
+                "Choose a Promscale release that supports this TimescaleDB version (SELECT * FROM {}()).",
+                crate::quote::guard_call("promscale_upgrade_requirements")
+            ),
         );
     }
     if !rule.range.contains(&version) {

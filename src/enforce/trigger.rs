@@ -125,6 +125,7 @@ fn who(role: String, client_addr: Option<String>) -> Who {
 fn judge(command: &Command) {
     // SAFETY: reads the clock; no pointers.
     let started_at = unsafe { pg_sys::GetCurrentTimestamp() };
+    read::refresh_guard_schema();
     let rules = Rules::get();
     let connector_roles = settings::connector_roles();
     let ext = without_keeping_locks(|| read::promscale_command_facts(&connector_roles));
@@ -216,7 +217,7 @@ fn judge(command: &Command) {
                     PgSqlErrorCode::ERRCODE_WARNING,
                     "the lock estimate of this promscale upgrade was not made: a catalog it reads is locked",
                     Some(skipped.clone()),
-                    Some("The upgrade goes ahead without fail-fast's check of the lock table. If it fails with \"out of shared memory\", run SELECT * FROM promscale_upgrade_lock_estimate(); once those sessions have ended, and raise max_locks_per_transaction as it says.".into()),
+                    Some(format!("The upgrade goes ahead without fail-fast's check of the lock table. If it fails with \"out of shared memory\", run SELECT * FROM {}(); once those sessions have ended, and raise max_locks_per_transaction as it says.", crate::quote::guard_call("promscale_upgrade_lock_estimate"))),
                 );
             }
             // Marked first, so that the locks held before the command

@@ -17,8 +17,12 @@ use crate::rules::Rules;
 use crate::snapshot::read::read;
 use crate::snapshot::Snapshot;
 
-const HOW_TO_REHEARSE: &str =
-    "Run SELECT * FROM promscale_upgrade_rehearse(); on the restored copy first, as a superuser.";
+fn how_to_rehearse() -> String {
+    format!(
+        "Run SELECT * FROM {}(); on the restored copy first, as a superuser.",
+        crate::quote::guard_call("promscale_upgrade_rehearse")
+    )
+}
 
 /// The upgrade this database will run, or 55000 saying there is none.
 fn upgrade_path(snapshot: &Snapshot, target: Option<&str>, action: &str) -> LockPath {
@@ -58,7 +62,7 @@ fn export(target: Option<LossyText>) -> pgrx::JsonB {
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             "no rehearsal of this Promscale upgrade to export",
             Some(format!("promscale_upgrade_guard.rehearsal_log holds no rehearsal of the {}.", path.describe())),
-            Some(HOW_TO_REHEARSE.into()),
+            Some(how_to_rehearse()),
         );
     };
     match Record::of(newest) {
@@ -67,7 +71,7 @@ fn export(target: Option<LossyText>) -> pgrx::JsonB {
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             "the newest rehearsal of this Promscale upgrade cannot be exported",
             Some(detail),
-            Some(format!("Rehearse again with this guard version. {HOW_TO_REHEARSE}")),
+            Some(format!("Rehearse again with this guard version. {}", how_to_rehearse())),
         ),
     }
 }
@@ -130,8 +134,10 @@ fn import(rehearsal: Option<JsonbArg>, target: Option<LossyText>) -> Imported {
             Some("Import as a superuser.".into()),
         );
     }
-    let export_hint =
-        "Pass the jsonb that SELECT promscale_upgrade_rehearsal_export(); returned on the restored copy, unchanged.";
+    let export_hint = &format!(
+        "Pass the jsonb that SELECT {}(); returned on the restored copy, unchanged.",
+        crate::quote::guard_call("promscale_upgrade_rehearsal_export")
+    );
     let Some(argument) = rehearsal else { invalid("The record is null.".into(), export_hint) };
     let stored_bytes = argument.stored_bytes();
     if stored_bytes > MAX_RECORD_BYTES {

@@ -62,7 +62,10 @@ pub(crate) fn refuse_commit() -> ! {
         Some(
             "A rehearsal runs the Promscale Connector's statements only to measure them and always rolls back.".into(),
         ),
-        Some("Use SELECT * FROM promscale_upgrade_rehearse(); it rolls back by itself.".into()),
+        Some(format!(
+            "Use SELECT * FROM {}(); it rolls back by itself.",
+            crate::quote::guard_call("promscale_upgrade_rehearse")
+        )),
     )
 }
 
@@ -88,7 +91,10 @@ fn begin_rehearsal() {
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
             "permission denied to begin a Promscale upgrade rehearsal",
             Some("Only promscale_upgrade_rehearse(), run by a superuser, rehearses the connector's statements.".into()),
-            Some("Run SELECT * FROM promscale_upgrade_rehearse(); as a superuser.".into()),
+            Some(format!(
+                "Run SELECT * FROM {}(); as a superuser.",
+                crate::quote::guard_call("promscale_upgrade_rehearse")
+            )),
         );
     }
     // SAFETY: the current subtransaction's id; no pointers.
@@ -174,7 +180,10 @@ fn _promscale_upgrade_rehearsal_plan(
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             "there is no Promscale upgrade to rehearse",
             why,
-            "Check SELECT * FROM promscale_upgrade_checks(target) and make the target extension version available.",
+            &format!(
+                "Check SELECT * FROM {}(target) and make the target extension version available.",
+                crate::quote::guard_call("promscale_upgrade_checks")
+            ),
         );
     }
     let estimate = locks::assess(&snapshot, &plan).estimate;

@@ -87,6 +87,7 @@ catalog_query!(LOCK_MEASUREMENTS = include_str!("sql/lock_measurements.sql"));
 catalog_query!(REHEARSALS = include_str!("sql/rehearsals.sql"));
 catalog_query!(CAN_READ_FILE_SETTINGS = include_str!("sql/can_read_file_settings.sql"));
 catalog_query!(LOCK_BLOCKERS = include_str!("sql/lock_blockers.sql"));
+catalog_query!(GUARD_SCHEMA = include_str!("sql/guard_schema.sql"));
 catalog_query!(ROLE_FACTS = include_str!("sql/role_facts.sql"));
 catalog_query!(HELD_LOCKS = include_str!("sql/held_locks.sql"));
 catalog_query!(LOCK_HOLDERS = include_str!("sql/lock_holders.sql"));
@@ -644,6 +645,7 @@ pub(crate) fn lock_table_size(max_prepared_transactions: i64) -> LockTableSize {
 /// only matter to some upgrades: `read_hazards` adds them once the plan
 /// says they apply.
 pub fn read(rules: &Rules) -> Snapshot {
+    refresh_guard_schema();
     let server: ServerRow = json_row(&SERVER, &[]);
     let disk = disk_facts(&share_directory());
     let relations = scan_relations();
@@ -961,6 +963,16 @@ fn readable_one(spec: &ReadSpec) -> Readable {
         } else {
             Readable::Busy(format!("{} (busy: {})", name(), lock_blockers(relid)))
         }
+    }
+}
+
+/// Tells `quote::guard_call` where the guard's SQL functions are (the schema
+/// CREATE EXTENSION put them in), for the SQL its messages ask a person to
+/// run. Called where a call of the guard begins: each snapshot read, the
+/// trigger. Left as it was when the guard is not installed.
+pub fn refresh_guard_schema() {
+    if let Some(schema) = select_one::<LossyText>(&GUARD_SCHEMA, &[]) {
+        crate::quote::set_guard_schema(schema.0);
     }
 }
 

@@ -657,3 +657,45 @@ fn locks_queued_on_the_system_views_do_not_stall_the_connector() {
         assert!(took < Duration::from_secs(5), "{relation}: the commit took {took:?}");
     }
 }
+
+/// Found by the fresh attack pass: the guard's hints spelled its calls
+/// unqualified. A role with CREATE on the database makes a schema named
+/// after the superuser's role, with functions of the guard's names that
+/// make it a superuser when a superuser calls them; the superuser pastes
+/// what the `rehearsed` check's hint says to run. The hint's calls are
+/// qualified now: nothing of the role's runs.
+#[test]
+fn the_guards_hints_call_it_qualified() {
+    let cluster = server();
+    let planter = "sec3_hint_planter";
+    create_role(cluster, planter);
+    let db = promscale_at(cluster, "sec3_hints", "0.7.0");
+    let mut su = cluster.connect(&db);
+    su.batch_execute(&format!("GRANT CREATE ON DATABASE {db} TO {planter}")).unwrap();
+    let mut role = cluster.connect_user(&db, planter, "sec3-planter");
+    role.batch_execute(&format!(
+        "CREATE SCHEMA postgres; GRANT USAGE ON SCHEMA postgres TO PUBLIC;
+         CREATE FUNCTION postgres.promscale_upgrade_rehearse(target text DEFAULT NULL) RETURNS TABLE (x int)
+             LANGUAGE plpgsql AS $f$
+         BEGIN
+             IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+                 EXECUTE 'ALTER ROLE {planter} SUPERUSER';
+             END IF;
+             RETURN QUERY SELECT 1;
+         END $f$;"
+    ))
+    .unwrap();
+    let hint: String = su
+        .query_one("SELECT hint FROM promscale_upgrade_checks('0.17.0') WHERE check_name = 'rehearsed'", &[])
+        .unwrap()
+        .get(0);
+    let call = hint
+        .split("run ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no statement in the hint: {hint}"));
+    assert!(call.starts_with("SELECT * FROM public.promscale_upgrade_rehearse("), "{call}");
+    // As the superuser would paste it, with the default search_path.
+    let _ = su.batch_execute(call);
+    assert!(!is_superuser(&mut su, planter), "the hint's call ran the role's function as the superuser");
+}

@@ -137,7 +137,8 @@ fn break_glass_warning(
             version_change(kind, from, to)
         ),
         hint: format!(
-            "Start a Promscale Connector release that supports extension version {version} (SELECT * FROM promscale_upgrade_requirements() lists them), and turn the setting off with RESET {ALLOW_MANUAL_UPDATE}."
+            "Start a Promscale Connector release that supports extension version {version} (SELECT * FROM {}() lists them), and turn the setting off with RESET {ALLOW_MANUAL_UPDATE}.",
+            crate::quote::guard_call("promscale_upgrade_requirements")
         ),
     }
 }
