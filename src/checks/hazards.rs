@@ -100,7 +100,10 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
             format!("No user object depends on prom_info.metric, which Promscale {} recreates.", release.version),
         );
     }
-    let named: Vec<String> = deps.iter().map(|d| format!("{} {}", d.kind, d.identity)).collect();
+    // Names another role chose: shown escaped (a newline or a terminal
+    // escape in a view's name must not reach the reader as one).
+    let named: Vec<String> =
+        deps.iter().map(|d| format!("{} {}", d.kind, crate::quote::text_for_message(&d.identity, 200))).collect();
     let mut found = Vec::new();
     if !deps.is_empty() {
         found.push(format!(
@@ -118,13 +121,16 @@ pub fn prom_info_metric_dependents(s: &Snapshot, plan: &Plan) -> Check {
     }
     // One statement a line, definitions first, each quoted the PostgreSQL
     // way: what a person pastes runs exactly what the hint says.
-    let shown = || deps.iter().take(5);
+    // Statements only for names that print as they are (the others need
+    // pg_dump; their escaped names are in the detail).
+    let shown = || deps.iter().filter(|d| crate::quote::prints_plainly(&d.identity)).take(5);
     let statements: Vec<String> =
         shown().filter_map(|d| d.definition_sql()).chain(shown().map(|d| d.drop_sql())).collect();
     let mut hint = String::from(
         "Before the upgrade, save the definitions of the objects that depend on prom_info.metric and drop them; recreate them after the upgrade.",
     );
-    if shown().any(|d| d.definition_sql().is_none()) {
+    if shown().any(|d| d.definition_sql().is_none()) || deps.iter().any(|d| !crate::quote::prints_plainly(&d.identity))
+    {
         hint.push_str(" Save the others with pg_dump --schema-only first.");
     }
     if temp > 0 {
@@ -264,5 +270,22 @@ mod tests {
         assert_eq!(human_bytes(512), "512 bytes");
         assert_eq!(human_bytes(1536), "1.5 kB");
         assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GB");
+    }
+
+    /// A view's name holding a newline and a terminal escape (found by the
+    /// fresh attack pass): shown escaped in the detail, and left out of the
+    /// statements to run, never printed raw.
+    #[test]
+    fn dependents_with_control_characters_in_their_names_are_shown_escaped() {
+        let mut s = snapshot_with(Some("0.7.0"), &["0.7.0", "0.8.0"], "0.8.0");
+        s.prom_info_metric_dependents = vec![DependentObject::new("view", "public.\"a\nLOG:  fake\u{1b}[2J\"")];
+        let c = run_named(&s, None, "prom_info_metric_dependents");
+        assert_eq!(c.status, Status::Fail);
+        let hint = c.hint.unwrap_or_default();
+        for text in [&c.detail, &hint] {
+            assert!(!text.contains('\u{1b}') && !text.contains("\nLOG:"), "{text}");
+        }
+        assert!(c.detail.contains("\\nLOG:  fake\\x1b[2J"), "{}", c.detail);
+        assert!(hint.contains("pg_dump --schema-only"), "{hint}");
     }
 }

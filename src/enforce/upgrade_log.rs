@@ -290,15 +290,20 @@ pub fn lock_for_commit() -> Result<(), String> {
 pub fn count_refusal() {
     let Some((sequence, owner)) = guard_relation(c"refused_manual_updates") else { return };
     // The refused command must not wait behind a lock queued on the
-    // counter: it is refused either way, and the server log has the line.
-    // SAFETY: a conditional lock request, which never waits.
-    if !unsafe { pg_sys::ConditionalLockRelationOid(sequence, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE) } {
+    // counter or the two sequences count_refusal.sql sets: it is refused
+    // either way, and the server log has the line.
+    let others = [c"refusals_server_start", c"refused_before_server_start"].map(|s| guard_relation(s).map(|r| r.0));
+    let busy = [Some(sequence), others[0], others[1]].into_iter().flatten().find(|relid| {
+        // SAFETY: a conditional lock request, which never waits.
+        !unsafe { pg_sys::ConditionalLockRelationOid(*relid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE) }
+    });
+    if let Some(busy) = busy {
         report(
             PgLogLevel::LOG_SERVER_ONLY,
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
             format!(
-                "promscale_upgrade_guard: refusal not counted: promscale_upgrade_guard.refused_manual_updates is locked ({})",
-                crate::snapshot::read::lock_blockers(sequence)
+                "promscale_upgrade_guard: refusal not counted: a sequence of the refusal counter is locked ({})",
+                crate::snapshot::read::lock_blockers(busy)
             ),
             None,
             None,

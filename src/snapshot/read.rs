@@ -836,6 +836,8 @@ const GUARD_UPGRADE_LOG: ReadSpec = ReadSpec {
 };
 const GUARD_REHEARSAL_LOG: ReadSpec = ReadSpec { relation: c"rehearsal_log", ..GUARD_UPGRADE_LOG };
 const GUARD_REFUSALS: ReadSpec = ReadSpec { relation: c"refused_manual_updates", relkind: b'S', ..GUARD_UPGRADE_LOG };
+const GUARD_REFUSALS_START: ReadSpec = ReadSpec { relation: c"refusals_server_start", ..GUARD_REFUSALS };
+const GUARD_REFUSALS_BEFORE: ReadSpec = ReadSpec { relation: c"refused_before_server_start", ..GUARD_REFUSALS };
 
 /// Where a vetted relation's column is, for a read without the planner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -957,8 +959,11 @@ fn readable_one(spec: &ReadSpec) -> Readable {
             return Readable::No;
         }
         // A lock request that does not wait; a granted lock is released
-        // with the transaction, like any other.
-        if pg_sys::ConditionalLockRelationOid(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) {
+        // with the transaction, like any other. A sequence is read with
+        // pg_sequence_last_value(), which takes ROW EXCLUSIVE: ask for that
+        // one, or the read would queue behind a waiting request after all.
+        let mode = if spec.relkind == b'S' { pg_sys::RowExclusiveLock } else { pg_sys::AccessShareLock };
+        if pg_sys::ConditionalLockRelationOid(relid, mode as pg_sys::LOCKMODE) {
             Readable::Yes(Located { relid, attnum })
         } else {
             Readable::Busy(format!("{} (busy: {})", name(), lock_blockers(relid)))
@@ -1019,16 +1024,19 @@ pub fn activity(snapshot: &Snapshot) -> Activity {
         newest_chunk_rows_inserted: newest_chunk_rows_inserted(&snapshot.metric_tables),
         ..Activity::default()
     };
-    let [metadata, refusals, upgrade_log] = readable([&METADATA_TABLE, &GUARD_REFUSALS, &GUARD_UPGRADE_LOG]);
+    let [metadata, refusals, upgrade_log, since_start, before_start] =
+        readable([&METADATA_TABLE, &GUARD_REFUSALS, &GUARD_UPGRADE_LOG, &GUARD_REFUSALS_START, &GUARD_REFUSALS_BEFORE]);
     activity.metadata_last_seen = metadata_last_seen(metadata, &mut activity.ignored_relations);
-    for log in [&refusals, &upgrade_log] {
+    for log in [&refusals, &upgrade_log, &since_start, &before_start] {
         if let Readable::Busy(why) | Readable::Ignored(why) = log {
             activity.ignored_relations.push(why.clone());
         }
     }
     if refusals.is_yes() {
         activity.refused_manual_updates = select_one::<i64>(&REFUSED_MANUAL_UPDATES, &[]).unwrap_or(0);
-        activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
+        if since_start.is_yes() && before_start.is_yes() {
+            activity.refused_manual_updates_since_start = select_one::<i64>(&REFUSED_SINCE_START, &[]).unwrap_or(0);
+        }
     }
     if upgrade_log.is_yes() {
         activity.last_upgrade = json_row::<LastUpgradeRow>(&LAST_UPGRADE, &[]).last_upgrade;
