@@ -79,11 +79,13 @@ fn is_deceptive(c: char) -> bool {
     matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
-/// Whether `text` holds no control character and nothing a terminal or a
-/// log viewer takes as a line break or a reordering (`is_deceptive`): SQL
-/// holding it can be printed one statement a line as it is.
+/// Whether `text` holds no control character but a line break, and nothing
+/// a terminal or a log viewer takes as a line break or a reordering
+/// (`is_deceptive`): SQL naming it can be printed for a person to run as it
+/// is. A newline is allowed (a quoted identifier may hold one, and the SQL
+/// must name the object exactly); a terminal escape is not.
 pub fn prints_plainly(text: &str) -> bool {
-    !text.chars().any(|c| c.is_control() || is_deceptive(c))
+    !text.chars().any(|c| (c.is_control() && c != '\n') || is_deceptive(c))
 }
 
 fn escaped(text: &str, max_chars: usize, quotes: bool) -> String {

@@ -501,6 +501,19 @@ fn no_rust_backtrace_in_any_message() {
     cluster.stop();
 }
 
+/// `text` with every run of digits as one `#`.
+fn without_numbers(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('#') {
+            out.push('#');
+        }
+    }
+    out
+}
+
 /// What the functions return, in forms that no output setting of the
 /// reading session changes (binary values, and the text the guard itself
 /// writes), to compare two sessions.
@@ -509,7 +522,10 @@ fn outputs(c: &mut Client) -> (Vec<String>, Vec<String>, serde_json::Value, Stri
         .query("SELECT check_name || ' ' || status || ' ' || detail || ' ' || coalesce(hint, '') FROM promscale_upgrade_checks('0.17.0')", &[])
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get::<_, String>(0))
+        // What other sessions (the tests running beside this one) hold of
+        // the lock table changes between two calls: those numbers masked.
+        .map(|c| if c.starts_with("lock_capacity") { without_numbers(&c) } else { c })
         .collect();
     let r = c
         .query_one(
@@ -595,7 +611,8 @@ fn output_settings_of_the_database_owner_change_nothing_the_guard_says() {
     let digits: String = later.query_one("SHOW extra_float_digits", &[]).unwrap().get(0);
     assert_eq!(digits, "-15", "the database's settings apply to the new session");
     let after = outputs(&mut later);
-    assert_eq!(after.0, before.0, "promscale_upgrade_checks()");
+    let differing: Vec<(&String, &String)> = after.0.iter().zip(&before.0).filter(|(a, b)| a != b).collect();
+    assert!(differing.is_empty() && after.0.len() == before.0.len(), "promscale_upgrade_checks(): {differing:#?}");
     assert_eq!(after.1, before.1, "promscale_upgrade_state()");
     assert_eq!(after.2, before.2, "promscale_upgrade_rehearsal_export()");
     assert_eq!(after.3, before.3, "promscale_upgrade_lock_estimate()");
