@@ -135,8 +135,10 @@ fn a_blocking_session_is_named_with_its_lock_and_query() {
         connector.finish();
         result
     });
+    // pg_blocking_pids() and the lock table are read at two instants: the
+    // blocker can show a moment before the takeover's lock request does.
     let row = wait_for("the takeover to wait for the blocker", || {
-        progress(&mut watcher).filter(|r| r.blocked_by.contains(&blocker_pid))
+        progress(&mut watcher).filter(|r| r.blocked_by.contains(&blocker_pid) && r.waiting_on.is_some())
     });
     let waiting = row.waiting_on.clone().unwrap_or_default();
     assert!(waiting.starts_with("relation AccessExclusiveLock on prom_data."), "{row:?}");
