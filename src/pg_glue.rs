@@ -88,7 +88,8 @@ pub const PINNED_SETTINGS: [(&CStr, &CStr); 6] = [
 /// as well. The event trigger function carries no SET clause: fmgr would
 /// then switch settings for every ALTER/CREATE EXTENSION of every
 /// extension, a cost bench/performance.sh measured; pinned here, only
-/// promscale commands pay for it. The SQL functions call it first thing.
+/// promscale commands pay for it. Every catalog query runs under it
+/// (`snapshot::read::first_value`), and so do the trigger and the log write.
 pub fn with_pinned_settings<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: the GUC nesting fmgr_security_definer uses for SET clauses.
     let level = unsafe {
@@ -292,30 +293,3 @@ unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for JsonbArg {
 }
 
 pgrx::impl_sql_translatable!(JsonbArg, "jsonb");
-
-/// Runs `f`, and raises any error it ends with again with only its SQLSTATE,
-/// message, detail and hint. pgrx appends a Rust backtrace to the DETAIL of
-/// an error PostgreSQL raised inside a Rust call (a statement timeout in
-/// SPI, a failed cast) and of a Rust panic whenever the server runs with
-/// `RUST_BACKTRACE` set; a person reading the error needs none of it. An
-/// error the guard raised itself (`raise`) carries none and goes on as it is.
-pub fn without_backtrace<R>(f: impl FnOnce() -> R) -> R {
-    use pgrx::pg_sys::panic::CaughtError;
-    PgTryBuilder::new(AssertUnwindSafe(f))
-        .catch_others(|error| match error {
-            CaughtError::PostgresError(e) | CaughtError::RustPanic { ereport: e, .. } => {
-                let mut report =
-                    ErrorReport::new(e.sql_error_code(), e.message().to_string(), "promscale_upgrade_guard");
-                if let Some(detail) = e.detail() {
-                    report = report.set_detail(detail.to_string());
-                }
-                if let Some(hint) = e.hint() {
-                    report = report.set_hint(hint.to_string());
-                }
-                report.report(e.level());
-                unreachable!("an ERROR does not return")
-            }
-            error @ CaughtError::ErrorReport(_) => error.rethrow(),
-        })
-        .execute()
-}

@@ -10,7 +10,7 @@ use pgrx::prelude::*;
 
 use super::record::{Record, MAX_RECORD_BYTES};
 use crate::locks::estimate::LockPath;
-use crate::pg_glue::{raise, report, without_backtrace, JsonbArg, LossyText};
+use crate::pg_glue::{raise, report, JsonbArg, LossyText};
 use crate::plan::plan_or_error;
 use crate::rehearsal_history::{self as history, CatalogSize};
 use crate::rules::Rules;
@@ -51,7 +51,7 @@ fn upgrade_path(snapshot: &Snapshot, target: Option<&str>, action: &str) -> Lock
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
 fn promscale_upgrade_rehearsal_export(target: default!(Option<LossyText>, "NULL")) -> pgrx::JsonB {
-    without_backtrace(|| export(target))
+    export(target)
 }
 
 fn export(target: Option<LossyText>) -> pgrx::JsonB {
@@ -121,7 +121,7 @@ fn promscale_upgrade_rehearsal_import(
         name!(note, String),
     ),
 > {
-    TableIterator::once(without_backtrace(|| import(rehearsal, target)))
+    TableIterator::once(import(rehearsal, target))
 }
 
 fn import(rehearsal: Option<JsonbArg>, target: Option<LossyText>) -> Imported {
